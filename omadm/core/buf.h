@@ -1,0 +1,35 @@
+/* Internal growable byte buffer with a size cap. Always NUL-terminated when
+ * data is non-NULL. */
+#ifndef OMADM_CORE_BUF_H
+#define OMADM_CORE_BUF_H
+
+#include <stddef.h>
+
+#include "omadm/status.h"
+
+typedef struct omadm_buf {
+    char *data; /* owned; NULL until the first append */
+    size_t len;
+    size_t cap;
+    size_t limit; /* 0 = no cap; appends past it fail with OMADM_ERR_LIMIT */
+} omadm_buf;
+
+#define OMADM_BUF_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
+
+omadm_status omadm__buf_append(omadm_buf *buf, const void *data, size_t len);
+omadm_status omadm__buf_append_str(omadm_buf *buf, const char *str);
+/* printf-style append. */
+omadm_status omadm__buf_printf(omadm_buf *buf, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void omadm__buf_reset(omadm_buf *buf);
+/* Hands the data to the caller (free with omadm__free) and empties buf. */
+char *omadm__buf_steal(omadm_buf *buf, size_t *len);
+void omadm__buf_free(omadm_buf *buf);
+
+#endif

@@ -1,0 +1,9 @@
+/* libomadm: the umbrella header. */
+#ifndef OMADM_OMADM_H
+#define OMADM_OMADM_H
+
+#include "omadm/version.h"
+#include "omadm/status.h"
+#include "omadm/csp.h"
+
+#endif

@@ -1,0 +1,41 @@
+#!/bin/sh
+# The default test run: format check, a gcc -Werror build and a clang
+# AddressSanitizer + UndefinedBehaviorSanitizer build, each running every
+# test, then the Windows tier (skip with OMADM_SKIP_WINDOWS=1).
+# Build trees go under build/ in the checkout.
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+started=$(date +%s)
+
+step() { printf '\n=== %s (%ss)\n' "$1" "$(($(date +%s) - started))"; }
+
+step "format check"
+sh tests/check-format.sh
+
+build() { # name, compiler, extra meson options...
+  name=$1; compiler=$2; shift 2
+  dir="$top/build/$name"
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    CC=$compiler meson setup "$dir" "$@" >/dev/null
+  fi
+  meson compile -C "$dir"
+  meson test -C "$dir" --print-errorlogs --num-processes 2
+}
+
+step "gcc -Werror build and tests"
+build gcc gcc --buildtype=debugoptimized -Dwerror=true
+
+step "clang ASan+UBSan build and tests"
+build clang-asan clang --buildtype=debug -Dwerror=true \
+  -Db_sanitize=address,undefined -Db_lundef=false \
+  -Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
+
+if [ "${OMADM_SKIP_WINDOWS:-0}" != 1 ] && [ -x packaging/windows/test-windows.sh ]; then
+  step "Windows cross-build and tests under wine"
+  sh packaging/windows/test-windows.sh
+fi
+
+step "all default tests passed"
