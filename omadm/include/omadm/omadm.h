@@ -5,5 +5,6 @@
 #include "omadm/version.h"
 #include "omadm/status.h"
 #include "omadm/csp.h"
+#include "omadm/log.h"
 
 #endif
