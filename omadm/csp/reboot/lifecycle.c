@@ -782,6 +782,8 @@ omadm_status omadm__reboot_tick(omadm_reboot *rb, int64_t *next_wakeup)
     }
     if (first_err != OMADM_OK && next > now + 60)
         next = now + 60; /* retry a failed durable write soon */
+    if (next <= now)
+        next = now + 5; /* still due after a failure: retry, without spinning */
     *next_wakeup = next;
     return first_err;
 }
