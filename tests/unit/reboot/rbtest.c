@@ -6,12 +6,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../platform/testutil.h"
 #include "omadm/csp.h"
+#include "omadm/log.h"
 #include "platform/sim/sim.h"
+
+int rbt_child;
+int rbt_log_errors;
+int rbt_log_corrupt;
+
+void rbt_fail(const char *file, int line, const char *what)
+{
+    if (rbt_child) {
+        fprintf(stderr, "%s:%d: check failed in child: %s\n", file, line, what);
+        fflush(stderr);
+        _exit(3);
+    }
+    print_error("%s:%d: check failed: %s\n", file, line, what);
+    _fail(file, line);
+}
+
+static void log_sink(void *user, omadm_log_level level, const char *line)
+{
+    (void)user;
+    if (level == OMADM_LOG_ERROR)
+        rbt_log_errors++;
+    if (strstr(line, "corrupt"))
+        rbt_log_corrupt++;
+    if (getenv("RBT_VERBOSE"))
+        fprintf(stderr, "[%s] %s\n", omadm_log_level_name(level), line);
+}
 
 /* ---- the wrapper platform ------------------------------------------------ */
 
@@ -123,6 +151,7 @@ void rbt_init(rbt *t)
     char *p;
 
     memset(t, 0, sizeof(*t));
+    omadm_log_set(log_sink, NULL, OMADM_LOG_DEBUG);
     t->dir = tu_mkdtemp();
     p = tu_path(t->dir, "sim", NULL);
     if (mkdir(p, 0700) != 0)
@@ -138,7 +167,7 @@ void rbt_open(rbt *t)
 {
     unsigned corrupt = 0;
 
-    assert_int_equal(omadm_platform_sim_new(&t->sim, t->dir), OMADM_OK);
+    RBT_CHECK(omadm_platform_sim_new(&t->sim, t->dir) == OMADM_OK);
     t->plat = t->sim;
     t->plat.ctx = t;
     t->plat.now = w_now;
@@ -155,11 +184,11 @@ void rbt_open(rbt *t)
 #ifdef OMADM_REBOOT_HAVE_CAN_RESTART
     t->plat.can_restart = w_can_restart;
 #endif
-    assert_int_equal(omadm_outbox_open(&t->outbox, &t->plat, NULL, &corrupt), OMADM_OK);
-    assert_int_equal(corrupt, 0);
-    assert_int_equal(omadm__reboot_new(&t->rb, &t->plat, t->outbox), OMADM_OK);
-    assert_int_equal(omadm_tree_new(&t->tree), OMADM_OK);
-    assert_int_equal(omadm__reboot_register(t->rb, t->tree), OMADM_OK);
+    RBT_CHECK(omadm_outbox_open(&t->outbox, &t->plat, NULL, &corrupt) == OMADM_OK);
+    RBT_CHECK(corrupt == 0);
+    RBT_CHECK(omadm__reboot_new(&t->rb, &t->plat, t->outbox) == OMADM_OK);
+    RBT_CHECK(omadm_tree_new(&t->tree) == OMADM_OK);
+    RBT_CHECK(omadm__reboot_register(t->rb, t->tree) == OMADM_OK);
 }
 
 void rbt_close(rbt *t)
@@ -210,6 +239,32 @@ void rbt_refuse_restart(rbt *t, int on)
     else
         remove(p);
     free(p);
+}
+
+const char *rbt_boot_id(const rbt *t)
+{
+    static char id[128];
+    char *p = tu_path(t->dir, "sim", "boot-id");
+    char *text = tu_read(p, NULL);
+
+    free(p);
+    snprintf(id, sizeof id, "%s", text ? text : "");
+    free(text);
+    id[strcspn(id, "\r\n")] = '\0';
+    return id;
+}
+
+int64_t rbt_now(const rbt *t)
+{
+    char *p = tu_path(t->dir, "sim", "now");
+    char *text = tu_read(p, NULL);
+    int64_t v;
+
+    free(p);
+    RBT_CHECK(text != NULL);
+    v = strtoll(text, NULL, 10);
+    free(text);
+    return v;
 }
 
 char *rbt_restart_line(const rbt *t, int n)
@@ -300,9 +355,9 @@ char *rbt_process(rbt *t, const char *session, const char *msg, const char *body
     char *xml = malloc(n), *reply = NULL, *copy;
     size_t reply_len = 0;
 
-    assert_non_null(xml);
+    RBT_CHECK(xml != NULL);
     snprintf(xml, n, head, session, msg, body);
-    assert_int_equal(omadm_tree_process(t->tree, xml, strlen(xml), &reply, &reply_len), OMADM_OK);
+    RBT_CHECK(omadm_tree_process(t->tree, xml, strlen(xml), &reply, &reply_len) == OMADM_OK);
     free(xml);
     copy = strndup(reply, reply_len);
     omadm_free(reply);
@@ -351,7 +406,7 @@ static const char *find_cmd(const char *reply, const char *elem, const char *cmd
         const char *e = strstr(s, close);
         char *ref;
 
-        assert_non_null(e);
+        RBT_CHECK(e != NULL);
         ref = element_text(s, e, "CmdRef");
         if (ref && strcmp(ref, cmdref) == 0) {
             if (!found) {
@@ -375,9 +430,9 @@ int rbt_status(const char *reply, const char *cmdref)
     s = find_cmd(reply, "Status", cmdref, &end, &count);
     if (!s)
         return -1;
-    assert_int_equal(count, 1);
+    RBT_CHECK(count == 1);
     data = element_text(s, end, "Data");
-    assert_non_null(data);
+    RBT_CHECK(data != NULL);
     code = atoi(data);
     free(data);
     return code;
@@ -393,7 +448,7 @@ char *rbt_result(const char *reply, const char *cmdref, char *format)
     s = find_cmd(reply, "Results", cmdref, &end, &count);
     if (!s)
         return NULL;
-    assert_int_equal(count, 1);
+    RBT_CHECK(count == 1);
     f = element_text(s, end, "Format");
     if (f) {
         snprintf(format, 16, "%s", f);

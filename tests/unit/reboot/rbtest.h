@@ -40,6 +40,22 @@ typedef struct rbt {
     omadm_tree *tree;
 } rbt;
 
+/* Checks usable both inside a cmocka test and in a forked child (where a
+ * cmocka failure would unwind into the child's copy of the runner): in a
+ * child a failed check prints and _exit(3)s. */
+extern int rbt_child;
+void rbt_fail(const char *file, int line, const char *what);
+#define RBT_CHECK(cond)                                                                            \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            rbt_fail(__FILE__, __LINE__, #cond);                                                   \
+    } while (0)
+
+/* Log lines of level ERROR seen so far, and those mentioning "corrupt"
+ * (a torn or unreadable durable file). Installed by rbt_init. */
+extern int rbt_log_errors;
+extern int rbt_log_corrupt;
+
 /* A fresh state directory: sim/now = RBT_T0, sim/boot-id = "boot-A",
  * sim/boot-time = RBT_T0 - 3600, utc-offset 0. Nothing opened. */
 void rbt_init(rbt *t);
@@ -56,6 +72,10 @@ void rbt_set_offset(rbt *t, int32_t offset);
 /* A reboot: new boot id and boot time (the agent must be closed). */
 void rbt_set_boot(rbt *t, const char *id, int64_t boot_time);
 void rbt_refuse_restart(rbt *t, int on); /* the sim's refuse-restart file */
+/* The current sim/boot-id text (static buffer), "" when absent. */
+const char *rbt_boot_id(const rbt *t);
+/* The sim clock (sim/now). */
+int64_t rbt_now(const rbt *t);
 
 /* Lines in sim/restarts.log (0 when absent). */
 int rbt_restarts(const rbt *t);
