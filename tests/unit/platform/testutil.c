@@ -123,3 +123,36 @@ int tu_count(const char *dir, const char *prefix)
     closedir(dh);
     return n;
 }
+
+void tu_mkdirs(const char *path)
+{
+    char *copy = strdup(path);
+    char *p;
+
+    if (!copy)
+        abort();
+    for (p = copy + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(copy, 0755) != 0 && !tu_exists(copy))
+                abort();
+            *p = saved;
+            if (!saved)
+                break;
+        }
+    }
+    free(copy);
+}
+
+void tu_put(const char *dir, const char *relpath, const char *text)
+{
+    char *path = tu_path(dir, relpath, NULL);
+    char *slash = strrchr(path, '/');
+
+    *slash = '\0';
+    tu_mkdirs(path);
+    *slash = '/';
+    tu_write(path, text, (size_t)-1);
+    free(path);
+}

@@ -16,6 +16,10 @@ void tu_write(const char *path, const char *data, size_t len);
 /* Reads the whole file (NUL-terminated, malloc'd) or NULL if absent. */
 char *tu_read(const char *path, size_t *len);
 int tu_exists(const char *path);
+/* mkdir -p (mode 0755); aborts on failure. */
+void tu_mkdirs(const char *path);
+/* Writes text to dir/relpath, creating the parent directories. */
+void tu_put(const char *dir, const char *relpath, const char *text);
 /* Number of directory entries whose name starts with prefix. */
 int tu_count(const char *dir, const char *prefix);
 
