@@ -395,8 +395,13 @@ static omadm_status curl_failure(omadm_transport *t, CURLcode rc, omadm_transpor
 
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
+        /* Which one fired: the connect timeout ends a transfer near its own
+         * value, the total one near its; a reused connection has no
+         * handshake time either, hence the elapsed time. */
         curl_easy_getinfo(t->curl, CURLINFO_APPCONNECT_TIME_T, &appconnect);
-        if (appconnect == 0 && t->connect_timeout_ms < t->total_timeout_ms)
+        if (appconnect == 0 && t->connect_timeout_ms < t->total_timeout_ms &&
+            info->elapsed_ms <
+                t->connect_timeout_ms + (t->total_timeout_ms - t->connect_timeout_ms) / 2)
             set_error(info, "connect timed out after %ld ms", t->connect_timeout_ms);
         else
             set_error(info, "timed out after %ld ms", t->total_timeout_ms);

@@ -520,6 +520,28 @@ static void test_total_timeout(void **state)
     assert_null(strstr(info.error, "connect"));
 }
 
+/* The total timeout on a reused connection is not called a connect one. */
+static void test_timeout_on_reused_connection(void **state)
+{
+    omadm_transport_config cfg = good_config(port_good, "/slowsecond");
+    omadm_transport_info info;
+    omadm_transport *t;
+    char *resp = NULL;
+    size_t len = 0;
+
+    (void)state;
+    cfg.connect_timeout_ms = 400; /* shorter, yet not the one that fires */
+    cfg.total_timeout_ms = 500;
+    t = make(&cfg);
+    assert_int_equal(omadm_transport_post(t, "x", 1, &resp, &len, &info), OMADM_OK);
+    omadm__free(resp);
+    assert_int_equal(omadm_transport_post(t, "x", 1, &resp, &len, &info), OMADM_ERR_TIMEOUT);
+    assert_int_equal(info.num_connects, 0);
+    assert_string_equal(info.error, "timed out after 500 ms");
+    assert_null(resp);
+    omadm_transport_free(t);
+}
+
 /* TCP connects, the TLS handshake never completes. */
 static void test_connect_timeout(void **state)
 {
@@ -788,6 +810,7 @@ int main(void)
         T(test_not_https),
         T(test_invalid_arguments),
         T(test_total_timeout),
+        T(test_timeout_on_reused_connection),
         T(test_connect_timeout),
         T(test_too_big_announced),
         T(test_too_big_streamed),

@@ -107,8 +107,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with lock:
                 text = "connections=%d tunnels=%d" % (stats["connections"], stats["tunnels"])
             self.reply(200, text.encode())
-        elif path == "/slow":
+        elif path == "/slow" or (path == "/slowsecond" and self.requests_on_conn > 1):
             time.sleep(2)
+            self.reply(200, b"<SyncML/>")
+        elif path == "/slowsecond":
             self.reply(200, b"<SyncML/>")
         elif path == "/big":  # announced by Content-Length
             self.stream(chunked=False)
