@@ -635,8 +635,8 @@ omadm_status omadm_outbox_open(omadm_outbox **out, const omadm_platform *platfor
         if (ob->seq_saved > ob->next_id)
             ob->next_id = ob->seq_saved;
         if (ob->count > ob->lim.max_entries || ob->total > ob->lim.max_bytes)
-            omadm__log(OMADM_LOG_WARN, "outbox: %zu records, %zu bytes: over the limits", ob->count,
-                       ob->total);
+            omadm__log(OMADM_LOG_WARN, "outbox: %lu records, %lu bytes: over the limits",
+                       (unsigned long)ob->count, (unsigned long)ob->total);
     }
 
     for (i = 0; i < names.count; i++)
