@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/alloc.h"
+#include "omadm/log.h"
 #include "outbox/outbox.h"
 #include "platform/sim/sim.h"
 #include "testutil.h"
@@ -83,6 +84,30 @@ static void faults_reset(fixture *f)
     f->fw.fail_only = NULL;
 }
 
+/* Warnings the outbox logged, to check it reports what it drops. */
+static char warnings[1 << 16];
+
+static void capture(void *user, omadm_log_level level, const char *line)
+{
+    (void)user;
+    if (level <= OMADM_LOG_WARN && strlen(warnings) + strlen(line) + 2 < sizeof warnings) {
+        strcat(warnings, line);
+        strcat(warnings, "\n");
+    }
+}
+
+static int count_lines_with(const char *needle)
+{
+    const char *p = warnings;
+    int n = 0;
+
+    while ((p = strstr(p, needle)) != NULL) {
+        n++;
+        p += strlen(needle);
+    }
+    return n;
+}
+
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
@@ -97,6 +122,8 @@ static int setup(void **state)
     f->pf.file_replace = w_replace;
     f->pf.file_remove = w_remove;
     f->pf.file_list = w_list;
+    warnings[0] = '\0';
+    omadm_log_set(capture, NULL, OMADM_LOG_WARN);
     *state = f;
     return 0;
 }
@@ -106,6 +133,7 @@ static int teardown(void **state)
     fixture *f = *state;
 
     omadm__alloc_fail_at(0, 0);
+    omadm_log_set(NULL, NULL, OMADM_LOG_INFO);
     omadm_outbox_close(f->ob);
     f->fw.inner.destroy(f->fw.inner.ctx);
     tu_rmtree_free(f->dir);
@@ -373,6 +401,7 @@ static void test_torn_at_every_offset(void **state)
         tu_write(pb, orig, cut);
         check_after_corruption(f, a, b, c, orig, cut, without_b);
     }
+    assert_int_equal(count_lines_with("is corrupt"), (int)len); /* one warning each */
     /* The intact file loads again. */
     tu_write(pb, orig, len);
     open_ob(f, NULL, 0);
@@ -673,9 +702,11 @@ static void test_settle_effects(void **state)
     assert_false(tu_exists(p));
     free(p);
 
+    assert_int_equal(count_lines_with("(415)"), 0);
     assert_int_equal(omadm_outbox_settle(f->ob, rejected, omadm_outbox_classify("415", "200")),
                      OMADM_OK);
     assert_null(omadm_outbox_find(f->ob, rejected));
+    assert_int_equal(count_lines_with("(415)"), 1); /* logged once */
 
     /* RETRY: attempts counted durably, survive a reopen, drop at 10. */
     for (k = 1; k <= 9; k++) {
@@ -691,6 +722,7 @@ static void test_settle_effects(void **state)
     assert_int_equal(omadm_outbox_find(f->ob, retried)->attempts, 9);
     assert_int_equal(omadm_outbox_settle(f->ob, retried, OMADM_OUTBOX_RETRY), OMADM_OK);
     assert_null(omadm_outbox_find(f->ob, retried)); /* the 10th session: dropped */
+    assert_int_equal(count_lines_with("not acknowledged after 10 sessions: dropped"), 1);
     p = rec_path(f, retried, "");
     assert_false(tu_exists(p));
     free(p);
