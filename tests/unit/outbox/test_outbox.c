@@ -14,6 +14,9 @@
 #include "core/alloc.h"
 #include "omadm/log.h"
 #include "outbox/outbox.h"
+#include "outbox/record.h"
+
+#include <openssl/evp.h>
 #include "platform/sim/sim.h"
 #include "testutil.h"
 
@@ -454,6 +457,75 @@ static void test_flipped_byte_at_every_offset(void **state)
     free(orig);
     free(pb);
     free(without_b);
+}
+
+/* Structure checks behind a valid checksum: mutate bytes, fix the
+ * checksum, decode. Never a crash (ASan watches); whatever decodes
+ * re-encodes to the same bytes; everything else is CORRUPT with a reason. */
+static void test_decode_mutations(void **state)
+{
+    omadm_outbox_entry e, got;
+    unsigned char *rec = NULL, *again = NULL, *m;
+    size_t len = 0, len2 = 0;
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    unsigned iter, ok = 0, corrupt = 0;
+
+    (void)state;
+    memset(&e, 0, sizeof e);
+    e.id = 7;
+    e.kind = OMADM_OUTBOX_OUTCOME;
+    e.created = 1700000000;
+    e.attempts = 3;
+    e.source_uri = "./Vendor/MSFT/Reboot/RebootNow";
+    e.type = "org.omadm-agent.reboot.outcome";
+    e.mark = "critical";
+    e.data = "v=1;trigger=now;outcome=not-restarted";
+    assert_int_equal(omadm__outbox_record_encode(&e, 1 << 20, &rec, &len), OMADM_OK);
+    assert_int_equal(omadm__outbox_record_encode(&e, len - 1, &again, &len2), OMADM_ERR_LIMIT);
+    m = malloc(len + 64);
+    assert_non_null(m);
+    for (iter = 0; iter < 20000; iter++) {
+        size_t mlen = len - 32, k, flips;
+        unsigned int n = 0;
+        const char *why = NULL;
+        omadm_status st;
+
+        memcpy(m, rec, len - 32);
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        flips = 1 + (size_t)(x % 3);
+        for (k = 0; k < flips; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* Mostly the length fields and kind, sometimes any byte. */
+            m[(x >> 8) % mlen] = (unsigned char)((x >> 24) & 1 ? x >> 32 : (x >> 32) & 0x03);
+        }
+        if (iter % 7 == 0) /* shorter or longer bodies too */
+            mlen = mlen - (x >> 40) % 16 + (iter % 2 ? 16 : 0);
+        if (mlen > len - 32)
+            memset(m + len - 32, 'z', mlen - (len - 32));
+        /* A consistent total length half of the time. */
+        if (iter % 2) {
+            uint32_t total = (uint32_t)(mlen + 32);
+            m[6] = (unsigned char)(total >> 24), m[7] = (unsigned char)(total >> 16);
+            m[8] = (unsigned char)(total >> 8), m[9] = (unsigned char)total;
+        }
+        assert_int_equal(EVP_Digest(m, mlen, m + mlen, &n, EVP_sha256(), NULL), 1);
+        st = omadm__outbox_record_decode(m, mlen + 32, 7, &got, &why);
+        if (st == OMADM_OK) {
+            ok++;
+            assert_int_equal(omadm__outbox_record_encode(&got, 1 << 20, &again, &len2), OMADM_OK);
+            assert_int_equal(len2, mlen + 32);
+            assert_memory_equal(again, m, len2);
+            omadm__free(again);
+            omadm__outbox_entry_free(&got);
+        } else {
+            corrupt++;
+            assert_int_equal(st, OMADM_ERR_CORRUPT);
+            assert_non_null(why);
+        }
+    }
+    assert_true(ok > 0 && corrupt > 0); /* both paths exercised */
+    free(m);
+    omadm__free(rec);
 }
 
 static void test_foreign_files_ignored(void **state)
@@ -1026,6 +1098,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ids_never_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_at_every_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flipped_byte_at_every_offset, setup, teardown),
+        cmocka_unit_test(test_decode_mutations),
         cmocka_unit_test_setup_teardown(test_foreign_files_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_eviction_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_byte_limit_eviction, setup, teardown),
