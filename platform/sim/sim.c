@@ -2,14 +2,13 @@
  * <state-dir>/sim/ (see sim.h); restarts are only written down. */
 #include "platform/sim/sim.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include "core/log.h"
 #include "platform/common/durable.h"
@@ -225,24 +224,12 @@ static void sim_destroy(void *ctx)
 static void random_id(char *out)
 {
     unsigned char raw[16];
-    size_t got = 0, i;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    size_t i;
 
-    if (fd >= 0) {
-        while (got < sizeof raw) {
-            ssize_t r = read(fd, raw + got, sizeof raw - got);
-            if (r <= 0 && !(r < 0 && errno == EINTR))
-                break;
-            if (r > 0)
-                got += (size_t)r;
-        }
-        close(fd);
-    }
-    if (got < sizeof raw) { /* no urandom: unique enough for a simulation */
-        struct timespec ts;
-        uint64_t x;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        x = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
+    if (RAND_bytes(raw, (int)sizeof raw) != 1) {
+        /* No entropy source: unique enough for a simulation. */
+        uint64_t x = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15u ^ (uint64_t)clock() ^
+                     (uint64_t)(uintptr_t)out;
         for (i = 0; i < sizeof raw; i++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             raw[i] = (unsigned char)x;
