@@ -239,8 +239,9 @@ def check_statuses(msg, sess, first):
             if s.status is not None:
                 v.append(("status-duplicate", "second Status for %s %s"
                           % (s.name, s.cmd_id)))
-            else:
-                s.status = c.data
+                matches.append((c, s))
+                continue
+            s.status = c.data
             if s.order < last_order:
                 v.append(("status-order", "Status for %s %s comes after"
                           " the Status of a later command"

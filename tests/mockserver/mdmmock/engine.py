@@ -272,14 +272,15 @@ class Engine:
             self.store.mark_answered(row["id"], code)
         cmd_id = scmd.cmd_id if scmd is not None else st.cmd_ref
         act = self.store.action_by_cmd(dev, cmd_id)
-        if act is None or act["state"] in TERMINAL:
+        if act is None:
             return
-        if code.startswith("2"):
+        state = None
+        if act["state"] in TERMINAL:
+            pass  # e.g. the outcome arrived before a resent Exec's Status
+        elif code.startswith("2"):
             state = "accepted"
         elif int(code) >= 300:
             state = "failed"
-        else:
-            state = None
         self.store.update_action(act["id"], state=state, status=code)
         self.log("device %s: action %d %s -> status %s%s", dev, act["id"],
                  act["action"], code, " (%s)" % state if state else "")
@@ -361,7 +362,14 @@ class Engine:
         smid = sess.server_msg_id
         parts_cmds = []          # (row or None, xml, parsed Command)
         final = True
-        if msg.final or sess.server_pkg_open:
+        # The client's package is over when it says Final; also when it asks
+        # for our next message (Alert 1222), and always in Fleet-like mode
+        # (no Final anywhere, so a client may never send one either).
+        asks_next = any(c.name == "Alert" and c.data == "1222"
+                        for c in msg.commands)
+        client_done = msg.final or asks_next or not cfg["final"]
+        ask_more = False
+        if client_done or sess.server_pkg_open:
             if not sess.server_pkg_open:
                 sess.sent = []
                 sess.remaining = self.store.unanswered_commands(dev)
@@ -370,6 +378,7 @@ class Engine:
             final = not sess.server_pkg_open
         else:
             final = False        # the client's package goes on: ask for more
+            ask_more = True
 
         taken = {c.cmd_id for _, _, c in parts_cmds}
         counter = _Counter(taken)
@@ -378,7 +387,7 @@ class Engine:
         for cmd_id, name, code in client_statuses:
             parts.append(syncml.status_xml(counter.next(), msg.msg_id,
                                            cmd_id, name, code))
-        if not msg.final and not sess.server_pkg_open and not parts_cmds:
+        if ask_more:
             aid = counter.next()
             parts.append(syncml.alert_xml(aid, "1222"))
             sess.order += 1
@@ -396,6 +405,11 @@ class Engine:
                 if act is not None and act["state"] == "pending":
                     self.store.update_action(act["id"], state="sent")
         has_cmds = len(parts) > 1 + len(client_statuses)
+        self.log("device %s session %s: client msg %s (%d commands%s) ->"
+                 " server msg %d (%d commands%s)", dev, sess.session_id,
+                 msg.msg_id, len(msg.commands), ", Final" if msg.final else "",
+                 smid, len(parts) - 1 - len(client_statuses),
+                 ", Final" if final and cfg["final"] else "")
         if not has_cmds:
             sess.ended = True
             if cfg["end_with"] == "empty":

@@ -95,6 +95,10 @@ class Store:
         self.db = sqlite3.connect(path, check_same_thread=False,
                                   isolation_level=None)
         self.db.row_factory = sqlite3.Row
+        # WAL + NORMAL: survives a killed server (not a power cut) and keeps
+        # each message's dozen writes from costing a dozen fsyncs.
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
 
     def close(self):
