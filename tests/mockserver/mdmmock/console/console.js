@@ -43,10 +43,10 @@ function fillRows(table, rows, cols) {
 function detailText(a) {
   const d = a.detail || {};
   const parts = [];
+  if (a.status) parts.push("Status " + a.status);
   if (d.outcome) parts.push("Outcome: " + d.outcome);
   if (d.boot) parts.push("booted " + when(d.boot));
   if (d.detail) parts.push(d.detail);
-  if (a.status) parts.push("Status " + a.status);
   return parts.join(" \u00b7 ");
 }
 
@@ -89,12 +89,11 @@ function deviceId() {
 
 async function devicePage() {
   const id = deviceId();
-  let d;
-  try {
-    d = await api("/api/devices/" + encodeURIComponent(id));
-  } catch (e) {
-    d = { id: id, name: id, info: {}, first_seen: null, last_checkin: null };
-  }
+  const unknown = { id: id, name: id, info: {}, first_seen: null, last_checkin: null };
+  const [d, acts] = await Promise.all([
+    api("/api/devices/" + encodeURIComponent(id)).catch(() => unknown),
+    api("/api/actions?device=" + encodeURIComponent(id)),
+  ]);
   document.title = d.name + " - Mock MDM admin center";
   document.getElementById("device-name").textContent = d.name;
   document.getElementById("crumb-name").textContent = d.name;
@@ -107,7 +106,6 @@ async function devicePage() {
   document.getElementById("confirm-text").textContent =
     "Are you sure you want to restart " + d.name + "? The device restarts within 5 minutes; " +
     "its user is not notified and may lose unsaved work.";
-  const acts = await api("/api/actions?device=" + encodeURIComponent(id));
   fillRows(document.getElementById("actions"), acts.slice().reverse().map((a) => actionRow(a, null)), 5);
 }
 
