@@ -619,6 +619,33 @@ class Checker(MockServerTest):
         self.a.send([C.status("1", r.msg.msg_id, "0", "SyncHdr")])
         self.assertEqual(self.rules()[-1], "only-synchdr-status")
 
+    def test_atomic_members_need_their_own_status(self):
+        cmd = self.queue(
+            "<Atomic><CmdID>A1</CmdID>"
+            "<Replace><CmdID>A2</CmdID><Item><Target><LocURI>./Vendor/MSFT/"
+            "Reboot/Schedule/Single</LocURI></Target><Data>2026-03-14T02:00"
+            ":00Z</Data></Item></Replace>"
+            "<Delete><CmdID>A3</CmdID><Item><Target><LocURI>./Vendor/MSFT/"
+            "Reboot/Schedule/DailyRecurrent</LocURI></Target></Item></Delete>"
+            "</Atomic>")
+        self.assertEqual(cmd["cmd_id"], "A1")
+        self.assertEqual([(a["action"], a["cmd_id"]) for a in self.actions()],
+                         [("schedule-restart", "A2")])
+        self.a.start()
+        smid = self.a.last.msg.msg_id
+        # Status for the Atomic and A2 only: A3 is missing.
+        self.a.send([C.status("1", smid, "0", "SyncHdr"),
+                     C.status("2", smid, "A1", "Atomic", "507"),
+                     C.status("3", smid, "A2", "Replace", "216")])
+        v = self.violations()
+        self.assertEqual([x["rule"] for x in v], ["status-missing"])
+        self.assertIn("Delete A3", v[0]["detail"])
+        cmds = self.admin.get("/api/devices/%s/commands" % DEV_A)
+        self.assertEqual((cmds[0]["state"], cmds[0]["status"]),
+                         ("answered", "507"))
+        a = self.actions()[0]
+        self.assertEqual((a["state"], a["status"]), ("failed", "216"))
+
     def test_outcome_format(self):
         self.restart()
         fields = [("v", "1"), ("trigger", "now"),

@@ -23,7 +23,8 @@ Behaviour (as a real MDM server, Fleet-like where the references say so):
   HTTP 200 with an empty body. Alert 1223 from the client ends the session
   with an empty body.
 - Actions: pending -> sent (command went out) -> accepted (2xx Status) ->
-  completed | failed (outcome alert; failed also on a Status >= 300).
+  completed | failed (outcome alert; failed also on a Status >= 300 or on
+  214/215/216: cancelled, not executed, rolled back).
   States only move forward, except that an outcome alert always sets the
   final state it reports (a later report wins).
 """
@@ -48,6 +49,9 @@ DEFAULT_CONFIG = {
 _SCHEDULE_RE = re.compile(r"/Reboot/Schedule/(Single|DailyRecurrent|"
                           r"WeeklyRecurrent)$")
 _CLEAR_VALUES = ("", "0000-00-00T00:00:00")
+# 2xx codes that say the command did not take effect: cancelled, not
+# executed, rolled back (syncml-dm.md §7).
+_NOT_DONE = ("214", "215", "216")
 # Room for closing tags, Final and XML whitespace when sizing a message.
 _SIZE_SLACK = 256
 
@@ -277,10 +281,10 @@ class Engine:
         state = None
         if act["state"] in TERMINAL:
             pass  # e.g. the outcome arrived before a resent Exec's Status
+        elif code in _NOT_DONE or int(code) >= 300:
+            state = "failed"
         elif code.startswith("2"):
             state = "accepted"
-        elif int(code) >= 300:
-            state = "failed"
         self.store.update_action(act["id"], state=state, status=code)
         self.log("device %s: action %d %s -> status %s%s", dev, act["id"],
                  act["action"], code, " (%s)" % state if state else "")
