@@ -804,8 +804,14 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
 done:
     st = p->status;
     omadm__capture_stop(&p->data);
-    if (p->ctxt)
+    if (p->ctxt) {
+        /* libxml2 builds a document with a fake DTD "for expat
+         * compatibility" when a DOCTYPE declares an entity, even in SAX
+         * mode; the context does not own it. */
+        if (p->ctxt->myDoc)
+            xmlFreeDoc(p->ctxt->myDoc);
         xmlFreeParserCtxt(p->ctxt);
+    }
     if (p->stack != p->inline_stack)
         omadm__free(p->stack);
     omadm__buf_free(&p->text);

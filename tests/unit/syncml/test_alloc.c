@@ -13,7 +13,19 @@
  *   namespace URI, or builds a writer's unused document, and goes on): a run
  *   that still succeeds must give exactly the reference result. One libxml2
  *   2.9 defect turns a failed dictionary lookup of a namespace name into
- *   "Empty XML namespace is not allowed": tolerated, counted, reported. */
+ *   "Empty XML namespace is not allowed": tolerated, counted, reported.
+ *   Another is not survivable: xmlTextWriterStartElement ignores a failed
+ *   xmlListPushFront and leaks its stack entry, so the hook never fails an
+ *   allocation made by xmlListPushFront (found with dladdr; on platforms
+ *   without it the writer is swept with our allocations only). */
+#if defined(__linux__)
+#define _GNU_SOURCE 1 /* dladdr */
+#include <dlfcn.h>
+#define CAN_SPARE_LIST_PUSH 1
+#else
+#define CAN_SPARE_LIST_PUSH 0
+#endif
+
 #include "util.h"
 
 #include <stdio.h>
@@ -28,8 +40,24 @@ SYNCML_ALLOC_TESTS(SYNCML_DECLARE_TEST)
 
 static char names[MAX_FIXTURES][64];
 
+/* The allocation libxml2 2.9's xmlTextWriterStartElement cannot survive. */
+static bool spared(void *caller)
+{
+#if CAN_SPARE_LIST_PUSH
+    Dl_info info;
+
+    return dladdr(caller, &info) && info.dli_sname &&
+           strcmp(info.dli_sname, "xmlListPushFront") == 0;
+#else
+    (void)caller;
+    return false;
+#endif
+}
+
 static void *xml_malloc(size_t size)
 {
+    if (spared(__builtin_return_address(0)))
+        return malloc(size);
     return omadm__malloc(size);
 }
 
@@ -73,11 +101,11 @@ typedef struct outcome {
  * reference result, *misreport when the error is libxml2's known one. */
 typedef omadm_status (*op_fn)(void *ctx, bool *same, bool *misreport);
 
-static void sweep(const char *what, op_fn op, void *ctx, outcome *out)
+static void sweep(const char *what, op_fn op, void *ctx, outcome *out, bool writes)
 {
     int routed, sticky;
 
-    for (routed = 0; routed <= 1; routed++) {
+    for (routed = 0; routed <= (writes && !CAN_SPARE_LIST_PUSH ? 0 : 1); routed++) {
         route_libxml2(routed);
         for (sticky = 0; sticky <= 1; sticky++) {
             long n;
@@ -166,7 +194,7 @@ void test_alloc_sweep_parse(void **state)
         ctx.data = in;
         ctx.ref = ref;
         ctx.lim = NULL;
-        sweep(names[i], op_parse, &ctx, &o);
+        sweep(names[i], op_parse, &ctx, &o, false);
         syncml_msg_free(ref);
         free(in);
     }
@@ -233,8 +261,8 @@ void test_alloc_sweep_write(void **state)
         ctx.msg = msg;
         ctx.expect = golden;
         assert_int_equal(syncml_cmd_encoded_size(msg->body, &ctx.first_cmd_size), OMADM_OK);
-        sweep(names[i], op_write, &ctx, &o);
-        sweep(names[i], op_sizes, &ctx, &o);
+        sweep(names[i], op_write, &ctx, &o, true);
+        sweep(names[i], op_sizes, &ctx, &o, true);
         syncml_msg_free(msg);
         free(golden);
         free(in);
@@ -293,7 +321,7 @@ void test_alloc_sweep_clone(void **state)
         syncml_msg *src = parse_ok(in, len);
 
         ctx.src = src;
-        sweep(names[i], op_clone, &ctx, &o);
+        sweep(names[i], op_clone, &ctx, &o, false);
         syncml_msg_free(src);
         free(in);
     }
@@ -323,7 +351,7 @@ void test_alloc_sweep_parse_deep(void **state)
     ctx.data = in;
     ctx.ref = ref;
     ctx.lim = &lim;
-    sweep("deep raw XML", op_parse, &ctx, &o);
+    sweep("deep raw XML", op_parse, &ctx, &o, false);
     report("deep sweep", &o);
     assert_true(o.failed_runs > 20);
     syncml_msg_free(ref);
