@@ -94,7 +94,7 @@ static omadm_status plan_prepare(dispatch_ctx *ctx, cmd_plan *plan, const syncml
     const syncml_item *it;
     const syncml_cmd *m;
     const char *name;
-    size_t i;
+    size_t i, n;
 
     memset(plan, 0, sizeof *plan);
     plan->cmd = cmd;
@@ -112,11 +112,12 @@ static omadm_status plan_prepare(dispatch_ctx *ctx, cmd_plan *plan, const syncml
     if (!plan->status)
         return OMADM_ERR_NOMEM;
 
-    plan->n_items = syncml_item_count(cmd->items);
-    if (plan->n_items) {
-        plan->items = omadm__calloc(plan->n_items, sizeof *plan->items);
+    n = syncml_item_count(cmd->items);
+    if (n) {
+        plan->items = omadm__calloc(n, sizeof *plan->items);
         if (!plan->items)
             return OMADM_ERR_NOMEM;
+        plan->n_items = n;
         for (i = 0, it = cmd->items; it; it = it->next, i++) {
             plan->items[i].item = it;
             plan->items[i].code = 500;
@@ -128,12 +129,13 @@ static omadm_status plan_prepare(dispatch_ctx *ctx, cmd_plan *plan, const syncml
         }
     }
 
-    plan->n_members = syncml_cmd_count(cmd->children);
-    if (plan->n_members) {
+    n = syncml_cmd_count(cmd->children);
+    if (n) {
         size_t total_items = 0;
-        plan->members = omadm__calloc(plan->n_members, sizeof *plan->members);
+        plan->members = omadm__calloc(n, sizeof *plan->members);
         if (!plan->members)
             return OMADM_ERR_NOMEM;
+        plan->n_members = n; /* only now: plan_free walks them */
         for (i = 0, m = cmd->children; m; m = m->next, i++) {
             omadm_status st = plan_prepare(ctx, &plan->members[i], m);
             if (st != OMADM_OK)
