@@ -1,10 +1,12 @@
 #include "session/session.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/compiler.h"
 #include "core/crash.h"
 #include "core/log.h"
 #include "dispatch/dispatch.h"
@@ -164,23 +166,26 @@ static void finish(omadm_session *s, omadm_session_state state)
         omadm__tree_session_end(s->tree, state == OMADM_SESSION_COMPLETED);
 }
 
-static void fail(omadm_session *s, const char *fmt, const char *arg)
+static void fail(omadm_session *s, const char *fmt, ...) OMADM__PRINTF(2, 3);
+
+static void fail(omadm_session *s, const char *fmt, ...)
 {
+    va_list ap;
+
     if (s->state != OMADM_SESSION_RUNNING)
         return;
-    snprintf(s->error, sizeof s->error, fmt, arg ? arg : "");
+    va_start(ap, fmt);
+    vsnprintf(s->error, sizeof s->error, fmt, ap);
+    va_end(ap);
     omadm__log(OMADM_LOG_WARN, "session %s failed: %s", s->session_id, s->error);
     finish(s, OMADM_SESSION_FAILED);
 }
 
 void omadm_session_fail(omadm_session *session, omadm_status why, const char *detail)
 {
-    char text[200];
-
-    snprintf(text, sizeof text, "%s%s%s", omadm_status_str(why), detail ? ": " : "",
-             detail ? detail : "");
     session->awaiting_reply = 0;
-    fail(session, "no reply from the server (%s)", text);
+    fail(session, "no reply from the server (%s%s%s)", omadm_status_str(why), detail ? ": " : "",
+         detail ? detail : "");
 }
 
 omadm_status omadm_session_new(omadm_session **out, const omadm_session_config *cfg)
@@ -504,15 +509,14 @@ omadm_status omadm_session_next_message(omadm_session *session, char **msg, size
     if (s->awaiting_reply)
         return OMADM_ERR_STATE;
     if (s->sent >= s->max_messages) {
-        char n[16];
-
-        snprintf(n, sizeof n, "%u", s->max_messages);
-        fail(s, "the server did not end the session within %s messages", n);
+        fail(s, "the server did not end the session within %u messages", s->max_messages);
         return OMADM_ERR_LIMIT;
     }
     st = syncml_msg_new(&m);
-    if (st != OMADM_OK)
+    if (st != OMADM_OK) {
+        fail(s, "could not build the next message: %s", omadm_status_str(st));
         return st;
+    }
     counter = s->package1_due && !s->hdr_status_due ? 2 : 1;
     st = build_header(s, m, s->sent + 1, &counter, s->hdr_status_due);
     if (st == OMADM_OK && s->send_cred)

@@ -62,7 +62,7 @@ static int test_get(void *csp, const omadm_csp_request *req, omadm_csp_value *ou
         memset(big, 'x', sizeof big);
         return omadm_csp_value_set(out, big, sizeof big) == OMADM_OK ? 0 : -500;
     }
-    if (strcmp(req->path, "Run") == 0)
+    if (strcmp(req->path, "Run") == 0 || strcmp(req->path, "Doc") == 0)
         return omadm_csp_value_set(out, "", 0) == OMADM_OK ? 0 : -500;
     return -404;
 }
@@ -108,6 +108,7 @@ static const omadm_node_def test_nodes[] = {
     { "Value", OMADM_FORMAT_CHR, OMADM_ACCESS_GET | OMADM_ACCESS_REPLACE, 0, NULL },
     { "Big", OMADM_FORMAT_CHR, OMADM_ACCESS_GET, 0, NULL },
     { "Run", OMADM_FORMAT_NULL, OMADM_ACCESS_GET | OMADM_ACCESS_EXEC, 0, NULL },
+    { "Doc", OMADM_FORMAT_XML, OMADM_ACCESS_GET | OMADM_ACCESS_REPLACE, 0, NULL },
 };
 
 void harness_init(harness *h)
@@ -170,20 +171,22 @@ syncml_msg *harness_next(harness *h)
     return h->last;
 }
 
+#define SERVER_MSG_FMT                                                                             \
+    "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD>"                             \
+    "<VerProto>DM/1.2</VerProto><SessionID>%u</SessionID><MsgID>%u</MsgID>"                        \
+    "<Target><LocURI>%s</LocURI></Target><Source><LocURI>%s</LocURI></Source>"                     \
+    "%s</SyncHdr><SyncBody>%s%s</SyncBody></SyncML>"
+
 char *harness_server_msg(const harness *h, unsigned msg_id, const char *meta, const char *body,
                          int final)
 {
-    const char *fmt = "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD>"
-                      "<VerProto>DM/1.2</VerProto><SessionID>%u</SessionID><MsgID>%u</MsgID>"
-                      "<Target><LocURI>%s</LocURI></Target><Source><LocURI>%s</LocURI></Source>"
-                      "%s</SyncHdr><SyncBody>%s%s</SyncBody></SyncML>";
-    int n = snprintf(NULL, 0, fmt, h->cfg.session_id, msg_id, HARNESS_DEVICE, HARNESS_SERVER,
-                     meta ? meta : "", body, final ? "<Final/>" : "");
+    int n = snprintf(NULL, 0, SERVER_MSG_FMT, h->cfg.session_id, msg_id, HARNESS_DEVICE,
+                     HARNESS_SERVER, meta ? meta : "", body, final ? "<Final/>" : "");
     char *out = malloc((size_t)n + 1);
 
     assert_non_null(out);
-    snprintf(out, (size_t)n + 1, fmt, h->cfg.session_id, msg_id, HARNESS_DEVICE, HARNESS_SERVER,
-             meta ? meta : "", body, final ? "<Final/>" : "");
+    snprintf(out, (size_t)n + 1, SERVER_MSG_FMT, h->cfg.session_id, msg_id, HARNESS_DEVICE,
+             HARNESS_SERVER, meta ? meta : "", body, final ? "<Final/>" : "");
     return out;
 }
 

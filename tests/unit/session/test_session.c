@@ -169,7 +169,7 @@ static void test_fleet_style(void **state)
     harness_feed(h, 1,
                  HDR_OK("1") "<Replace><!-- fleet puts comments here --><CmdID>"
                              "0f8d2b9e-2c51-4d7a-9a0e-8d2c7f6a1b3c</CmdID><Item><Target><LocURI>"
-                             "./Vendor/Test/Value</LocURI></Target><Data><Inner xmlns=\"urn:x\">"
+                             "./Vendor/Test/Doc</LocURI></Target><Data><Inner xmlns=\"urn:x\">"
                              "<A>1</A></Inner></Data><Meta><Format>xml</Format></Meta></Item>"
                              "</Replace>",
                  0);
@@ -301,7 +301,7 @@ static void test_500_gets_split(void **state)
         for (c = m->body; c; c = c->next) {
             long ref = c->cmd_ref ? strtol(c->cmd_ref, NULL, 10) : 0;
 
-            if (c->type == SYNCML_CMD_STATUS && ref > 0) {
+            if (c->type == SYNCML_CMD_STATUS && c->cmd && strcmp(c->cmd, "Get") == 0) {
                 assert_int_equal(seen_status[ref], 0);
                 seen_status[ref] = 1;
                 statuses++;
