@@ -186,22 +186,42 @@ static omadm_status run_restart_command(const char *const *argv)
     return OMADM_ERR_IO;
 }
 
-static omadm_status posix_request_restart(void *ctx, int64_t deadline, const char *reason)
+/* OMADM_OK when restarts are allowed (--platform native) and the process
+ * has the privilege; `why` (may be NULL) gets the refusal for the log. */
+static omadm_status posix_restart_permitted(posix_ctx *c, const char **why)
 {
-    posix_ctx *c = ctx;
-    const char *const *argv = c->restart_argv ? c->restart_argv : default_restart_argv;
     int priv;
-    omadm_status st;
 
     if (!c->allow_restart) {
-        omadm__log(OMADM_LOG_WARN, "restart refused: not allowed on this platform "
-                                   "(the agent allows it only with --platform native)");
+        if (why)
+            *why = "not allowed on this platform (the agent allows it only with "
+                   "--platform native)";
         return OMADM_ERR_ACCESS;
     }
     priv = c->privileged ? c->privileged(c->privileged_user)
                          : omadm__posix_restart_privileged(c->root, (unsigned long)geteuid());
     if (!priv) {
-        omadm__log(OMADM_LOG_WARN, "restart refused: the agent needs root or CAP_SYS_BOOT");
+        if (why)
+            *why = "the agent needs root or CAP_SYS_BOOT";
+        return OMADM_ERR_ACCESS;
+    }
+    return OMADM_OK;
+}
+
+static omadm_status posix_can_restart(void *ctx)
+{
+    return posix_restart_permitted(ctx, NULL);
+}
+
+static omadm_status posix_request_restart(void *ctx, int64_t deadline, const char *reason)
+{
+    posix_ctx *c = ctx;
+    const char *const *argv = c->restart_argv ? c->restart_argv : default_restart_argv;
+    const char *why = "";
+    omadm_status st;
+
+    if (posix_restart_permitted(c, &why) != OMADM_OK) {
+        omadm__log(OMADM_LOG_WARN, "restart refused: %s", why);
         return OMADM_ERR_ACCESS;
     }
     /* Restarting at once meets any deadline; the deadline only bounds the
@@ -441,6 +461,7 @@ omadm_status omadm_platform_posix_new_with(omadm_platform *out, const char *stat
     out->file_remove = posix_file_remove;
     out->file_list = posix_file_list;
     out->destroy = posix_destroy;
+    out->can_restart = posix_can_restart;
     return OMADM_OK;
 }
 

@@ -147,6 +147,13 @@ static void sanitise_reason(const char *reason, char *out)
     out[n] = '\0';
 }
 
+static omadm_status sim_can_restart(void *ctx)
+{
+    sim_ctx *c = ctx;
+
+    return omadm__durable_exists(&c->sim, "refuse-restart") ? OMADM_ERR_ACCESS : OMADM_OK;
+}
+
 static omadm_status sim_request_restart(void *ctx, int64_t deadline, const char *reason)
 {
     sim_ctx *c = ctx;
@@ -156,7 +163,7 @@ static omadm_status sim_request_restart(void *ctx, int64_t deadline, const char 
     omadm_status st;
     int n;
 
-    if (omadm__durable_exists(&c->sim, "refuse-restart")) {
+    if (sim_can_restart(ctx) != OMADM_OK) {
         omadm__log(OMADM_LOG_WARN, "sim: restart refused (%s/refuse-restart exists)", c->sim.dir);
         return OMADM_ERR_ACCESS;
     }
@@ -363,5 +370,6 @@ omadm_status omadm_platform_sim_new(omadm_platform *out, const char *state_dir)
     out->file_remove = sim_file_remove;
     out->file_list = sim_file_list;
     out->destroy = sim_destroy;
+    out->can_restart = sim_can_restart;
     return OMADM_OK;
 }

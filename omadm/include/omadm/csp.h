@@ -12,6 +12,8 @@
 #ifndef OMADM_CSP_H
 #define OMADM_CSP_H
 
+#include "omadm/export.h"
+
 #include <stddef.h>
 
 #include "omadm/status.h"
@@ -36,7 +38,7 @@ typedef enum omadm_format {
 } omadm_format;
 
 /* "chr", "int", ... Borrowed, static; NULL for a value outside the enum. */
-const char *omadm_format_name(omadm_format format);
+OMADM_API const char *omadm_format_name(omadm_format format);
 
 /* Access types of a node: a bit set. */
 enum omadm_access {
@@ -98,11 +100,11 @@ typedef struct omadm_csp_request {
 typedef struct omadm_csp_value omadm_csp_value;
 /* Copies `len` bytes of `data` (need not be NUL-terminated) as the value.
  * Returns OMADM_OK or OMADM_ERR_NOMEM. */
-omadm_status omadm_csp_value_set(omadm_csp_value *out, const char *data, size_t len);
+OMADM_API omadm_status omadm_csp_value_set(omadm_csp_value *out, const char *data, size_t len);
 
 /* Output of a children listing: one call per child name (copied). */
 typedef struct omadm_csp_children omadm_csp_children;
-omadm_status omadm_csp_children_add(omadm_csp_children *out, const char *name);
+OMADM_API omadm_status omadm_csp_children_add(omadm_csp_children *out, const char *name);
 
 #define OMADM_CSP_OPS_VERSION 1
 
@@ -143,29 +145,29 @@ typedef struct omadm_csp_ops {
 typedef struct omadm_tree omadm_tree;
 
 /* Creates an empty tree. *out is owned by the caller (omadm_tree_free). */
-omadm_status omadm_tree_new(omadm_tree **out);
+OMADM_API omadm_status omadm_tree_new(omadm_tree **out);
 /* Frees the tree (not the CSPs, which the caller owns). Accepts NULL. */
-void omadm_tree_free(omadm_tree *tree);
+OMADM_API void omadm_tree_free(omadm_tree *tree);
 
 /* Registers a CSP at `root` (e.g. "./Vendor/Contoso/Settings", "./DevInfo").
  * `ops`, `nodes` and `csp` are borrowed and must outlive the tree; `root` is
  * copied. `scope` is a set of enum omadm_csp_scope bits (0 means device).
  * Fails with OMADM_ERR_EXISTS when the root overlaps a registered CSP and
  * OMADM_ERR_INVALID for a bad root, table or ops version. */
-omadm_status omadm_tree_register(omadm_tree *tree, const char *root, const omadm_csp_ops *ops,
-                                 const omadm_node_def *nodes, size_t n_nodes, unsigned scope,
-                                 void *csp);
+OMADM_API omadm_status omadm_tree_register(omadm_tree *tree, const char *root,
+                                           const omadm_csp_ops *ops, const omadm_node_def *nodes,
+                                           size_t n_nodes, unsigned scope, void *csp);
 
 /* Runs one server SyncML message through the tree, outside any session:
  * every command is dispatched and the reply (a SyncML message holding the
  * SyncHdr Status, a Status per command and Results) is returned in *reply,
  * *reply_len bytes, NUL-terminated, owned by the caller (free with
  * omadm_free). For CSP authors' tests and tools. */
-omadm_status omadm_tree_process(omadm_tree *tree, const char *msg, size_t len, char **reply,
-                                size_t *reply_len);
+OMADM_API omadm_status omadm_tree_process(omadm_tree *tree, const char *msg, size_t len,
+                                          char **reply, size_t *reply_len);
 
 /* Frees memory the library returned. Accepts NULL. */
-void omadm_free(void *ptr);
+OMADM_API void omadm_free(void *ptr);
 
 #ifdef __cplusplus
 }

@@ -307,6 +307,7 @@ static void test_restart_guard(void **state)
     opt.privileged = grant;
     opt.restart_argv = argv;
     start_fake(f, &opt);
+    assert_int_equal(f->pf.can_restart(f->pf.ctx), OMADM_ERR_ACCESS);
     assert_int_equal(f->pf.request_restart(f->pf.ctx, 1, "test"), OMADM_ERR_ACCESS);
     assert_int_equal(calls, 0);
     assert_false(tu_exists(marker));
@@ -316,14 +317,18 @@ static void test_restart_guard(void **state)
     opt.allow_restart = 1;
     opt.privileged = deny;
     start_fake(f, &opt);
-    assert_int_equal(f->pf.request_restart(f->pf.ctx, 1, "test"), OMADM_ERR_ACCESS);
+    assert_int_equal(f->pf.can_restart(f->pf.ctx), OMADM_ERR_ACCESS);
     assert_int_equal(calls, 1);
+    assert_int_equal(f->pf.request_restart(f->pf.ctx, 1, "test"), OMADM_ERR_ACCESS);
+    assert_int_equal(calls, 2);
     assert_false(tu_exists(marker));
     f->pf.destroy(f->pf.ctx);
 
     /* Allowed and privileged: the command runs, its success is ours. */
     opt.privileged = grant;
     start_fake(f, &opt);
+    assert_int_equal(f->pf.can_restart(f->pf.ctx), OMADM_OK);
+    assert_false(tu_exists(marker)); /* asking runs nothing */
     assert_int_equal(f->pf.request_restart(f->pf.ctx, 1, "test"), OMADM_OK);
     text = tu_read(marker, NULL);
     assert_non_null(text);

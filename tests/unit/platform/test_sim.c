@@ -345,7 +345,9 @@ static void test_refuse_restart(void **state)
     char reasons[2][256];
 
     start(f);
+    assert_int_equal(f->pf.can_restart(f->pf.ctx), OMADM_OK);
     sim_write(f, "refuse-restart", "");
+    assert_int_equal(f->pf.can_restart(f->pf.ctx), OMADM_ERR_ACCESS);
     assert_int_equal(f->pf.request_restart(f->pf.ctx, 1700000300, "x"), OMADM_ERR_ACCESS);
     assert_null(sim_read(f, "restarts.log")); /* nothing written */
     sim_unlink(f, "refuse-restart");
