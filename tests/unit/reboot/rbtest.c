@@ -96,6 +96,8 @@ static omadm_status w_file_replace(void *ctx, const char *name, const void *data
 {
     rbt *t = ctx;
 
+    if (t->replaces < 32)
+        snprintf(t->replace_names[t->replaces], sizeof t->replace_names[0], "%s", name);
     t->replaces++;
     if (t->fail_replace_at && t->replaces == t->fail_replace_at)
         return OMADM_ERR_IO;

@@ -28,8 +28,9 @@ typedef struct rbt {
     int crash_replace_at; /* the Nth file_replace crashes (OMADM_CRASH_AT set
                              to crash_replace_point, then the real call) */
     const char *crash_replace_point;
-    int replaces;     /* file_replace calls so far */
-    int refuse_probe; /* can_restart answers OMADM_ERR_ACCESS */
+    int replaces;               /* file_replace calls so far */
+    char replace_names[32][64]; /* the first 32 file_replace targets */
+    int refuse_probe;           /* can_restart answers OMADM_ERR_ACCESS */
     /* A time-zone rule instead of the sim's fixed utc-offset when dst_at
      * is non-zero: dst_before seconds east of UTC before dst_at, dst_after
      * from then on. */

@@ -53,6 +53,9 @@ typedef struct srv {
     int outcomes;           /* outcome Items received */
     int outcomes_not_pkg1;  /* ... outside the session's first message */
     int outcome_items_bad;  /* ... with a wrong Source/Type/Format/Mark */
+    int outcome_dups; /* two outcomes for one command in one message (a duplicated record, not a
+                         resend) */
+    int in_msg[MAX_EXECS]; /* outcomes per command in the current message */
     char last_outcome[MAX_EXECS][512];
     int msg_id;
     unsigned sessions;
@@ -136,8 +139,11 @@ static void take_outcome(srv *s, const syncml_item *it, int first)
         char key[96];
 
         snprintf(key, sizeof key, "cmdref=%s;", s->uuid[i]);
-        if (strstr(data, key))
+        if (strstr(data, key)) {
             snprintf(s->last_outcome[i], sizeof s->last_outcome[i], "%s", data);
+            if (s->in_msg[i]++)
+                s->outcome_dups++;
+        }
     }
 }
 
@@ -152,6 +158,7 @@ static char *srv_reply(srv *s, const char *msg, size_t len, size_t *out_len)
 
     RBT_CHECK(syncml_parse(msg, len, NULL, &in, NULL) == OMADM_OK);
     first = strcmp(in->hdr.msg_id, "1") == 0;
+    memset(s->in_msg, 0, sizeof s->in_msg);
     b.cap = 4096;
     b.p = malloc(b.cap);
     RBT_CHECK(b.p != NULL);
@@ -325,6 +332,7 @@ static void test_happy_path(void **state)
     assert_int_equal(s->outcomes, 1);
     assert_int_equal(s->outcomes_not_pkg1, 0);
     assert_int_equal(s->outcome_items_bad, 0);
+    assert_int_equal(s->outcome_dups, 0);
     assert_string_equal(s->last_outcome[0],
                         "v=1;trigger=now;cmdref=" UUID1 ";msgref=1;session=1;"
                         "requested=2026-03-14T09:00:00Z;deadline=2026-03-14T09:05:00Z;"
@@ -427,6 +435,14 @@ static void test_platform_refuses(void **state)
 
 /* ---- crashes ------------------------------------------------------------ */
 
+static const char *replace_at_text(int n)
+{
+    static char text[8];
+
+    snprintf(text, sizeof text, " #%-2d", n);
+    return text;
+}
+
 typedef struct crash_result {
     int exit_code; /* of the child: 86 crashed, 0 ran to the end */
     int window;    /* crashed between the "requested" mark and the request */
@@ -474,16 +490,19 @@ static void run_crash_case(const char *point, int replace_at, const char *durabl
             r->window = 1;
     }
     rbt_close(t);
-    /* Recovery: the agent runs again (the device reboots when a restart was
-     * requested). */
+    /* Recovery: the service manager starts the agent again at once, on the
+     * same boot (a second request for the command would show here); then
+     * the world goes on (the device reboots since a restart was requested). */
+    agent_sync(t, s);
     world(t, s, 20, 0);
     r->restarts = rbt_restarts(t);
     r->outcomes = s->outcomes;
     o = strstr(s->last_outcome[0], ";outcome=");
     snprintf(r->outcome, sizeof r->outcome, "%s", o ? o + 9 : "(none)");
     r->outcome[strcspn(r->outcome, ";")] = '\0';
-    printf("[ CRASH    ] %-28s exit=%d restarts=%d outcome=%s reports=%d%s\n",
-           point ? point : durable_point, r->exit_code, r->restarts, r->outcome, r->outcomes,
+    printf("[ CRASH    ] %-28s%s exit=%d restarts=%d outcome=%s reports=%d%s\n",
+           point ? point : durable_point, point ? "   " : replace_at_text(replace_at), r->exit_code,
+           r->restarts, r->outcome, r->outcomes,
            r->window ? " (mark-to-request window: restart lost, reported)" : "");
     /* Exactly one request for the command (none only in the documented
      * window), the outcome reported (at most twice) and acknowledged, the
@@ -493,6 +512,7 @@ static void run_crash_case(const char *point, int replace_at, const char *durabl
     assert_true(r->outcomes >= 1 && r->outcomes <= 2);
     assert_int_equal(s->outcomes_not_pkg1, 0);
     assert_int_equal(s->outcome_items_bad, 0);
+    assert_int_equal(s->outcome_dups, 0);
     assert_int_equal(s->queued[0], 0);
     assert_true(s->got_200[0] >= 1);
     assert_int_equal(tu_count(t->dir, "outbox-"), 0);
@@ -530,8 +550,18 @@ static void test_crash_every_durable_write(void **state)
                                          "durable-write-after-rename" };
     crash_result r;
     int n, w, crashed = 0, windows = 0;
+    rbt *dry = calloc(1, sizeof(*dry));
+    srv *s = srv_new(1);
 
     (void)state;
+    /* A run without crash names the scenario's durable writes. */
+    rbt_init(dry);
+    world(dry, s, 20, 0);
+    for (n = 0; n < dry->replaces && n < 32; n++)
+        printf("[ CRASH    ] durable write %d: %s\n", n + 1, dry->replace_names[n]);
+    srv_free(s);
+    rbt_cleanup(dry);
+    free(dry);
     for (w = 0; w < 2; w++) {
         for (n = 1; n < 100; n++) {
             run_crash_case(NULL, n, where[w], &r);
