@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "../platform/testutil.h"
+#include "dispatch/dispatch.h"
 #include "rbtest.h"
 
 #define DEV "./Device/Vendor/MSFT/Reboot"
@@ -383,6 +384,33 @@ static void test_atomic(void **state)
     after = schedule_file(t);
     assert_string_equal(before, after);
     free(after);
+    /* The schedule change and the Exec have run when a later member fails
+     * at execution (a bad value): both are rolled back, nothing armed, the
+     * old value kept in memory and on disk. */
+    reply = rbt_process(t, "1", "2",
+                        "<Atomic><CmdID>at3</CmdID>"
+                        "<Replace><CmdID>m1</CmdID><Item><Target><LocURI>" DEV
+                        "/Schedule/Single</LocURI></Target><Data>2026-03-17T01:00:00Z</Data>"
+                        "</Item></Replace>"
+                        "<Exec><CmdID>m2</CmdID><Item><Target><LocURI>" DEV
+                        "/RebootNow</LocURI></Target></Item></Exec>"
+                        "<Replace><CmdID>m3</CmdID><Item><Target><LocURI>" DEV
+                        "/Schedule/DailyRecurrent</LocURI></Target><Data>03:00</Data>"
+                        "</Item></Replace>"
+                        "</Atomic>");
+    assert_int_equal(rbt_status(reply, "at3"), 507);
+    assert_int_equal(rbt_status(reply, "m1"), 216);
+    assert_int_equal(rbt_status(reply, "m2"), 216);
+    assert_int_equal(rbt_status(reply, "m3"), 400);
+    free(reply);
+    assert_int_equal(rbt_intent_count(t), 0);
+    omadm__tree_session_end(t->tree, 1);
+    assert_int_equal(rbt_restarts(t), 0);
+    expect_get(t, DEV "/Schedule/Single", 200, "2026-03-15T01:00:00+00:00", "chr");
+    expect_get(t, DEV "/Schedule/DailyRecurrent", 404, NULL, NULL);
+    after = schedule_file(t);
+    assert_string_equal(before, after);
+    free(after);
     /* All members fine: the intent exists once the Atomic committed. */
     reply = rbt_process(t, "1", "2",
                         "<Atomic><CmdID>at2</CmdID>"
@@ -397,6 +425,8 @@ static void test_atomic(void **state)
     assert_int_equal(rbt_status(reply, "m2"), 200);
     free(reply);
     assert_int_equal(rbt_intent_count(t), 1);
+    omadm__tree_session_end(t->tree, 1);
+    assert_int_equal(rbt_restarts(t), 1);
     rbt_close(t);
     rbt_open(t);
     expect_get(t, DEV "/Schedule/Single", 200, "2026-03-16T01:00:00+00:00", "chr");

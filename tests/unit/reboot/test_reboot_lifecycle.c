@@ -184,6 +184,30 @@ static void test_failed_session_deadline(void **state)
     assert_int_equal(rbt_restarts(t), 1);
 }
 
+/* The session failed and nothing ran until after the deadline (the host
+ * slept): tick() and flush() report instead of restarting late. */
+static void test_tick_after_deadline_no_late_restart(void **state)
+{
+    rbt *t = *state;
+    int64_t next = 0;
+
+    assert_int_equal(exec_now(t, "1", "1", UUID, DEV "/RebootNow"), 200);
+    assert_int_equal(exec_now(t, "1", "2", "u-2", DEV "/RebootNow"), 200);
+    omadm__tree_session_end(t->tree, 0);
+    rbt_set_now(t, RBT_T0 + 310);
+    assert_int_equal(omadm__reboot_flush(t->rb), OMADM_OK);
+    assert_int_equal(omadm__reboot_tick(t->rb, &next), OMADM_OK);
+    assert_true(next == INT64_MAX);
+    assert_int_equal(rbt_restarts(t), 0);
+    assert_int_equal(rbt_intent_count(t), 0);
+    assert_int_equal(rbt_outcome_count(t), 2);
+    expect_outcome(t, 0, DEV "/RebootNow",
+                   "v=1;trigger=now;cmdref=" UUID ";msgref=1;session=1;"
+                   "requested=2026-03-14T09:00:00Z;deadline=2026-03-14T09:05:00Z;"
+                   "outcome=not-restarted;detail=deadline-passed",
+                   "critical");
+}
+
 /* Requested, then the agent starts again on the same boot after the
  * deadline: not-restarted, and no late restart. */
 static void test_deadline_passed_same_boot(void **state)
@@ -587,6 +611,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_late_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_session_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_passed_same_boot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tick_after_deadline_no_late_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_agent_stopped_before_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_agent_stopped_after_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_platform_refuses_at_request, setup, teardown),
