@@ -1,4 +1,5 @@
 /* The restart lifecycle: intents, restart requests, outcomes, history. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,8 +199,9 @@ omadm_status omadm__rb_intents_load(omadm_reboot *rb)
             break;
         if (st != OMADM_OK) {
             /* Written by another version or damaged: left alone, never acted on. */
-            omadm__log(OMADM_LOG_WARN, "reboot: outbox intent %llu unreadable (%s), ignored",
-                       (unsigned long long)e->id, omadm_status_str(st));
+            omadm__log(OMADM_LOG_WARN,
+                       "reboot: outbox intent %016" PRIx64 " unreadable (%s), ignored", e->id,
+                       omadm_status_str(st));
             st = OMADM_OK;
             continue;
         }
@@ -665,11 +667,12 @@ omadm_status omadm__rb_request_armed(omadm_reboot *rb, int64_t now, const char *
                     first_err = rst;
             }
         } else {
-            omadm__log(OMADM_LOG_INFO, "reboot: restart requested (%zu command(s))", marked);
+            omadm__log(OMADM_LOG_INFO, "reboot: restart requested (%u command(s))",
+                       (unsigned)marked);
         }
     } else if (marked) {
-        omadm__log(OMADM_LOG_INFO, "reboot: %zu command(s) coalesced into the pending restart",
-                   marked);
+        omadm__log(OMADM_LOG_INFO, "reboot: %u command(s) coalesced into the pending restart",
+                   (unsigned)marked);
     }
     omadm__free(mark);
     st = omadm__rb_intents_load(rb);

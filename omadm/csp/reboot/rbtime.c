@@ -1,5 +1,6 @@
 #include "csp/reboot/rbtime.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,8 +157,8 @@ void omadm__reboot_format_utc(int64_t t, char *buf)
     unsigned mo, d, h, mi, s;
 
     split(t, &y, &mo, &d, &h, &mi, &s);
-    snprintf(buf, OMADM_REBOOT_TIME_LEN, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, mo, d, h,
-             mi, s);
+    snprintf(buf, OMADM_REBOOT_TIME_LEN, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02uZ", y, mo, d, h, mi,
+             s);
 }
 
 void omadm__reboot_format_offset(int64_t wall, int32_t offset, char *buf)
@@ -167,6 +168,6 @@ void omadm__reboot_format_offset(int64_t wall, int32_t offset, char *buf)
     int32_t a = offset < 0 ? -offset : offset;
 
     split(wall, &y, &mo, &d, &h, &mi, &s);
-    snprintf(buf, OMADM_REBOOT_TIME_LEN, "%04lld-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", (long long)y,
-             mo, d, h, mi, s, offset < 0 ? '-' : '+', (int)(a / 3600 % 100), (int)(a % 3600 / 60));
+    snprintf(buf, OMADM_REBOOT_TIME_LEN, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", y, mo,
+             d, h, mi, s, offset < 0 ? '-' : '+', (int)(a / 3600 % 100), (int)(a % 3600 / 60));
 }

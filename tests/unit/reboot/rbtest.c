@@ -1,12 +1,17 @@
 #include "rbtest.h"
 
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#ifdef _WIN32
+#include <process.h> /* _exit */
+#define setenv(name, value, overwrite) _putenv_s(name, value)
+#else
 #include <unistd.h>
+#endif
 
 #include <cmocka.h>
 
@@ -39,6 +44,18 @@ static void log_sink(void *user, omadm_log_level level, const char *line)
         rbt_log_corrupt++;
     if (getenv("RBT_VERBOSE"))
         fprintf(stderr, "[%s] %s\n", omadm_log_level_name(level), line);
+}
+
+/* strndup is not in ISO C nor on every platform. */
+static char *dupn(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+
+    if (!p)
+        abort();
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
 }
 
 /* ---- the wrapper platform ------------------------------------------------ */
@@ -144,7 +161,7 @@ static void write_sim_int(const rbt *t, const char *name, int64_t v)
 {
     char num[32];
 
-    snprintf(num, sizeof num, "%lld\n", (long long)v);
+    snprintf(num, sizeof num, "%" PRId64 "\n", v);
     write_sim(t, name, num);
 }
 
@@ -156,8 +173,7 @@ void rbt_init(rbt *t)
     omadm_log_set(log_sink, NULL, OMADM_LOG_DEBUG);
     t->dir = tu_mkdtemp();
     p = tu_path(t->dir, "sim", NULL);
-    if (mkdir(p, 0700) != 0)
-        abort();
+    tu_mkdirs(p);
     free(p);
     write_sim_int(t, "now", RBT_T0);
     write_sim(t, "boot-id", "boot-A\n");
@@ -283,7 +299,7 @@ char *rbt_restart_line(const rbt *t, int n)
         size_t len = nl ? (size_t)(nl - s) : strlen(s);
 
         if (i == n) {
-            line = strndup(s, len);
+            line = dupn(s, len);
             break;
         }
         s += len + (nl ? 1 : 0);
@@ -361,7 +377,7 @@ char *rbt_process(rbt *t, const char *session, const char *msg, const char *body
     snprintf(xml, n, head, session, msg, body);
     RBT_CHECK(omadm_tree_process(t->tree, xml, strlen(xml), &reply, &reply_len) == OMADM_OK);
     free(xml);
-    copy = strndup(reply, reply_len);
+    copy = dupn(reply, reply_len);
     omadm_free(reply);
     return copy;
 }
@@ -391,7 +407,7 @@ static char *element_text(const char *s, const char *end, const char *tag)
     b = strstr(a, close);
     if (!b || b > end)
         return NULL;
-    return strndup(a, (size_t)(b - a));
+    return dupn(a, (size_t)(b - a));
 }
 
 /* Finds the <elem> whose CmdRef is cmdref; *end receives its end. */

@@ -1,6 +1,7 @@
 /* Reboot CSP node by node (reboot-csp.md §1-§3): every node x command x value
  * class through the real dispatcher (omadm_tree_process), exact Status
  * codes, Results formats and values, and what stays durable. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,7 +165,7 @@ static void test_value_classes(void **state)
 
         code = rbt_cmd(t, "Add", "a1", DEV "/Schedule/Single", rows[i].value);
         if (code != rows[i].code)
-            fail_msg("row %zu \"%s\": Status %d, expected %d", i, rows[i].value, code,
+            fail_msg("row %u \"%s\": Status %d, expected %d", (unsigned)i, rows[i].value, code,
                      rows[i].code);
         code = get(t, DEV "/Schedule/Single", &v, fmt);
         if (!rows[i].get) {

@@ -1,6 +1,7 @@
 /* Reboot schedules with the sim clock: Single, Daily over several days,
  * Weekly, missed occurrences, bad values, clearing, persistence, failures
  * of durable writes and of allocations. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,8 +72,8 @@ static void expect_line(rbt *t, int n, int64_t requested_at, int64_t deadline)
     char want[128], *line = rbt_restart_line(t, n);
 
     assert_non_null(line);
-    snprintf(want, sizeof want, "requested_at=%lld deadline=%lld reason=", (long long)requested_at,
-             (long long)deadline);
+    snprintf(want, sizeof want,
+             "requested_at=%" PRId64 " deadline=%" PRId64 " reason=", requested_at, deadline);
     if (strncmp(line, want, strlen(want)) != 0)
         fail_msg("restart line %d: \"%s\", expected \"%s...\"", n, line, want);
     free(line);
