@@ -189,23 +189,21 @@ int main(void)
     run(tree,
         "<Atomic><CmdID>14</CmdID>"
         "<Add><CmdID>15</CmdID>" ITEM(
-            S "/Shape", "round") "</Add>"
-                                 "<Replace><CmdID>16</CmdID>" ITEM(
-                                     S "/Color",
-                                     "0123456789012345678901234567890123456789012345678901234567890"
-                                     "123456789") "</Replace>"
-                                                  "<Delete><CmdID>17</CmdID>" TARGET(
-                                                      S
-                                                      "/Color") "</Delete>"
-                                                                "</Atomic>"
-                                                                "<Get><CmdID>18</CmdID>" TARGET(
-                                                                    S
-                                                                    "/Shape") "</Get>"
-                                                                              "<Get><CmdID>19</"
-                                                                              "CmdID>" TARGET(
-                                                                                  S
-                                                                                  "/Color") "</"
-                                                                                            "Get>",
+            S "/Shape",
+            "round") "</Add>"
+                     "<Replace><CmdID>16</CmdID>" ITEM(
+                         S "/Color",
+                         "0123456789012345678901234567890123456789012345678901234567890"
+                         "123456789") "</Replace>"
+                                      "<Delete><CmdID>17</CmdID>" TARGET(
+                                          S "/Color") "</Delete>"
+                                                      "</Atomic>"
+                                                      "<Get><CmdID>18</CmdID>" TARGET(
+                                                          S "/Shape") "</Get>"
+                                                                      "<Get><CmdID>19</"
+                                                                      "CmdID>" TARGET(
+                                                                          S "/Color") "</"
+                                                                                      "Get>",
         got, sizeof got);
     CHECK(strcmp(got, "Atomic:14=507 Add:15=216 Replace:16=413 Delete:17=215 Get:18=404 "
                       "Get:19=200 =green") == 0);
