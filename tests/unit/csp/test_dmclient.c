@@ -262,7 +262,7 @@ static void test_atomic_schedule(void **state)
     dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_ADD, "11"), P "Fleet/Poll", NULL, "node");
     for (i = 0; i < 6; i++) {
         char id[8];
-        snprintf(id, sizeof id, "%zu", 12 + i);
+        snprintf(id, sizeof id, "%u", (unsigned)(12 + i));
         snprintf(target, sizeof target, FLEET "%s", sigmoid[i][0]);
         dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, id), target, sigmoid[i][1],
                 "int");
@@ -432,7 +432,7 @@ static void test_corrupt_files(void **state)
         omadm_log_set(capture_log, NULL, OMADM_LOG_DEBUG);
         open_tree(&f);
         if (warnings != 1)
-            fail_msg("case %zu: %d warnings", i, warnings);
+            fail_msg("case %u: %d warnings", (unsigned)i, warnings);
         assert_non_null(strstr(last_warning, "corrupt"));
         expect_schedule(&f, 15, 10, 0, 0, 0, 0, 0, 0, 0);
         one(&f, SYNCML_CMD_GET, "./Vendor/MSFT/DMClient/Provider", NULL, NULL,
@@ -451,8 +451,8 @@ static void test_corrupt_files(void **state)
         fixture f;
         memset(&f, 0, sizeof f);
         for (i = 0; i < 16; i++)
-            n += (size_t)snprintf(file + n, sizeof file - n, "provider p%zu 1 %zu 10 0 0 0 0 0 0\n",
-                                  i, i + 1);
+            n += (size_t)snprintf(file + n, sizeof file - n, "provider p%u 1 %u 10 0 0 0 0 0 0\n",
+                                  (unsigned)i, (unsigned)(i + 1));
         fakeplat_init(&f.fp);
         fakeplat_set_file(&f.fp, "dmclient.conf", file);
         open_tree(&f);
