@@ -224,7 +224,7 @@ void omadm__dispatch_sequence(dispatch_ctx *ctx, cmd_plan *plan)
         cmd_plan *m = &plan->members[i];
         if (!m->answer)
             continue;
-        omadm__dispatch_run(ctx, m, 0);
+        omadm__dispatch_run(ctx, m);
         if (m->n_items && !m->n_members) {
             for (j = 0; j < m->n_items; j++)
                 if (!omadm__code_ok(m->items[j].code))

@@ -204,11 +204,6 @@ static int check_value(omadm_format format, const char *data, size_t len)
     return 0;
 }
 
-static const syncml_meta *item_meta(const syncml_cmd *cmd, const syncml_item *item)
-{
-    return item->meta ? item->meta : cmd->meta;
-}
-
 static const char *meta_format(const syncml_cmd *cmd, const syncml_item *item)
 {
     if (item->meta && item->meta->format)
@@ -231,7 +226,6 @@ int omadm__dispatch_check_item(dispatch_ctx *ctx, const syncml_cmd *cmd, const s
     const omadm_csp_ops *ops;
     int rc, exists, interior;
 
-    (void)item_meta;
     memset(req, 0, sizeof *req);
     req->uri = item->target_uri;
     req->format = meta_format(cmd, item);
@@ -445,12 +439,11 @@ static int alert_code(const syncml_cmd *cmd)
     return 406;
 }
 
-void omadm__dispatch_run(dispatch_ctx *ctx, cmd_plan *plan, int in_atomic)
+void omadm__dispatch_run(dispatch_ctx *ctx, cmd_plan *plan)
 {
     const syncml_cmd *cmd = plan->cmd;
     size_t i;
 
-    (void)in_atomic;
     if (!plan->answer)
         return;
     if (!cmd->cmd_id || !cmd->cmd_id[0] ||
@@ -574,7 +567,7 @@ omadm_status omadm__dispatch_message(omadm_tree *tree, const syncml_msg *in, con
     }
     if (st == OMADM_OK) {
         for (i = 0; i < n; i++)
-            omadm__dispatch_run(&ctx, &plans[i], 0);
+            omadm__dispatch_run(&ctx, &plans[i]);
         tail = answers;
         while (*tail)
             tail = &(*tail)->next;

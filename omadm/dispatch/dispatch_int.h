@@ -46,7 +46,7 @@ typedef struct dispatch_ctx {
 } dispatch_ctx;
 
 /* Runs one command (not Atomic: see omadm__dispatch_atomic). */
-void omadm__dispatch_run(dispatch_ctx *ctx, cmd_plan *plan, int in_atomic);
+void omadm__dispatch_run(dispatch_ctx *ctx, cmd_plan *plan);
 /* Validates one Item of an Add/Replace/Delete/Exec/Get without running
  * it; *target and *req receive the resolution. Returns 0 or a DM code. */
 int omadm__dispatch_check_item(dispatch_ctx *ctx, const syncml_cmd *cmd, const syncml_item *item,

@@ -437,12 +437,17 @@ int omadm__tree_resolve(const omadm_tree *tree, const char *uri, omadm_tree_targ
     return 0;
 }
 
-static int node_is_dynamic(const omadm_node_def *def)
+/* A "*" entry: one name per dynamic instance. */
+static int node_is_star(const omadm_node_def *def)
 {
     const char *last = strrchr(def->path, '/');
 
-    last = last ? last + 1 : def->path;
-    return (def->flags & OMADM_NODE_DYNAMIC) || strcmp(last, "*") == 0;
+    return strcmp(last ? last + 1 : def->path, "*") == 0;
+}
+
+static int node_is_dynamic(const omadm_node_def *def)
+{
+    return (def->flags & OMADM_NODE_DYNAMIC) || node_is_star(def);
 }
 
 int omadm__tree_code(int rc)
@@ -489,8 +494,8 @@ int omadm__tree_exists(const omadm_tree_target *target, const omadm_csp_request 
         }
         if (node_is_dynamic(def)) {
             if (!reg->ops->children) {
-                if (strcmp(strrchr(def->path, '/') ? strrchr(def->path, '/') + 1 : def->path,
-                           "*") == 0) {
+                /* The table lists literal names only (csp.h). */
+                if (node_is_star(def)) {
                     *exists = 0;
                     return 0;
                 }

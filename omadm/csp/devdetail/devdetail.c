@@ -133,7 +133,7 @@ static int node_value(const devdetail *dd, size_t i, char *buf, size_t size)
         return 0;
     case KIND_LIMIT:
         limit = info->arg == 0 ? dd->max_depth : info->arg == 1 ? dd->max_tot_len : dd->max_seg_len;
-        snprintf(buf, size, "%zu", limit);
+        snprintf(buf, size, "%lu", (unsigned long)limit);
         return 0;
     case KIND_LOCALTIME: {
         int64_t now;

@@ -53,7 +53,7 @@ static void get_all(fixture *f, const char *const *targets, size_t n, const char
 
     for (i = 0; i < n; i++) {
         char id[8];
-        snprintf(id, sizeof id, "%zu", i + 1);
+        snprintf(id, sizeof id, "%u", (unsigned)(i + 1));
         dm_item(in, dm_cmd(in, &in->body, SYNCML_CMD_GET, id), targets[i], NULL, NULL);
     }
     dm_expect(f->tree, in, want);

@@ -215,13 +215,17 @@ static void test_forbidden_schedules(void **state)
     one(f, SYNCML_CMD_ADD, P "Fleet/Poll", NULL, NULL, "S Add 1 200");
     before = fakeplat_file(&f->fp, "dmclient.conf");
     gen = omadm__dmclient_generation(f->dm);
-    /* With the defaults (10, 0, 0 counts; 15, 0, 0 intervals) either zero
-     * leaves all counts or all intervals 0. */
-    one(f, SYNCML_CMD_REPLACE, FLEET "NumberOfFirstRetries", "0", "int", "S Replace 1 403");
+    /* With the defaults (15, 0, 0 intervals) zeroing the first interval
+     * leaves no set that ever polls: refused, nothing saved. */
     one(f, SYNCML_CMD_REPLACE, FLEET "IntervalForFirstSetOfRetries", "0", "int", "S Replace 1 403");
     expect_schedule(f, 15, 10, 0, 0, 0, 0, 0, 0, 1);
     assert_string_equal(fakeplat_file(&f->fp, "dmclient.conf"), before);
     assert_int_equal(omadm__dmclient_generation(f->dm), gen);
+    /* Fleet's enrollment schedule: the first set forever (count 0 with a
+     * non-zero interval), all counts 0: accepted. */
+    one(f, SYNCML_CMD_REPLACE, FLEET "NumberOfFirstRetries", "0", "int", "S Replace 1 200");
+    expect_schedule(f, 15, 0, 0, 0, 0, 0, 0, 0, 1);
+    one(f, SYNCML_CMD_REPLACE, FLEET "NumberOfFirstRetries", "10", "int", "S Replace 1 200");
 
     /* Once another set is active, the first may be zeroed... */
     one(f, SYNCML_CMD_REPLACE, FLEET "IntervalForSecondSetOfRetries", "60", "int",
@@ -262,7 +266,7 @@ static void test_atomic_schedule(void **state)
     dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_ADD, "11"), P "Fleet/Poll", NULL, "node");
     for (i = 0; i < 6; i++) {
         char id[8];
-        snprintf(id, sizeof id, "%zu", 12 + i);
+        snprintf(id, sizeof id, "%u", (unsigned)(12 + i));
         snprintf(target, sizeof target, FLEET "%s", sigmoid[i][0]);
         dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, id), target, sigmoid[i][1],
                 "int");
@@ -281,11 +285,14 @@ static void test_atomic_schedule(void **state)
      * in one is refused at commit: 403 for the members, 507, old values. */
     in = dm_msg("4");
     at = dm_cmd(in, &in->body, SYNCML_CMD_ATOMIC, "20");
-    dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, "21"), FLEET "NumberOfFirstRetries",
-            "0", "int");
-    dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, "22"), FLEET "NumberOfSecondRetries",
-            "0", "int");
-    dm_expect(f->tree, in, "S Atomic 20 507 | S Replace 21 403 | S Replace 22 403");
+    dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, "21"),
+            FLEET "IntervalForFirstSetOfRetries", "0", "int");
+    dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, "22"),
+            FLEET "IntervalForSecondSetOfRetries", "0", "int");
+    dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, "23"),
+            FLEET "IntervalForRemainingScheduledRetries", "0", "int");
+    dm_expect(f->tree, in,
+              "S Atomic 20 507 | S Replace 21 403 | S Replace 22 403 | S Replace 23 403");
     expect_schedule(f, 15, 5, 60, 10, 1440, 0, 0, 0, 1);
     assert_int_equal(f->fp.replace_calls, calls + 1);
     syncml_msg_free(in);
@@ -415,7 +422,7 @@ static void test_corrupt_files(void **state)
         "omadm-dmclient 1\nprovider F%00 1 15 10 0 0 0 0 0 0\n",
         "omadm-dmclient 1\nprovider A 1 15 10 0 0 0 0 0 0\nprovider A 1 15 10 0 0 0 0 0 0\n",
         "omadm-dmclient 1\nprovider Fleet 1 0 10 0 0 0 0 0 0\n",
-        "omadm-dmclient 1\nprovider Fleet 1 15 0 0 0 0 0 0 0\n",
+        "omadm-dmclient 1\nprovider Fleet 1 0 10 0 10 0 10 0 0\n",
         "omadm-dmclient 1\nprovidor Fleet 1 15 10 0 0 0 0 0 0\n",
         "omadm-dmclient 1\n\n",
     };
@@ -432,7 +439,7 @@ static void test_corrupt_files(void **state)
         omadm_log_set(capture_log, NULL, OMADM_LOG_DEBUG);
         open_tree(&f);
         if (warnings != 1)
-            fail_msg("case %zu: %d warnings", i, warnings);
+            fail_msg("case %u: %d warnings", (unsigned)i, warnings);
         assert_non_null(strstr(last_warning, "corrupt"));
         expect_schedule(&f, 15, 10, 0, 0, 0, 0, 0, 0, 0);
         one(&f, SYNCML_CMD_GET, "./Vendor/MSFT/DMClient/Provider", NULL, NULL,
@@ -451,8 +458,8 @@ static void test_corrupt_files(void **state)
         fixture f;
         memset(&f, 0, sizeof f);
         for (i = 0; i < 16; i++)
-            n += (size_t)snprintf(file + n, sizeof file - n, "provider p%zu 1 %zu 10 0 0 0 0 0 0\n",
-                                  i, i + 1);
+            n += (size_t)snprintf(file + n, sizeof file - n, "provider p%u 1 %u 10 0 0 0 0 0 0\n",
+                                  (unsigned)i, (unsigned)(i + 1));
         fakeplat_init(&f.fp);
         fakeplat_set_file(&f.fp, "dmclient.conf", file);
         open_tree(&f);

@@ -184,7 +184,8 @@ static void test_table(void **state)
         syncml_msg *in = dm_msg("3");
         syncml_cmd *cmd = dm_cmd(in, &in->body, rows[i].type, "4");
 
-        print_message("row %zu: %s %s\n", i, syncml_cmd_type_name(rows[i].type), rows[i].target);
+        print_message("row %u: %s %s\n", (unsigned)i, syncml_cmd_type_name(rows[i].type),
+                      rows[i].target);
         setup((void **)&f);
         dm_item(in, cmd, rows[i].target, rows[i].data, rows[i].format);
         dm_expect(f->tree, in, rows[i].want);

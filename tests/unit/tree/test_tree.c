@@ -533,6 +533,41 @@ static void test_exists(void **state)
     f->k.n = 0;
 }
 
+static void test_exists_without_children_op(void **state)
+{
+    static const omadm_node_def nodes[] = {
+        { "", OMADM_FORMAT_NODE, OMADM_ACCESS_GET, OMADM_NODE_INTERIOR, NULL },
+        { "*", OMADM_FORMAT_CHR, OMADM_ACCESS_GET, OMADM_NODE_DYNAMIC, NULL },
+        { "Lit", OMADM_FORMAT_CHR, OMADM_ACCESS_GET, OMADM_NODE_DYNAMIC, NULL },
+    };
+    omadm_tree *tree;
+    omadm_tree_target t;
+    omadm_csp_request req;
+    omadm_csp_children kids = { NULL, 0, 0 };
+    int exists = -1;
+
+    (void)state;
+    memset(&req, 0, sizeof req);
+    assert_int_equal(omadm_tree_new(&tree), OMADM_OK);
+    assert_int_equal(omadm_tree_register(tree, "./X", &plain_ops, nodes, 3, 0, NULL), OMADM_OK);
+    /* Without a children callback, "*" instances never exist... */
+    assert_int_equal(omadm__tree_resolve(tree, "./X/any", &t), 0);
+    assert_ptr_equal(t.node, &nodes[1]);
+    assert_int_equal(omadm__tree_exists(&t, &req, &exists), 0);
+    assert_false(exists);
+    /* ...and literal entries are listed by the table, so they do. */
+    assert_int_equal(omadm__tree_resolve(tree, "./X/Lit", &t), 0);
+    assert_ptr_equal(t.node, &nodes[2]);
+    assert_int_equal(omadm__tree_exists(&t, &req, &exists), 0);
+    assert_true(exists);
+    assert_int_equal(omadm__tree_resolve(tree, "./X", &t), 0);
+    assert_int_equal(omadm__tree_list(tree, &t, &req, &kids), 0);
+    assert_int_equal(kids.n, 1);
+    assert_string_equal(kids.names[0], "Lit");
+    omadm__csp_children_clear(&kids);
+    omadm_tree_free(tree);
+}
+
 static void test_codes_and_values(void **state)
 {
     omadm_csp_value v = { NULL, 0, 0 };
@@ -583,6 +618,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_children, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exists, setup, teardown),
+        cmocka_unit_test(test_exists_without_children_op),
         cmocka_unit_test(test_codes_and_values),
     };
     return cmocka_run_group_tests_name("tree", tests, NULL, NULL);
