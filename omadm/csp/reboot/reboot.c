@@ -120,12 +120,8 @@ static int rb_del(void *csp, const omadm_csp_request *req)
  * known at Exec time gets a failure Status and keeps no intent). */
 static omadm_status probe_restart(const omadm_reboot *rb)
 {
-#ifdef OMADM_REBOOT_HAVE_CAN_RESTART
     if (rb->platform->can_restart)
         return rb->platform->can_restart(rb->platform->ctx);
-#else
-    (void)rb;
-#endif
     return OMADM_OK;
 }
 

@@ -136,16 +136,14 @@ static omadm_status w_file_list(void *ctx, const char *prefix, omadm_platform_li
     return REAL(t)->file_list(REAL(t)->ctx, prefix, cb, user);
 }
 
-#ifdef OMADM_REBOOT_HAVE_CAN_RESTART
 static omadm_status w_can_restart(void *ctx)
 {
     rbt *t = ctx;
 
-    if (t->refuse_probe)
-        return OMADM_ERR_ACCESS;
+    if (t->probe_status != OMADM_OK)
+        return t->probe_status;
     return REAL(t)->can_restart ? REAL(t)->can_restart(REAL(t)->ctx) : OMADM_OK;
 }
-#endif
 
 /* ---- state directory ----------------------------------------------------- */
 
@@ -199,9 +197,7 @@ void rbt_open(rbt *t)
     t->plat.file_remove = w_file_remove;
     t->plat.file_list = w_file_list;
     t->plat.destroy = NULL;
-#ifdef OMADM_REBOOT_HAVE_CAN_RESTART
     t->plat.can_restart = w_can_restart;
-#endif
     RBT_CHECK(omadm_outbox_open(&t->outbox, &t->plat, NULL, &corrupt) == OMADM_OK);
     RBT_CHECK(corrupt == 0);
     RBT_CHECK(omadm__reboot_new(&t->rb, &t->plat, t->outbox) == OMADM_OK);

@@ -30,7 +30,7 @@ typedef struct rbt {
     const char *crash_replace_point;
     int replaces;               /* file_replace calls so far */
     char replace_names[32][64]; /* the first 32 file_replace targets */
-    int refuse_probe;           /* can_restart answers OMADM_ERR_ACCESS */
+    omadm_status probe_status;  /* can_restart answers this when not OMADM_OK */
     /* A time-zone rule instead of the sim's fixed utc-offset when dst_at
      * is non-zero: dst_before seconds east of UTC before dst_at, dst_after
      * from then on. */

@@ -280,7 +280,6 @@ static void test_platform_refuses_at_request(void **state)
     assert_int_equal(rbt_outcome_count(t), 1);
 }
 
-#ifdef OMADM_REBOOT_HAVE_CAN_RESTART
 /* The platform refuses at Exec time: failure Status, no intent. */
 static void test_platform_refuses_at_exec(void **state)
 {
@@ -289,9 +288,12 @@ static void test_platform_refuses_at_exec(void **state)
     rbt_refuse_restart(t, 1);
     assert_int_equal(exec_now(t, "1", "1", UUID, DEV "/RebootNow"), 425);
     rbt_refuse_restart(t, 0);
-    t->refuse_probe = 1;
+    t->probe_status = OMADM_ERR_ACCESS;
     assert_int_equal(exec_now(t, "1", "1", "u-2", DEV "/RebootNow"), 425);
-    t->refuse_probe = 0;
+    /* The platform cannot tell: 500, no intent either. */
+    t->probe_status = OMADM_ERR_IO;
+    assert_int_equal(exec_now(t, "1", "1", "u-3", DEV "/RebootNow"), 500);
+    t->probe_status = OMADM_OK;
     assert_int_equal(rbt_intent_count(t), 0);
     omadm__tree_session_end(t->tree, 1);
     assert_int_equal(rbt_restarts(t), 0);
@@ -300,7 +302,6 @@ static void test_platform_refuses_at_exec(void **state)
     assert_int_equal(exec_now(t, "2", "1", UUID, DEV "/RebootNow"), 200);
     assert_int_equal(rbt_intent_count(t), 1);
 }
-#endif
 
 /* Fleet resends the same UUID Exec after the reboot (it never saw the
  * Status): 200, no second restart; integer CmdIDs are never repeats. */
@@ -615,9 +616,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_agent_stopped_before_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_agent_stopped_after_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_platform_refuses_at_request, setup, teardown),
-#ifdef OMADM_REBOOT_HAVE_CAN_RESTART
         cmocka_unit_test_setup_teardown(test_platform_refuses_at_exec, setup, teardown),
-#endif
         cmocka_unit_test_setup_teardown(test_resent_uuid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_integer_cmdid_not_a_repeat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_coalesce, setup, teardown),

@@ -430,7 +430,6 @@ static void test_deadline_passed(void **state)
     srv_free(s);
 }
 
-#ifdef OMADM_REBOOT_HAVE_CAN_RESTART
 /* The platform refuses (sim/refuse-restart): failure Status, no intent, no
  * restart. */
 static void test_platform_refuses(void **state)
@@ -446,7 +445,6 @@ static void test_platform_refuses(void **state)
     assert_int_equal(tu_count(t->dir, "outbox-"), 0);
     srv_free(s);
 }
-#endif
 
 /* ---- crashes ------------------------------------------------------------ */
 #ifdef HAVE_FORK
@@ -604,9 +602,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fleet_resends_after_reboot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_execs_one_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_passed, setup, teardown),
-#ifdef OMADM_REBOOT_HAVE_CAN_RESTART
         cmocka_unit_test_setup_teardown(test_platform_refuses, setup, teardown),
-#endif
 #ifdef HAVE_FORK
         cmocka_unit_test(test_crash_named_points),
         cmocka_unit_test(test_crash_every_durable_write),
