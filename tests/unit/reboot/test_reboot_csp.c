@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "../platform/testutil.h"
+#include "core/alloc.h"
 #include "dispatch/dispatch.h"
 #include "rbtest.h"
 
@@ -434,6 +435,62 @@ static void test_atomic(void **state)
     free(before);
 }
 
+/* Every allocation of a Replace fails in turn: either Status 200 and the
+ * new value, or a failure and the old value, in memory and on disk. */
+static void test_replace_allocation_failures(void **state)
+{
+    static const char msg[] =
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2"
+        "</VerProto><SessionID>1</SessionID><MsgID>1</MsgID><Target><LocURI>d</LocURI>"
+        "</Target><Source><LocURI>s</LocURI></Source></SyncHdr><SyncBody><Replace><CmdID>r1"
+        "</CmdID><Item><Target><LocURI>" DEV "/Schedule/Single</LocURI></Target><Data>"
+        "2026-03-20T05:00:00+02:00</Data></Item></Replace><Final/></SyncBody></SyncML>";
+    rbt *t = *state;
+    char *before, *after;
+    long n;
+
+    assert_int_equal(rbt_cmd(t, "Add", "a1", DEV "/Schedule/Single", "2026-03-15T01:00:00Z"), 200);
+    before = schedule_file(t);
+    for (n = 1; n < 10000; n++) {
+        char *reply = NULL;
+        size_t len = 0;
+        omadm_status st;
+        int code = -1, failed;
+
+        omadm__alloc_fail_at(n, 0);
+        st = omadm_tree_process(t->tree, msg, sizeof msg - 1, &reply, &len);
+        failed = omadm__alloc_failed();
+        omadm__alloc_fail_at(0, 0);
+        if (st == OMADM_OK) {
+            code = rbt_status(reply, "r1");
+        } else {
+            /* No reply could be built: the Replace may or may not have run
+             * (the session fails and the server sends it again). */
+            char fmt[16], *v = NULL;
+
+            assert_int_equal(st, OMADM_ERR_NOMEM);
+            assert_int_equal(get(t, DEV "/Schedule/Single", &v, fmt), 200);
+            code = strcmp(v, "2026-03-20T05:00:00+02:00") == 0 ? 200 : -1;
+            free(v);
+        }
+        omadm_free(reply);
+        if (code == 200) {
+            expect_get(t, DEV "/Schedule/Single", 200, "2026-03-20T05:00:00+02:00", "chr");
+            if (!failed)
+                break;
+            assert_int_equal(
+                rbt_cmd(t, "Replace", "r2", DEV "/Schedule/Single", "2026-03-15T01:00:00Z"), 200);
+        } else {
+            expect_get(t, DEV "/Schedule/Single", 200, "2026-03-15T01:00:00+00:00", "chr");
+            after = schedule_file(t);
+            assert_string_equal(before, after);
+            free(after);
+        }
+    }
+    assert_true(n > 1 && n < 10000);
+    free(before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +504,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exec_rebootnow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_survives_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replace_allocation_failures, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("reboot-csp", tests, NULL, NULL);
