@@ -1,5 +1,5 @@
 /* Shared internals of the Reboot CSP's files (reboot.c: the CSP callbacks;
- * lifecycle.c: intents, restart requests, outcomes, history; schedule.c:
+ * lifecycle.c: intents, restart requests, outcomes; history.c; schedule.c:
  * schedules). Not for other modules. */
 #ifndef OMADM_CSP_REBOOT_RBINT_H
 #define OMADM_CSP_REBOOT_RBINT_H
@@ -90,9 +90,17 @@ omadm_status omadm__rb_outcome_write(omadm_reboot *rb, const rb_intent *in, cons
 /* Requests every ARMED intent of the current boot whose deadline has not
  * passed (the others are reported not-restarted). */
 omadm_status omadm__rb_request_armed(omadm_reboot *rb, int64_t now, const char *boot);
+omadm_status omadm__rb_current_boot(const omadm_reboot *rb, char *buf, size_t size);
+
+/* ---- history.c ---- */
 omadm_status omadm__rb_history_load(omadm_reboot *rb);
 void omadm__rb_history_clear(omadm_reboot *rb);
-omadm_status omadm__rb_current_boot(const omadm_reboot *rb, char *buf, size_t size);
+int omadm__rb_history_has(const omadm_reboot *rb, const char *server, const char *cmdref);
+/* Records a retired RebootNow's CmdID durably (no-op when present; keeps the
+ * newest OMADM_REBOOT_HISTORY_MAX entries younger than
+ * OMADM_REBOOT_HISTORY_DAYS). */
+omadm_status omadm__rb_history_add(omadm_reboot *rb, const char *server, const char *cmdref,
+                                   const char *boot, int64_t now);
 
 /* ---- schedule.c ---- */
 void omadm__rb_sched_free(rb_schedule *s);

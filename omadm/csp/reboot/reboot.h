@@ -34,6 +34,26 @@
  * Crash points (OMADM_CRASH_AT, test builds): "intent-written" (intent
  * durable, Status not yet produced), "restart-requested" (platform call
  * returned), "boot-detected" (outcome durable, intent not yet removed).
+ * Outcome records are written idempotently (an existing outcome for the
+ * same command or occurrence is kept), so a crash between an outcome and
+ * its intent's removal never duplicates the report.
+ *
+ * When: a RebootNow is requested at the end of a completed session, by
+ * tick() OMADM_REBOOT_REQUEST_MARGIN before its deadline when the session
+ * failed, by flush() in `sync` mode, or at startup. Never after its
+ * deadline: an armed restart found past it (agent stopped, host asleep, a
+ * session longer than the deadline) is reported `not-restarted`. A
+ * RebootNow accepted while a restart is already requested in this boot
+ * shares it (coalesced: one request, each command reported). Exec inside
+ * an Atomic is only written at txn_commit.
+ *
+ * Platform refusal: at Exec time the platform's can_restart (when set)
+ * decides: OMADM_ERR_ACCESS -> 425, another error -> 500, no intent. A
+ * request_restart failing later gives the outcome `refused`.
+ *
+ * Schedules: see schedule.c for the occurrence rules. Get returns the
+ * value in extended format with the offset in effect (a Z value reads
+ * "+00:00", a local one the platform's offset at that instant).
  *
  * Threading: one thread at a time, like the tree. */
 #ifndef OMADM_CSP_REBOOT_REBOOT_H
