@@ -278,6 +278,17 @@ static void test_command_not_allowed(void **state)
         { "Exec", DEV "/Schedule/DailyRecurrent", NULL, 404 }, /* unset: absent first */
         { "Copy", DEV "/Schedule/Single", NULL, 406 },
         { "Exec", DEV "/Nope", NULL, 404 },
+        { "Add", DEV, "x", 418 },
+        { "Replace", DEV, "x", 405 },
+        { "Add", DEV "/Schedule", "x", 418 },
+        { "Exec", DEV "/Schedule/WeeklyRecurrent", NULL, 404 },
+        { "Copy", DEV "/RebootNow", NULL, 406 },
+        { "Replace", LEG "/RebootNow", "x", 405 },
+        { "Delete", LEG "/RebootNow", NULL, 405 },
+        { "Exec", LEG "/Schedule/Single", NULL, 405 },
+        { "Exec", LEG "/Schedule", NULL, 405 },
+        { "Delete", "./User/Vendor/MSFT/Reboot/Schedule/Single", NULL, 404 },
+        { "Replace", "./User/Vendor/MSFT/Reboot/Schedule/Single", "2026-03-15T01:00:00Z", 404 },
     };
     rbt *t = *state;
     size_t i;
