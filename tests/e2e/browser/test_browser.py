@@ -152,6 +152,7 @@ class ConsoleRestart(unittest.TestCase):
 
         # Device actions shows it completed.
         b.get(w.admin + "/actions?device=" + dev_id)
+
         def completed():
             rows = self.rows(b)
             return rows if [r["state"] for r in rows] == ["Completed"] else None

@@ -23,7 +23,7 @@ import urllib.request
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 # The W3C key of an element reference in JSON.
-ELEMENT_KEY = "element-6066-11e4-a23c-4d936ccd5bc6"
+ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf"
 
 # As root, on a closed network: no sandbox (needs a user namespace as
 # root), nothing that phones home, a throwaway profile.
@@ -215,29 +215,23 @@ class Browser:
 
     @staticmethod
     def _stop_group(proc):
-        # The group id is the driver's pid (start_new_session): it holds
-        # chromium and its helpers too, even if the driver died first.
-        pgid = proc.pid
-        for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
+        # The group id is the driver's pid (start_new_session); it holds
+        # chromium and its helpers too, even if the driver died first. The
+        # driver is reaped last, so the id cannot be reused meanwhile.
+        def signal_group(sig):
             try:
-                os.killpg(pgid, sig)
+                os.killpg(proc.pid, sig)
             except ProcessLookupError:
+                pass
+        signal_group(signal.SIGTERM)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            if os.waitid(os.P_PID, proc.pid,
+                         os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
                 break
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline:
-                try:
-                    os.killpg(pgid, 0)
-                except ProcessLookupError:
-                    break
-                proc.poll()
-                time.sleep(0.05)
-            else:
-                continue
-            break
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+            time.sleep(0.02)
+        signal_group(signal.SIGKILL)
+        proc.wait()
 
     def __enter__(self):
         return self
