@@ -60,13 +60,14 @@ class Browser:
         log_dir = log_dir or self.profile
         try:
             self._start_driver(os.path.join(log_dir, "chromedriver.log"), start_timeout)
+            profile = "--user-data-dir=" + os.path.join(self.profile, "profile")
             caps = {"capabilities": {"alwaysMatch": {
                 "browserName": "chrome",
                 "pageLoadStrategy": "normal",
                 "timeouts": {"pageLoad": 15000, "script": 10000, "implicit": 0},
                 "goog:chromeOptions": {
                     "binary": CHROMIUM,
-                    "args": CHROMIUM_ARGS + ["--user-data-dir=" + os.path.join(self.profile, "profile")],
+                    "args": CHROMIUM_ARGS + [profile],
                 },
             }}}
             value = self._call("POST", "/session", caps, timeout=start_timeout)
