@@ -1,7 +1,8 @@
 #!/bin/sh
-# The default test run: format check, a gcc -Werror build and a clang
-# AddressSanitizer + UndefinedBehaviorSanitizer build, each running every
-# test, then the Windows tier (skip with OMADM_SKIP_WINDOWS=1).
+# The default test run: format check, a gcc -Werror build running every
+# test, static analysis (tests/lint.sh), a clang AddressSanitizer +
+# UndefinedBehaviorSanitizer build running every test, then the Windows tier
+# (skip with OMADM_SKIP_WINDOWS=1).
 # Build trees go under build/ in the checkout.
 set -eu
 cd "$(dirname "$0")/.."
@@ -27,6 +28,9 @@ build() { # name, compiler, extra meson options...
 
 step "gcc -Werror build and tests"
 build gcc gcc --buildtype=debugoptimized -Dwerror=true
+
+step "static analysis (cppcheck, clang-tidy) over the gcc build's compile_commands.json"
+sh tests/lint.sh build/gcc
 
 step "clang ASan+UBSan build and tests"
 build clang-asan clang --buildtype=debug -Dwerror=true \

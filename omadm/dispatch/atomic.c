@@ -124,7 +124,9 @@ static int rollback_range(cmd_plan *atomic, size_t from, size_t to)
     return any;
 }
 
-/* Applies `fn` to every Item of every member. */
+/* Applies `fn` to every Item of every member. `m` and `ip` name the loop
+ * variables the macro declares, so they cannot be parenthesised. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define FOR_EACH_ITEM(atomic, m, ip, body)                                                         \
     do {                                                                                           \
         size_t mi_, ii_;                                                                           \
@@ -139,6 +141,7 @@ static int rollback_range(cmd_plan *atomic, size_t from, size_t to)
             member_code(m);                                                                        \
         }                                                                                          \
     } while (0)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 void omadm__dispatch_atomic(dispatch_ctx *ctx, cmd_plan *plan)
 {

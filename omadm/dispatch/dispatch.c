@@ -144,6 +144,7 @@ static omadm_status plan_prepare(dispatch_ctx *ctx, cmd_plan *plan, const syncml
         }
         if (cmd->type == SYNCML_CMD_ATOMIC) {
             plan->txn_cap = total_items;
+            /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
             plan->txn = omadm__calloc(total_items + 1, sizeof *plan->txn);
             plan->txn_rb_failed = omadm__calloc(total_items + 1, sizeof *plan->txn_rb_failed);
             if (!plan->txn || !plan->txn_rb_failed)
@@ -561,7 +562,7 @@ omadm_status omadm__dispatch_message(omadm_tree *tree, const syncml_msg *in, con
         if (!plans)
             return OMADM_ERR_NOMEM;
     }
-    for (i = 0, cmd = in->body; cmd && st == OMADM_OK; cmd = cmd->next, i++) {
+    for (i = 0, cmd = in->body; cmd && i < n && st == OMADM_OK; cmd = cmd->next, i++) {
         st = plan_prepare(&ctx, &plans[i], cmd);
         prepared = i + 1;
     }

@@ -27,6 +27,7 @@
 #define REC_MIN     OMADM__OUTBOX_RECORD_MIN
 #define STR_ABSENT  0xFFFFFFFFu
 
+/* NOLINTNEXTLINE(misc-redundant-expression): both sides are constants on purpose */
 _Static_assert(REC_MIN == REC_HEAD + 4 * REC_NSTR + REC_SUM, "record.h minimum size");
 
 static void put_u16(unsigned char *p, unsigned v)

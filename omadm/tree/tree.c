@@ -318,6 +318,7 @@ static omadm_status tree_register(omadm_tree *tree, const char *root, const omad
 
     if (tree->n == tree->cap) {
         size_t cap = tree->cap ? tree->cap * 2 : 8;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         omadm_tree_reg **grown = omadm__realloc(tree->regs, cap * sizeof *grown);
         if (!grown)
             return OMADM_ERR_NOMEM;

@@ -136,7 +136,7 @@ int omadm__posix_restart_privileged(const char *root, unsigned long euid)
             errno = 0;
             caps = strtoull(line + 7, &end, 16);
             if (errno == 0 && end != line + 7)
-                priv = (caps >> CAP_SYS_BOOT_BIT) & 1;
+                priv = (int)((caps >> CAP_SYS_BOOT_BIT) & 1);
             break;
         }
     }
@@ -254,7 +254,7 @@ omadm_status omadm__posix_language(const char *locale, char *buf, size_t size)
             usable = 0;
             break;
         }
-        tmp[n] = locale[n] == '_' ? '-' : locale[n];
+        tmp[n] = (char)(locale[n] == '_' ? '-' : locale[n]);
     }
     tmp[n] = '\0';
     /* A 2-3 letter language, then letter/digit subtags ("C" and "POSIX" fail). */

@@ -132,9 +132,9 @@ static void sanitise_reason(const char *reason, char *out)
     size_t n = 0;
 
     if (reason) {
-        for (; reason[n] && n < REASON_MAX; n++) {
+        for (; n < REASON_MAX && reason[n]; n++) {
             unsigned char ch = (unsigned char)reason[n];
-            out[n] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+            out[n] = (char)(ch < 0x20 || ch == 0x7f ? ' ' : ch);
         }
         if (reason[n]) { /* truncated: drop a partial multi-byte sequence */
             size_t k = n;

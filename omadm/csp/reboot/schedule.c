@@ -315,7 +315,7 @@ int omadm__rb_sched_set(omadm_reboot *rb, omadm_reboot_kind kind, const omadm_cs
         return -418;
     if (req->format && strcmp(req->format, "chr") != 0)
         return -415;
-    if (len > VALUE_MAX || (len && memchr(data, '\0', len)))
+    if (len > VALUE_MAX || (len && (!data || memchr(data, '\0', len))))
         return -400;
     while (tlen && is_space(*t)) {
         t++;

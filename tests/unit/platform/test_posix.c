@@ -189,7 +189,8 @@ static void test_real_system_values(void **state)
 static void test_utc_offset_follows_tz(void **state)
 {
     fixture *f = *state;
-    char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+    const char *tz = getenv("TZ");
+    char *old = tz ? strdup(tz) : NULL;
     int32_t off = 1;
 
     assert_int_equal(omadm_platform_posix_new(&f->pf, f->state, 0), OMADM_OK);

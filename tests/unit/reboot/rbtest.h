@@ -45,7 +45,7 @@ typedef struct rbt {
  * cmocka failure would unwind into the child's copy of the runner): in a
  * child a failed check prints and _exit(3)s. */
 extern int rbt_child;
-void rbt_fail(const char *file, int line, const char *what);
+_Noreturn void rbt_fail(const char *file, int line, const char *what);
 #define RBT_CHECK(cond)                                                                            \
     do {                                                                                           \
         if (!(cond))                                                                               \

@@ -67,6 +67,7 @@ typedef struct srv {
 static srv *srv_new(int n_execs)
 {
 #ifdef HAVE_FORK
+    /* cppcheck-suppress invalidFunctionArg ; fd -1 is what MAP_ANONYMOUS asks for */
     srv *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 #else
     srv *s = malloc(sizeof(*s));
@@ -147,7 +148,8 @@ static void take_outcome(srv *s, const syncml_item *it, int first)
     s->outcomes++;
     if (!first)
         s->outcomes_not_pkg1++;
-    if (strcmp(src, REBOOTNOW) != 0 || !it->meta->format || strcmp(it->meta->format, "chr") != 0 ||
+    if (strcmp(src, REBOOTNOW) != 0 || !it->meta || !it->meta->format ||
+        strcmp(it->meta->format, "chr") != 0 ||
         strcmp(mark, strstr(data, "outcome=restarted") ? "informational" : "critical") != 0)
         s->outcome_items_bad++;
     for (i = 0; i < s->n_execs; i++) {

@@ -211,8 +211,9 @@ typedef struct write_ctx {
 
 static omadm_status op_write(void *ctx, bool *same, bool *misreport)
 {
+    static char sentinel; /* a failed write must reset `out` from this */
     write_ctx *w = ctx;
-    char *out = (char *)w;
+    char *out = &sentinel;
     size_t len = 1;
     omadm_status st = syncml_write(w->msg, &out, &len);
 
