@@ -1,8 +1,9 @@
 #!/bin/sh
 # The default test run: format check, a gcc -Werror build running every
-# test, static analysis (tests/lint.sh), a clang AddressSanitizer +
-# UndefinedBehaviorSanitizer build running every test, then the Windows tier
-# (skip with OMADM_SKIP_WINDOWS=1).
+# test, static analysis (tests/lint.sh), the unit tests under valgrind
+# (tests/valgrind.sh), a clang AddressSanitizer + UndefinedBehaviorSanitizer
+# build running every test, then the Windows tier (skip with
+# OMADM_SKIP_WINDOWS=1).
 # Build trees go under build/ in the checkout.
 set -eu
 cd "$(dirname "$0")/.."
@@ -31,6 +32,9 @@ build gcc gcc --buildtype=debugoptimized -Dwerror=true
 
 step "static analysis (cppcheck, clang-tidy) over the gcc build's compile_commands.json"
 sh tests/lint.sh build/gcc
+
+step "gcc unit tests under valgrind memcheck"
+sh tests/valgrind.sh build/gcc
 
 step "clang ASan+UBSan build and tests"
 build clang-asan clang --buildtype=debug -Dwerror=true \

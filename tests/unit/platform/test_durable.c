@@ -245,6 +245,14 @@ static void test_list_sorted_no_temps(void **state)
     }
 }
 
+/* The forked child: exits at the crash point with what it allocated still
+ * held, as a kill would (tests/valgrind.supp knows *_crash_child). */
+static void replace_crash_child(fixture *f, const char *point, const char *name, const char *text)
+{
+    setenv("OMADM_CRASH_AT", point, 1);
+    _exit(f->pf.file_replace(f->pf.ctx, name, text, strlen(text)) == OMADM_OK ? 0 : 1);
+}
+
 /* Runs file_replace(name, text) in a child that has OMADM_CRASH_AT=point;
  * returns the child's exit status. */
 static int replace_in_child(fixture *f, const char *point, const char *name, const char *text)
@@ -255,10 +263,8 @@ static int replace_in_child(fixture *f, const char *point, const char *name, con
     fflush(NULL);
     pid = fork();
     assert_true(pid >= 0);
-    if (pid == 0) {
-        setenv("OMADM_CRASH_AT", point, 1);
-        _exit(f->pf.file_replace(f->pf.ctx, name, text, strlen(text)) == OMADM_OK ? 0 : 1);
-    }
+    if (pid == 0)
+        replace_crash_child(f, point, name, text);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     return WEXITSTATUS(status);

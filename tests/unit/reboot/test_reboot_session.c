@@ -467,6 +467,21 @@ typedef struct crash_result {
     char outcome[32];
 } crash_result;
 
+/* The forked child of run_crash_case: runs the world until a crash point
+ * exits it (86) with what it allocated still held, as a kill would
+ * (tests/valgrind.supp knows *_crash_child), or to the end (0). */
+static void world_crash_child(rbt *t, srv *s, const char *point, int replace_at,
+                              const char *durable_point)
+{
+    rbt_child = 1;
+    if (point)
+        setenv("OMADM_CRASH_AT", point, 1);
+    t->crash_replace_at = replace_at;
+    t->crash_replace_point = durable_point;
+    world(t, s, 20, 0);
+    _exit(0);
+}
+
 static void run_crash_case(const char *point, int replace_at, const char *durable_point,
                            crash_result *r)
 {
@@ -483,15 +498,8 @@ static void run_crash_case(const char *point, int replace_at, const char *durabl
     fflush(NULL);
     pid = fork();
     assert_true(pid >= 0);
-    if (pid == 0) {
-        rbt_child = 1;
-        if (point)
-            setenv("OMADM_CRASH_AT", point, 1);
-        t->crash_replace_at = replace_at;
-        t->crash_replace_point = durable_point;
-        world(t, s, 20, 0);
-        _exit(0);
-    }
+    if (pid == 0)
+        world_crash_child(t, s, point, replace_at, durable_point);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     r->exit_code = WEXITSTATUS(status);
