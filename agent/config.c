@@ -35,7 +35,7 @@ static const struct key_def {
     [AGENT_KEY_PLATFORM] = { "agent", "platform", "--platform", V_PLATFORM },
     [AGENT_KEY_LOG_LEVEL] = { "agent", "log_level", "--log-level", V_LEVEL },
     [AGENT_KEY_LOG_FILE] = { "agent", "log_file", NULL, V_PATH },
-    [AGENT_KEY_POLL_INTERVAL] = { "poll", "interval", NULL, V_INTERVAL },
+    [AGENT_KEY_POLL_INTERVAL] = { "poll", "initial_interval", NULL, V_INTERVAL },
 };
 
 static const char *const sections[] = { "server", "tls", "agent", "poll" };

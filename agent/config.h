@@ -3,7 +3,7 @@
  *   [server] url, device_id, auth_name, auth_secret
  *   [tls]    ca, cert, key
  *   [agent]  state_dir, platform (native|sim), log_level, log_file
- *   [poll]   interval (until the server sets DMClient's poll schedule)
+ *   [poll]   initial_interval (until the server sets DMClient's poll schedule)
  *
  * Every error is one line naming where the bad value came from:
  * "FILE:LINE: ..." for the file, "--flag: ..." for the command line. */

@@ -38,13 +38,13 @@ static const struct bad_case bad_files[] = {
     { "[agent]\nlog_level = verbose\n",
       "agent.conf:2: [agent] log_level: \"verbose\" is not a log level (error, warn, info or "
       "debug)" },
-    { "[poll]\ninterval = 0\n",
-      "agent.conf:2: [poll] interval: interval \"0\" is out of range (1s to 30d)" },
-    { "[poll]\ninterval = 31d\n",
-      "agent.conf:2: [poll] interval: interval \"31d\" is out of range (1s to 30d)" },
-    { "[poll]\ninterval = 5x\n",
-      "agent.conf:2: [poll] interval: \"5x\" is not an interval (minutes, or a number with s, m, "
-      "h or d: \"90s\", \"15m\")" },
+    { "[poll]\ninitial_interval = 0\n",
+      "agent.conf:2: [poll] initial_interval: interval \"0\" is out of range (1s to 30d)" },
+    { "[poll]\ninitial_interval = 31d\n",
+      "agent.conf:2: [poll] initial_interval: interval \"31d\" is out of range (1s to 30d)" },
+    { "[poll]\ninitial_interval = 5x\n", "agent.conf:2: [poll] initial_interval: \"5x\" is not an "
+                                         "interval (minutes, or a number with s, m, "
+                                         "h or d: \"90s\", \"15m\")" },
     { "[server]\ndevice_id = my device\n",
       "agent.conf:2: [server] device_id: device id \"my device\" must be printable ASCII without "
       "spaces (character 3)" },
@@ -116,7 +116,7 @@ static void test_good_full(void **state)
         "log_level = debug\r\n"
         "log_file = /var/log/omadm-agent.log\r\n"
         "[poll]\r\n"
-        "interval = 90s\r\n";
+        "initial_interval = 90s\r\n";
     agent_config cfg;
     char err[600] = "";
 
