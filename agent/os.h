@@ -44,6 +44,22 @@ int agent_os_make_dir(const char *path, char *err, size_t errsize);
 int agent_os_make_temp_dir(char **out, char *err, size_t errsize);
 void agent_os_remove_tree(const char *path);
 
+/* Takes an exclusive lock on `dir` for this process (a lock file in it), so
+ * two agents never drive the same state. Returns a handle (>= 0) kept until
+ * exit or agent_os_unlock_dir, or -1 with a reason in err (e.g. another
+ * agent holds it). */
+int agent_os_lock_dir(const char *dir, char *err, size_t errsize);
+void agent_os_unlock_dir(int handle);
+
+/* Non-zero when `path` is an existing directory. */
+int agent_os_is_dir(const char *path);
+
+/* The native platform layer on `state_dir`; `allow_restart` non-zero lets
+ * it restart the machine (sync and run, never replay). Returns an
+ * omadm_status (int so this header needs no library header). */
+struct omadm_platform;
+int agent_os_native_platform(struct omadm_platform *out, const char *state_dir, int allow_restart);
+
 /* Process id, for log lines. */
 long agent_os_pid(void);
 

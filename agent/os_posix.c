@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "platform/posix/posix.h"
+
 const char *agent_os_default_config(void)
 {
     return "/etc/omadm-agent/agent.conf";
@@ -229,6 +231,60 @@ void agent_os_remove_tree(const char *path)
         closedir(dir);
     }
     rmdir(path);
+}
+
+int agent_os_lock_dir(const char *dir, char *err, size_t errsize)
+{
+    char path[PATH_MAX];
+    struct flock fl;
+    int fd;
+
+    if (snprintf(path, sizeof path, "%s/agent.lock", dir) >= (int)sizeof path) {
+        snprintf(err, errsize, "%s: path too long", dir);
+        return -1;
+    }
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        snprintf(err, errsize, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_SETLK, &fl) < 0) {
+        int e = errno;
+        pid_t holder = 0;
+        if ((e == EACCES || e == EAGAIN) && fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+            holder = fl.l_pid;
+        close(fd);
+        if (e == EACCES || e == EAGAIN)
+            snprintf(err, errsize,
+                     "another omadm-agent (pid %ld) is using %s; `kill -USR1 %ld` asks a "
+                     "running agent for a session now",
+                     (long)holder, dir, (long)holder);
+        else
+            snprintf(err, errsize, "%s: cannot lock: %s", path, strerror(e));
+        return -1;
+    }
+    return fd;
+}
+
+void agent_os_unlock_dir(int handle)
+{
+    if (handle >= 0)
+        close(handle);
+}
+
+int agent_os_is_dir(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int agent_os_native_platform(struct omadm_platform *out, const char *state_dir, int allow_restart)
+{
+    return (int)omadm_platform_posix_new(out, state_dir, allow_restart);
 }
 
 long agent_os_pid(void)
