@@ -272,7 +272,8 @@ static void record(agent_device *d, const agent_session_result *res)
                   omadm_status_str(st));
 }
 
-int agent_device_session(agent_device *d, const agent_exchange *ex, agent_session_result *res)
+int agent_device_session(agent_device *d, unsigned session_id, const agent_exchange *ex,
+                         agent_session_result *res)
 {
     omadm_session_config scfg;
     omadm_session *s = NULL;
@@ -284,7 +285,9 @@ int agent_device_session(agent_device *d, const agent_exchange *ex, agent_sessio
     res->retry_after = -1;
     res->state = OMADM_SESSION_FAILED;
     res->started = agent_device_now(d);
-    if (next_session_id(d, &res->session_id) < 0) {
+    if (session_id >= 1 && session_id <= 255) {
+        res->session_id = session_id;
+    } else if (next_session_id(d, &res->session_id) < 0) {
         snprintf(res->error, sizeof res->error, "cannot persist the session id");
         goto done;
     }
@@ -322,7 +325,7 @@ int agent_device_session(agent_device *d, const agent_exchange *ex, agent_sessio
             omadm_session_fail(s, OMADM_ERR_ABORTED, "the agent is stopping");
             continue;
         }
-        if (ex->sent)
+        if (ex->sent) /* counted once built: this is its number */
             ex->sent(ex->user, omadm_session_messages_sent(s), msg, len);
         st = ex->post(ex->user, msg, len, &reply, &reply_len, why, sizeof why, &retry_after);
         omadm_free(msg);

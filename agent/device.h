@@ -73,11 +73,13 @@ typedef struct agent_session_result {
     int64_t retry_after; /* -1 or seconds the server asked for */
 } agent_session_result;
 
-/* Runs one whole session: takes the next SessionID (persisted, 1..255),
+/* Runs one whole session: takes the next SessionID (persisted, 1..255)
+ * unless `session_id` (1..255) is given (replay: the captured one),
  * drives the session, stops early (aborting it) when a stop signal came,
  * writes the last-session record, logs one line. Returns 0 when the session
  * completed, -1 otherwise (res says why). */
-int agent_device_session(agent_device *d, const agent_exchange *ex, agent_session_result *res);
+int agent_device_session(agent_device *d, unsigned session_id, const agent_exchange *ex,
+                         agent_session_result *res);
 
 /* The last-session record, as written by agent_device_session. */
 typedef struct agent_last_session {

@@ -53,7 +53,7 @@ static int r_session(void *user, const char *why, int64_t *retry_after)
     agent_log(OMADM_LOG_DEBUG, "session (%s)", why);
     r->seen_id = newest_sendable(r->dev.outbox);
     agent_https_exchange(&ex, r->transport);
-    rc = agent_device_session(&r->dev, &ex, &res);
+    rc = agent_device_session(&r->dev, 0, &ex, &res);
     *retry_after = res.retry_after;
     return rc;
 }

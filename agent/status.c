@@ -391,9 +391,13 @@ static void print_text(FILE *f, struct status *s)
     }
     if (s->poll_from_server) {
         fprintf(f, "poll schedule:   from the server:");
-        for (unsigned i = 0; i < s->plan.n; i++)
-            fprintf(f, "%s %" PRId64 " min x %s%u", i ? "," : "", s->plan.interval[i] / 60,
-                    s->plan.count[i] ? "" : "forever", s->plan.count[i]);
+        for (unsigned i = 0; i < s->plan.n; i++) {
+            fprintf(f, "%s %" PRId64 " min", i ? "," : "", s->plan.interval[i] / 60);
+            if (s->plan.count[i])
+                fprintf(f, " x %u", s->plan.count[i]);
+            else
+                fprintf(f, " forever");
+        }
         fputc('\n', f);
     } else {
         fprintf(f, "poll schedule:   every %u s (the server has set none)\n",

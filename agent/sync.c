@@ -10,6 +10,7 @@
 #include "agent/os.h"
 #include "agent/sync.h"
 #include "core/alloc.h"
+#include "syncml/syncml.h"
 #include "transport/transport.h"
 
 /* ---- HTTPS ------------------------------------------------------------- */
@@ -102,7 +103,7 @@ int agent_cmd_sync(const agent_config *cfg)
         agent_log(OMADM_LOG_ERROR, "%s", err);
     } else {
         agent_https_exchange(&ex, t);
-        if (agent_device_session(&dev, &ex, &res) == 0)
+        if (agent_device_session(&dev, 0, &ex, &res) == 0)
             rc = AGENT_EXIT_OK;
     }
     /* A restart armed by this session is requested now: nothing of this
@@ -157,8 +158,25 @@ static void replay_sent(void *user, unsigned index, const char *msg, size_t len)
     fwrite(msg, 1, len, stdout);
     if (len == 0 || msg[len - 1] != '\n')
         fputc('\n', stdout);
-    printf("----- end of client message %u -----\n", index + 1);
+    printf("----- end of client message %u -----\n", index);
     fflush(stdout);
+}
+
+/* The SessionID the captured server messages use, so that the session
+ * accepts them; 0 (take the next one) when it is not 1..255. */
+static unsigned replay_session_id(const char *data, size_t len)
+{
+    syncml_msg *msg = NULL;
+    unsigned id = 0;
+
+    if (syncml_parse(data, len, NULL, &msg, NULL) == OMADM_OK && msg->hdr.session_id) {
+        char *end;
+        unsigned long v = strtoul(msg->hdr.session_id, &end, 10);
+        if (end != msg->hdr.session_id && !*end && v >= 1 && v <= 255)
+            id = (unsigned)v;
+    }
+    syncml_msg_free(msg);
+    return id;
 }
 
 /* Largest server message replay reads (the session enforces its own,
@@ -220,7 +238,7 @@ int agent_cmd_replay(const agent_config *cfg, int temp_state, char **files, int 
     ex.free_reply = replay_free;
     ex.sent = replay_sent;
     ex.user = &r;
-    agent_device_session(&dev, &ex, &res);
+    agent_device_session(&dev, replay_session_id(r.data[0], r.len[0]), &ex, &res);
     agent_device_close(&dev);
     if (r.next < n_files) {
         fprintf(stderr, "omadm-agent: replay: the session ended (%s%s%s) before %s\n",
