@@ -1,4 +1,5 @@
-/* Durable files in one directory, shared by platform/sim and platform/posix.
+/* Durable files in one directory, shared by the platform layers (sim, posix;
+ * win32 may use it too: the OS primitives are in fs_posix.c / fs_win32.c).
  *
  * Implements the durable-file half of platform.h: validated plain names,
  * atomic replace (temp file, write, fsync, rename, directory fsync), durable
@@ -64,7 +65,7 @@ omadm_status omadm__copy_string(char *buf, size_t size, const char *src);
  * whitespace; OMADM_ERR_PARSE on anything else. */
 omadm_status omadm__parse_int64(const char *text, int64_t *value);
 
-/* Maps an errno value to a status. */
+/* Maps an errno value to a status (POSIX builds only: fs_posix.c). */
 omadm_status omadm__status_from_errno(int err);
 
 #endif

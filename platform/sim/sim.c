@@ -2,14 +2,13 @@
  * <state-dir>/sim/ (see sim.h); restarts are only written down. */
 #include "platform/sim/sim.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include "core/log.h"
 #include "platform/common/durable.h"
@@ -148,6 +147,13 @@ static void sanitise_reason(const char *reason, char *out)
     out[n] = '\0';
 }
 
+static omadm_status sim_can_restart(void *ctx)
+{
+    sim_ctx *c = ctx;
+
+    return omadm__durable_exists(&c->sim, "refuse-restart") ? OMADM_ERR_ACCESS : OMADM_OK;
+}
+
 static omadm_status sim_request_restart(void *ctx, int64_t deadline, const char *reason)
 {
     sim_ctx *c = ctx;
@@ -157,7 +163,7 @@ static omadm_status sim_request_restart(void *ctx, int64_t deadline, const char 
     omadm_status st;
     int n;
 
-    if (omadm__durable_exists(&c->sim, "refuse-restart")) {
+    if (sim_can_restart(ctx) != OMADM_OK) {
         omadm__log(OMADM_LOG_WARN, "sim: restart refused (%s/refuse-restart exists)", c->sim.dir);
         return OMADM_ERR_ACCESS;
     }
@@ -225,24 +231,12 @@ static void sim_destroy(void *ctx)
 static void random_id(char *out)
 {
     unsigned char raw[16];
-    size_t got = 0, i;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    size_t i;
 
-    if (fd >= 0) {
-        while (got < sizeof raw) {
-            ssize_t r = read(fd, raw + got, sizeof raw - got);
-            if (r <= 0 && !(r < 0 && errno == EINTR))
-                break;
-            if (r > 0)
-                got += (size_t)r;
-        }
-        close(fd);
-    }
-    if (got < sizeof raw) { /* no urandom: unique enough for a simulation */
-        struct timespec ts;
-        uint64_t x;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        x = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
+    if (RAND_bytes(raw, (int)sizeof raw) != 1) {
+        /* No entropy source: unique enough for a simulation. */
+        uint64_t x = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15u ^ (uint64_t)clock() ^
+                     (uint64_t)(uintptr_t)out;
         for (i = 0; i < sizeof raw; i++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             raw[i] = (unsigned char)x;
@@ -376,5 +370,6 @@ omadm_status omadm_platform_sim_new(omadm_platform *out, const char *state_dir)
     out->file_remove = sim_file_remove;
     out->file_list = sim_file_list;
     out->destroy = sim_destroy;
+    out->can_restart = sim_can_restart;
     return OMADM_OK;
 }

@@ -1,17 +1,110 @@
-/* nftw() is an XSI function. */
+/* nftw() and mkdtemp() are XSI/POSIX functions. */
 #define _XOPEN_SOURCE 700
 
 #include "testutil.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _WIN32
+#include <direct.h>
+#include <windows.h>
+#else
+#include <dirent.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
-#include <ftw.h>
+#ifdef _WIN32
+char *tu_mkdtemp(void)
+{
+    char base[MAX_PATH];
+    char *path = malloc(MAX_PATH + 64);
+    unsigned attempt;
+    DWORD n = GetTempPathA(sizeof base, base);
 
+    if (!path || n == 0 || n >= sizeof base)
+        abort();
+    for (attempt = 0; attempt < 1000; attempt++) {
+        snprintf(path, MAX_PATH + 64, "%somadm-test-%lu-%lu-%u", base,
+                 (unsigned long)GetCurrentProcessId(), (unsigned long)GetTickCount(), attempt);
+        if (CreateDirectoryA(path, NULL))
+            return path;
+    }
+    abort();
+}
+
+static void rmtree(const char *dir)
+{
+    char *pattern = tu_path(dir, "*", NULL);
+    WIN32_FIND_DATAA fd;
+    HANDLE h = FindFirstFileA(pattern, &fd);
+
+    free(pattern);
+    if (h != INVALID_HANDLE_VALUE) {
+        do {
+            char *p;
+            if (!strcmp(fd.cFileName, ".") || !strcmp(fd.cFileName, ".."))
+                continue;
+            p = tu_path(dir, fd.cFileName, NULL);
+            if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+                rmtree(p);
+            else
+                DeleteFileA(p);
+            free(p);
+        } while (FindNextFileA(h, &fd));
+        FindClose(h);
+    }
+    RemoveDirectoryA(dir);
+}
+
+void tu_rmtree_free(char *dir)
+{
+    if (!dir)
+        return;
+    rmtree(dir);
+    free(dir);
+}
+
+int tu_exists(const char *path)
+{
+    return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;
+}
+
+int tu_is_dir(const char *path)
+{
+    DWORD a = GetFileAttributesA(path);
+    return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+int tu_count(const char *dir, const char *prefix)
+{
+    char *pattern = malloc(strlen(dir) + strlen(prefix) + 3);
+    WIN32_FIND_DATAA fd;
+    HANDLE h;
+    int n = 0;
+
+    if (!pattern)
+        abort();
+    sprintf(pattern, "%s/%s*", dir, prefix);
+    h = FindFirstFileA(pattern, &fd);
+    free(pattern);
+    if (h == INVALID_HANDLE_VALUE)
+        return 0;
+    do
+        n++;
+    while (FindNextFileA(h, &fd));
+    FindClose(h);
+    return n;
+}
+
+static int make_dir(const char *path)
+{
+    return _mkdir(path);
+}
+#else
 char *tu_mkdtemp(void)
 {
     const char *base = getenv("TMPDIR");
@@ -45,6 +138,41 @@ void tu_rmtree_free(char *dir)
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     free(dir);
 }
+
+int tu_exists(const char *path)
+{
+    struct stat sb;
+
+    return lstat(path, &sb) == 0;
+}
+
+int tu_is_dir(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+int tu_count(const char *dir, const char *prefix)
+{
+    DIR *dh = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    if (!dh)
+        return -1;
+    while ((de = readdir(dh)) != NULL)
+        if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+            n++;
+    closedir(dh);
+    return n;
+}
+
+static int make_dir(const char *path)
+{
+    return mkdir(path, 0755);
+}
+#endif
 
 char *tu_path(const char *dir, const char *name, const char *name2)
 {
@@ -102,24 +230,36 @@ char *tu_read(const char *path, size_t *len)
     return buf;
 }
 
-int tu_exists(const char *path)
+void tu_mkdirs(const char *path)
 {
-    struct stat sb;
+    char *copy = malloc(strlen(path) + 1);
+    char *p;
 
-    return lstat(path, &sb) == 0;
+    if (!copy)
+        abort();
+    strcpy(copy, path);
+    for (p = copy + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (!tu_is_dir(copy) && make_dir(copy) != 0 && !tu_is_dir(copy))
+                abort();
+            *p = saved;
+            if (!saved)
+                break;
+        }
+    }
+    free(copy);
 }
 
-int tu_count(const char *dir, const char *prefix)
+void tu_put(const char *dir, const char *relpath, const char *text)
 {
-    DIR *dh = opendir(dir);
-    struct dirent *de;
-    int n = 0;
+    char *path = tu_path(dir, relpath, NULL);
+    char *slash = strrchr(path, '/');
 
-    if (!dh)
-        return -1;
-    while ((de = readdir(dh)) != NULL)
-        if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
-            n++;
-    closedir(dh);
-    return n;
+    *slash = '\0';
+    tu_mkdirs(path);
+    *slash = '/';
+    tu_write(path, text, (size_t)-1);
+    free(path);
 }

@@ -5,7 +5,8 @@
 
 #include <stddef.h>
 
-/* Creates a fresh directory under $TMPDIR (or /tmp); malloc'd path. */
+/* Creates a fresh directory under $TMPDIR (or /tmp; the user temp
+ * directory on Windows); malloc'd path. */
 char *tu_mkdtemp(void);
 /* Removes a directory tree; then frees `dir`. */
 void tu_rmtree_free(char *dir);
@@ -16,6 +17,11 @@ void tu_write(const char *path, const char *data, size_t len);
 /* Reads the whole file (NUL-terminated, malloc'd) or NULL if absent. */
 char *tu_read(const char *path, size_t *len);
 int tu_exists(const char *path);
+int tu_is_dir(const char *path);
+/* mkdir -p (mode 0755); aborts on failure. */
+void tu_mkdirs(const char *path);
+/* Writes text to dir/relpath, creating the parent directories. */
+void tu_put(const char *dir, const char *relpath, const char *text);
 /* Number of directory entries whose name starts with prefix. */
 int tu_count(const char *dir, const char *prefix);
 
