@@ -49,8 +49,15 @@ int agent_main(int argc, char **argv)
         return usage_error(err);
     }
     if (agent_log_open(cfg.log_level, cfg.log_file, err, sizeof err) < 0) {
+        char msg[1200];
+        const agent_origin *o = &cfg.origin[AGENT_KEY_LOG_FILE];
+        /* log_file comes only from the file: name the line */
+        if (o->line > 0 && cfg.path)
+            snprintf(msg, sizeof msg, "%s:%d: [agent] log_file: %s", cfg.path, o->line, err);
+        else
+            snprintf(msg, sizeof msg, "%s", err);
         agent_config_free(&cfg);
-        return usage_error(err);
+        return usage_error(msg);
     }
     switch (cli.command) {
     case AGENT_CMD_RUN:

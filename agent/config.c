@@ -12,6 +12,7 @@
 #include <ini.h>
 
 #include "agent/os.h"
+#include "core/compiler.h"
 
 /* Largest config file we read: it is a handful of lines. */
 #define CONFIG_MAX_BYTES 65536
@@ -40,11 +41,7 @@ static const struct key_def {
 
 static const char *const sections[] = { "server", "tls", "agent", "poll" };
 
-static void set_err(char *err, size_t errsize, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+static void set_err(char *err, size_t errsize, const char *fmt, ...) OMADM__PRINTF(3, 4);
 
 static void set_err(char *err, size_t errsize, const char *fmt, ...)
 {
@@ -124,8 +121,10 @@ int agent_config_check_url(const char *url, char *err, size_t errsize)
     size_t i;
 
     for (p = url; *p; p++) {
-        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
-            set_err(err, errsize, "\"%s\" is not a valid URL (spaces or control characters)", url);
+        /* RFC 3986: no spaces, controls, non-ASCII or these characters */
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("\"<>\\^`{|}", *p)) {
+            set_err(err, errsize, "\"%s\" is not a valid URL (character %zu)", url,
+                    (size_t)(p - url) + 1);
             return -1;
         }
     }
@@ -369,11 +368,7 @@ struct parse_ctx {
     char err[512];
 };
 
-static void ctx_error(struct parse_ctx *ctx, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+static void ctx_error(struct parse_ctx *ctx, const char *fmt, ...) OMADM__PRINTF(2, 3);
 
 static void ctx_error(struct parse_ctx *ctx, const char *fmt, ...)
 {

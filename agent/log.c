@@ -1,6 +1,7 @@
 /* Log sink: stderr or a file, one line per call, level filtered. */
 #include "agent/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +49,7 @@ int agent_log_open(omadm_log_level level, const char *file, char *err, size_t er
     if (file) {
         log_out = fopen(file, "a");
         if (!log_out) {
-            snprintf(err, errsize, "cannot open log file %s", file);
+            snprintf(err, errsize, "%s: cannot open: %s", file, strerror(errno));
             return -1;
         }
     }

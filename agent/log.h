@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/compiler.h"
 #include "omadm/log.h"
 
 /* Opens the sink: `file` NULL = stderr. Returns 0, or -1 with a reason in
@@ -17,11 +18,7 @@ int agent_log_open(omadm_log_level level, const char *file, char *err, size_t er
 /* Closes the file, if any, and goes back to stderr. */
 void agent_log_close(void);
 
-void agent_log(omadm_log_level level, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+void agent_log(omadm_log_level level, const char *fmt, ...) OMADM__PRINTF(2, 3);
 
 /* Formats one line into buf (no newline): the time stamp (UTC), program
  * name, pid, level and message. For the sink and its tests. */

@@ -165,6 +165,50 @@ class Agent(unittest.TestCase):
         self.assertEqual(st["device_id"], "file-id")
         self.assertEqual(st["platform"], "sim")
 
+    def test_log_file(self):
+        logf = os.path.join(self.dir, "agent.log")
+        self.conf = self.write("log.conf", "[agent]\nlog_file = %s\nlog_level = debug\n" % logf)
+        url = "https://127.0.0.1:%d/omadm" % free_port()
+        r = self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
+                       "--state-dir", self.state)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(r.stderr, "", "everything went to the file")
+        with open(logf) as f:
+            lines = f.read().splitlines()
+        self.assertTrue(lines)
+        for line in lines:
+            self.assertRegex(line, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ omadm-agent\[\d+\]: "
+                                   r"(error|warn|info|debug): ")
+        self.assertEqual(len([l for l in lines if ": session: " in l]), 1, "one line a session")
+        # A log file that cannot be opened is a configuration error.
+        self.conf = self.write("log2.conf", "[agent]\n\nlog_file = %s/no/such/dir/a.log\n"
+                               % self.dir)
+        self.usage_error("%s:3: [agent] log_file: %s/no/such/dir/a.log: cannot open: No such "
+                         "file or directory" % (self.conf, self.dir), "status")
+
+    def test_secrets_never_logged(self):
+        secret = "Tr0ub4dor-s3cret-XYZZY"
+        self.conf = self.write("auth.conf", "[server]\nauth_name = dev1\nauth_secret = %s\n"
+                               % secret, 0o600)
+        url = "https://127.0.0.1:%d/omadm" % free_port()
+        outputs = []
+        for args in (["sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
+                      "--state-dir", self.state, "--log-level", "debug"],
+                     ["status", "--state-dir", self.state, "--platform", "sim"],
+                     ["status", "--json", "--state-dir", self.state, "--platform", "sim"]):
+            r = self.agent(*args)
+            outputs += [r.stdout, r.stderr]
+        for out in outputs:
+            self.assertNotIn(secret, out)
+        for root, _, files in os.walk(self.state):
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    self.assertNotIn(secret.encode(), f.read(), name)
+        # ...and a world-readable file holding it is refused.
+        os.chmod(self.conf, 0o644)
+        self.usage_error("%s: holds auth_secret but is accessible by group or others (mode "
+                         "0644); chmod 600 it" % self.conf, "status")
+
     # ---- status ---------------------------------------------------------------
     def test_status_empty(self):
         r = self.agent("status", "--state-dir", self.state, "--server", SERVER)
@@ -183,6 +227,18 @@ class Agent(unittest.TestCase):
         self.assertIsNone(st["pending_restart"])
         self.assertEqual(st["schedules"]["poll"]["source"], "config")
         self.assertEqual(st["schedules"]["poll"]["initial_interval_s"], 900)
+
+    def test_status_json_escaping(self):
+        odd = 'dev"ice\\1{}'
+        r = self.agent("status", "--json", "--state-dir", self.state, "--device-id", odd,
+                       "--server", "https://h/a?b=\"c\"")
+        self.assertEqual(r.returncode, 2, "quotes are not allowed in a URL")
+        r = self.agent("status", "--json", "--state-dir", self.state, "--device-id", odd,
+                       "--server", "https://h/a?b=%22c%22&d=1")
+        self.assertEqual(r.returncode, 0, r)
+        st = json.loads(r.stdout)
+        self.assertEqual(st["device_id"], odd)
+        self.assertEqual(st["server"], "https://h/a?b=%22c%22&d=1")
 
     def replay(self, *extra):
         return self.agent("replay", "--platform", "sim", "--device-id", DEVICE,

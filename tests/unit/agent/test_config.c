@@ -211,8 +211,9 @@ static void test_urls(void **state)
         { "https://host:12a/", "\"https://host:12a/\" has an invalid port" },
         { "https://user:pw@host/", "\"https://user:pw@host/\": credentials do not belong in the "
                                    "URL" },
-        { "https://ho st/", "\"https://ho st/\" is not a valid URL (spaces or control "
-                            "characters)" },
+        { "https://ho st/", "\"https://ho st/\" is not a valid URL (character 11)" },
+        { "https://h/a\"b", "\"https://h/a\"b\" is not a valid URL (character 12)" },
+        { "https://h/a\\b", "\"https://h/a\\b\" is not a valid URL (character 12)" },
         { "https://host/#frag", "\"https://host/#frag\": a fragment does not belong in the URL" },
         { "https://[zz]/", "\"https://[zz]/\" has a malformed IPv6 address" },
         { "https://[::1/", "\"https://[::1/\" has a malformed IPv6 address" },
