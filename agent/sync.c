@@ -85,6 +85,12 @@ int agent_cmd_sync(const agent_config *cfg)
     int lock = -1, rc = AGENT_EXIT_FAILURE;
     int64_t next;
 
+    /* SIGTERM/SIGINT end the session after the current message (then the
+     * armed restart is still requested); a second one ends us at once. */
+    if (agent_os_signals_init(err, sizeof err) < 0) {
+        agent_log(OMADM_LOG_ERROR, "%s", err);
+        return AGENT_EXIT_FAILURE;
+    }
     if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {
         agent_log(OMADM_LOG_ERROR, "%s", err);
         return AGENT_EXIT_FAILURE;
@@ -113,6 +119,7 @@ int agent_cmd_sync(const agent_config *cfg)
     omadm_transport_free(t);
     agent_device_close(&dev);
     agent_os_unlock_dir(lock);
+    agent_os_signals_reset();
     return rc;
 }
 

@@ -328,6 +328,14 @@ class Agent(unittest.TestCase):
         st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
                                    "--platform", "sim").stdout)
         self.assertEqual(st["last_session"]["session_id"], 2)
+        # ...and wraps from 255 to 1.
+        with open(os.path.join(self.state, "agent-session-id"), "w") as f:
+            f.write("255\n")
+        self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
+                   "--state-dir", self.state)
+        st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
+                                   "--platform", "sim").stdout)
+        self.assertEqual(st["last_session"]["session_id"], 1)
 
     @unittest.skipUnless(os.path.exists(MOCKSERVER), "no mock server in this tree")
     def test_sync_completes_against_the_mock_server(self):
