@@ -41,6 +41,11 @@ static void refresh_schedule(struct poller *p, int64_t now, int initial)
         memcmp(&s, &p->st.schedule, sizeof s) != 0) {
         agent_poll_reset(&p->st, &s, now);
         p->ops->save_state(p->user, &p->st);
+    } else if (p->st.last > now) {
+        /* Saved under a clock that was ahead: count from now rather than
+         * sleep until that clock's future. */
+        p->st.last = now;
+        p->ops->save_state(p->user, &p->st);
     }
     agent_poll_plan_make(&s, p->interval, &p->plan);
     p->server_set = set;

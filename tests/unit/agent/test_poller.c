@@ -335,6 +335,22 @@ static void test_persisted_counts(void **state)
     }
 }
 
+/* A saved state from a clock that ran ahead does not park the loop. */
+static void test_saved_state_in_the_future(void **state)
+{
+    struct fake f;
+
+    (void)state;
+    init(&f);
+    f.have_state = 1;
+    agent_poll_reset(&f.saved, &(agent_poll_schedule){ { 0, 0, 0 }, { 0, 0, 0 } }, T0 + 86400);
+    f.max_waits = 1;
+    assert_int_equal(agent_poller_run(&ops, &f, 900), 0);
+    assert_int_equal(f.wait_ms[0], 900000);
+    assert_int_equal(f.sessions, 2);
+    assert_int_equal(f.saved.last, T0 + 900); /* the poll counted */
+}
+
 static void test_frozen_clock(void **state)
 {
     struct fake f;
@@ -366,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_lifecycle_wakeups),
         cmocka_unit_test(test_signals),
         cmocka_unit_test(test_persisted_counts),
+        cmocka_unit_test(test_saved_state_in_the_future),
         cmocka_unit_test(test_frozen_clock),
     };
 
