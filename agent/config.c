@@ -123,8 +123,8 @@ int agent_config_check_url(const char *url, char *err, size_t errsize)
     for (p = url; *p; p++) {
         /* RFC 3986: no spaces, controls, non-ASCII or these characters */
         if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("\"<>\\^`{|}", *p)) {
-            set_err(err, errsize, "\"%s\" is not a valid URL (character %zu)", url,
-                    (size_t)(p - url) + 1);
+            set_err(err, errsize, "\"%s\" is not a valid URL (character %u)", url,
+                    (unsigned)(p - url) + 1);
             return -1;
         }
     }
@@ -200,15 +200,16 @@ int agent_config_check_device_id(const char *id, char *err, size_t errsize)
     size_t n = strlen(id);
 
     if (n == 0 || n > 64) {
-        set_err(err, errsize, "device id must be 1 to 64 printable ASCII characters, not %zu", n);
+        set_err(err, errsize, "device id must be 1 to 64 printable ASCII characters, not %u",
+                (unsigned)n);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)id[i];
         if (c <= 0x20 || c >= 0x7f) {
             set_err(err, errsize,
-                    "device id \"%s\" must be printable ASCII without spaces (character %zu)", id,
-                    i + 1);
+                    "device id \"%s\" must be printable ASCII without spaces (character %u)", id,
+                    (unsigned)(i + 1));
             return -1;
         }
     }

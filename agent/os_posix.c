@@ -98,7 +98,7 @@ int agent_os_read_file(const char *path, size_t max, char **data, size_t *len, u
     if (fd < 0)
         return -1;
     if ((unsigned long long)st.st_size > max) {
-        snprintf(err, errsize, "larger than %zu bytes", max);
+        snprintf(err, errsize, "larger than %lu bytes", (unsigned long)max);
         close(fd);
         errno = EFBIG;
         return -1;

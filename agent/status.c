@@ -219,7 +219,7 @@ static void print_json(FILE *f, struct status *s)
         int f2 = 1;
         fputc('{', f);
         j_key(f, &f2, "entries");
-        fprintf(f, "%zu", n);
+        fprintf(f, "%lu", (unsigned long)n);
         j_key(f, &f2, "items");
         fputc('[', f);
         for (size_t i = 0; i < n; i++) {
@@ -358,7 +358,7 @@ static void print_text(FILE *f, struct status *s)
         fprintf(f, "last session:    none\n");
     }
     n = s->have_state ? omadm_outbox_count(s->dev.outbox) : 0;
-    fprintf(f, "outbox:          %zu entr%s\n", n, n == 1 ? "y" : "ies");
+    fprintf(f, "outbox:          %lu entr%s\n", (unsigned long)n, n == 1 ? "y" : "ies");
     for (size_t i = 0; i < n; i++) {
         const omadm_outbox_entry *e = omadm_outbox_at(s->dev.outbox, i);
         if (!e)

@@ -60,7 +60,8 @@ static void test_bad_command_lines(void **state)
         const char *const *a = cases[i].args;
         int rc = parse(&cli, err, sizeof err, a[0], a[1], a[2], a[3], a[4], a[5], NULL);
         if (rc != AGENT_EXIT_USAGE || strcmp(err, cases[i].message) != 0)
-            fail_msg("case %zu: rc %d\n got      %s\n expected %s", i, rc, err, cases[i].message);
+            fail_msg("case %u: rc %d\n got      %s\n expected %s", (unsigned)i, rc, err,
+                     cases[i].message);
     }
 }
 

@@ -76,9 +76,10 @@ static void test_bad_files(void **state)
 
         assert_int_equal(agent_config_init(&cfg), 0);
         if (agent_config_parse_string(&cfg, "agent.conf", bad_files[i].text, err, sizeof err) != -1)
-            fail_msg("case %zu parsed: %s", i, bad_files[i].text);
+            fail_msg("case %u parsed: %s", (unsigned)i, bad_files[i].text);
         if (strcmp(err, bad_files[i].message) != 0)
-            fail_msg("case %zu:\n got      %s\n expected %s", i, err, bad_files[i].message);
+            fail_msg("case %u:\n got      %s\n expected %s", (unsigned)i, err,
+                     bad_files[i].message);
         agent_config_free(&cfg);
     }
 }
