@@ -78,6 +78,9 @@ int agent_os_stop_requested(void);
 /* Asks the loop to stop as if a signal had come (Windows service control,
  * tests). */
 void agent_os_request_stop(void);
+/* Asks the loop for a session now, as SIGUSR1 does (Windows service
+ * control). */
+void agent_os_request_sync(void);
 
 enum agent_wake {
     AGENT_WAKE_TIMEOUT = 0, /* the full delay elapsed */

@@ -394,6 +394,15 @@ void agent_os_request_stop(void)
     }
 }
 
+void agent_os_request_sync(void)
+{
+    sync_flag = 1;
+    if (wake_pipe[1] >= 0) {
+        ssize_t n = write(wake_pipe[1], "x", 1);
+        (void)n;
+    }
+}
+
 static void drain_pipe(void)
 {
     char buf[64];
