@@ -48,8 +48,8 @@ const char *agent_poll_fix_text(unsigned fixes)
         return "every poll interval is 0: polling at the configured interval instead";
     if (fixes & AGENT_POLL_FIX_AFTER_INFINITE)
         return "a poll set follows an infinite one: the later set is disabled";
-    if (fixes & AGENT_POLL_FIX_ALL_COUNTS_ZERO)
-        return "every poll count is 0: the first set repeats forever";
+    /* Every count 0 (the first enabled set forever) is what Fleet sets at
+     * enrollment: valid, nothing to warn about. */
     return "";
 }
 

@@ -39,8 +39,8 @@ enum agent_poll_fix {
     AGENT_POLL_FIX_ADDED_DAILY = 1u << 1,
     /* Every interval was 0: the configured fallback interval is used. */
     AGENT_POLL_FIX_FALLBACK = 1u << 2,
-    /* Every count was 0 (servers should not): the first enabled set
-     * repeats forever. */
+    /* Every count was 0: the first enabled set repeats forever (the
+     * documentation says servers should not; Fleet does, and it works). */
     AGENT_POLL_FIX_ALL_COUNTS_ZERO = 1u << 3
 };
 

@@ -126,6 +126,7 @@ static void test_fix_texts(void **state)
     (void)state;
     assert_string_equal(agent_poll_fix_text(0), "");
     assert_string_equal(agent_poll_fix_text(AGENT_POLL_FIX_ADDED_DAILY), "");
+    assert_string_equal(agent_poll_fix_text(AGENT_POLL_FIX_ALL_COUNTS_ZERO), "");
     assert_string_equal(agent_poll_fix_text(AGENT_POLL_FIX_FALLBACK),
                         "every poll interval is 0: polling at the configured interval instead");
     assert_string_equal(
