@@ -303,8 +303,11 @@ static void print_json(FILE *f, struct status *s)
             fprintf(f, "%u", s->cfg->poll_interval);
             for (int i = 0; i < 3; i++) {
                 j_key(f, &f4, sets[i]);
-                fprintf(f, "{\"interval_min\":%u,\"count\":%u}", s->poll.interval[i],
-                        s->poll.count[i]);
+                if (s->poll_from_server)
+                    fprintf(f, "{\"interval_min\":%u,\"count\":%u}", s->poll.interval[i],
+                            s->poll.count[i]);
+                else
+                    fputs("null", f); /* the server has set none */
             }
             j_key(f, &f4, "set");
             if (s->have_poll_state)
