@@ -282,6 +282,34 @@ class Agent(unittest.TestCase):
         self.assertRegex(r.stdout, r"pending restart: now \(requested\), requested \S+Z, "
                                    r"deadline \S+Z  ./Device/Vendor/MSFT/Reboot/RebootNow")
 
+    def test_status_shows_the_server_poll_schedule(self):
+        hdr = ("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD>"
+               "<VerProto>DM/1.2</VerProto><SessionID>9</SessionID><MsgID>%d</MsgID>"
+               "<Target><LocURI>" + DEVICE + "</LocURI></Target>"
+               "<Source><LocURI>" + SERVER + "</LocURI></Source></SyncHdr><SyncBody>"
+               "<Status><CmdID>1</CmdID><MsgRef>%d</MsgRef><CmdRef>0</CmdRef>"
+               "<Cmd>SyncHdr</Cmd><Data>200</Data></Status>")
+        poll = "./Device/Vendor/MSFT/DMClient/Provider/Fleet/Poll/"
+        replace = ("<Replace><CmdID>%d</CmdID><Item><Target><LocURI>" + poll + "%s</LocURI>"
+                   "</Target><Meta><Format xmlns=\"syncml:metinf\">int</Format></Meta>"
+                   "<Data>%d</Data></Item></Replace>")
+        one = self.write("s1.xml", (hdr % (1, 1)) + (replace % (2, "IntervalForFirstSetOfRetries", 60))
+                         + (replace % (3, "NumberOfFirstRetries", 3)) + "<Final/></SyncBody></SyncML>")
+        two = self.write("s2.xml", (hdr % (2, 2)) + "<Final/></SyncBody></SyncML>")
+        r = self.agent("replay", "--platform", "sim", "--state-dir", self.state,
+                       "--device-id", DEVICE, "--server", SERVER, one, two)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count("<Data>200</Data>"), 3, r.stdout)
+        st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
+                                   "--platform", "sim").stdout)
+        poll = st["schedules"]["poll"]
+        self.assertEqual(poll["source"], "server")
+        self.assertEqual(poll["first"], {"interval_min": 60, "count": 3})
+        self.assertEqual(poll["second"], {"interval_min": 0, "count": 0})
+        r = self.agent("status", "--state-dir", self.state, "--platform", "sim")
+        self.assertIn("poll schedule:   from the server: 60 min x 3, 1440 min forever\n",
+                      r.stdout)
+
     # ---- replay -------------------------------------------------------------
     def test_replay_golden(self):
         r = self.replay()
