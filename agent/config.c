@@ -569,7 +569,9 @@ static int missing(const agent_config *cfg, agent_key key, const char *what, cha
 static int check_file(const agent_config *cfg, agent_key key, int private_key, char *err,
                       size_t errsize)
 {
-    const char *path = *field((agent_config *)cfg, key);
+    const char *path = key == AGENT_KEY_CA     ? cfg->ca_file
+                       : key == AGENT_KEY_CERT ? cfg->cert
+                                               : cfg->key_file;
     char prefix[600], why[300];
 
     if (!path)
