@@ -135,8 +135,11 @@ static void poll_defaults(provider *p)
     p->b[0] = p->b[1] = 0;
 }
 
-/* The rule of dmclient-devinfo.md §1: never all intervals 0, never all
- * counts 0. */
+/* dmclient-devinfo.md §1: a schedule whose three intervals are all 0 never
+ * polls again and is refused. All three counts 0 is not refused on its own:
+ * a count of 0 with a non-zero interval means "forever", which is exactly
+ * what Fleet provisions at enrollment (first set 1 min x 0) and Windows
+ * accepts. */
 static int state_valid(const state *s)
 {
     size_t i;
@@ -145,7 +148,7 @@ static int state_valid(const state *s)
         const unsigned *v = s->p[i].v;
         if (!s->p[i].has_poll)
             continue;
-        if ((v[0] == 0 && v[2] == 0 && v[4] == 0) || (v[1] == 0 && v[3] == 0 && v[5] == 0))
+        if (v[0] == 0 && v[2] == 0 && v[4] == 0)
             return 0;
     }
     return 1;

@@ -215,13 +215,17 @@ static void test_forbidden_schedules(void **state)
     one(f, SYNCML_CMD_ADD, P "Fleet/Poll", NULL, NULL, "S Add 1 200");
     before = fakeplat_file(&f->fp, "dmclient.conf");
     gen = omadm__dmclient_generation(f->dm);
-    /* With the defaults (10, 0, 0 counts; 15, 0, 0 intervals) either zero
-     * leaves all counts or all intervals 0. */
-    one(f, SYNCML_CMD_REPLACE, FLEET "NumberOfFirstRetries", "0", "int", "S Replace 1 403");
+    /* With the defaults (15, 0, 0 intervals) zeroing the first interval
+     * leaves no set that ever polls: refused, nothing saved. */
     one(f, SYNCML_CMD_REPLACE, FLEET "IntervalForFirstSetOfRetries", "0", "int", "S Replace 1 403");
     expect_schedule(f, 15, 10, 0, 0, 0, 0, 0, 0, 1);
     assert_string_equal(fakeplat_file(&f->fp, "dmclient.conf"), before);
     assert_int_equal(omadm__dmclient_generation(f->dm), gen);
+    /* Fleet's enrollment schedule: the first set forever (count 0 with a
+     * non-zero interval), all counts 0: accepted. */
+    one(f, SYNCML_CMD_REPLACE, FLEET "NumberOfFirstRetries", "0", "int", "S Replace 1 200");
+    expect_schedule(f, 15, 0, 0, 0, 0, 0, 0, 0, 1);
+    one(f, SYNCML_CMD_REPLACE, FLEET "NumberOfFirstRetries", "10", "int", "S Replace 1 200");
 
     /* Once another set is active, the first may be zeroed... */
     one(f, SYNCML_CMD_REPLACE, FLEET "IntervalForSecondSetOfRetries", "60", "int",
@@ -281,11 +285,14 @@ static void test_atomic_schedule(void **state)
      * in one is refused at commit: 403 for the members, 507, old values. */
     in = dm_msg("4");
     at = dm_cmd(in, &in->body, SYNCML_CMD_ATOMIC, "20");
-    dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, "21"), FLEET "NumberOfFirstRetries",
-            "0", "int");
-    dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, "22"), FLEET "NumberOfSecondRetries",
-            "0", "int");
-    dm_expect(f->tree, in, "S Atomic 20 507 | S Replace 21 403 | S Replace 22 403");
+    dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, "21"),
+            FLEET "IntervalForFirstSetOfRetries", "0", "int");
+    dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, "22"),
+            FLEET "IntervalForSecondSetOfRetries", "0", "int");
+    dm_item(in, dm_cmd(in, &at->children, SYNCML_CMD_REPLACE, "23"),
+            FLEET "IntervalForRemainingScheduledRetries", "0", "int");
+    dm_expect(f->tree, in,
+              "S Atomic 20 507 | S Replace 21 403 | S Replace 22 403 | S Replace 23 403");
     expect_schedule(f, 15, 5, 60, 10, 1440, 0, 0, 0, 1);
     assert_int_equal(f->fp.replace_calls, calls + 1);
     syncml_msg_free(in);
@@ -415,7 +422,7 @@ static void test_corrupt_files(void **state)
         "omadm-dmclient 1\nprovider F%00 1 15 10 0 0 0 0 0 0\n",
         "omadm-dmclient 1\nprovider A 1 15 10 0 0 0 0 0 0\nprovider A 1 15 10 0 0 0 0 0 0\n",
         "omadm-dmclient 1\nprovider Fleet 1 0 10 0 0 0 0 0 0\n",
-        "omadm-dmclient 1\nprovider Fleet 1 15 0 0 0 0 0 0 0\n",
+        "omadm-dmclient 1\nprovider Fleet 1 0 10 0 10 0 10 0 0\n",
         "omadm-dmclient 1\nprovidor Fleet 1 15 10 0 0 0 0 0 0\n",
         "omadm-dmclient 1\n\n",
     };
