@@ -59,7 +59,8 @@ char *repeat(const char *s, size_t n);
     X(test_cmd_type_names)                                                                         \
     X(test_writer_escaping)                                                                        \
     X(test_writer_rejects_invalid)                                                                 \
-    X(test_arena)
+    X(test_arena)                                                                                  \
+    X(test_data_capture_escapes)
 
 #define SYNCML_HOSTILE_TESTS(X)                                                                    \
     X(test_xxe_external_entity)                                                                    \
