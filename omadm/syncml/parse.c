@@ -700,6 +700,22 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 
 /* ---- entry point -------------------------------------------------------- */
 
+static void quiet(void *ctx, const char *msg, ...)
+{
+}
+
+void omadm__syncml_quiet_begin(omadm__syncml_quiet *saved)
+{
+    saved->fn = xmlGenericError;
+    saved->ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet);
+}
+
+void omadm__syncml_quiet_end(const omadm__syncml_quiet *saved)
+{
+    xmlSetGenericErrorFunc(saved->ctx, saved->fn);
+}
+
 static void init_sax(xmlSAXHandler *sax)
 {
     memset(sax, 0, sizeof(*sax));
@@ -744,6 +760,7 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
 {
     static const syncml_limits defaults = SYNCML_LIMITS_DEFAULT;
     syncml_error local_err;
+    omadm__syncml_quiet saved;
     xmlSAXHandler sax;
     parser *p;
     omadm_status st;
@@ -784,8 +801,10 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
         goto done;
     }
     xmlInitParser();
+    omadm__syncml_quiet_begin(&saved);
     p->ctxt = xmlCreateMemoryParserCtxt(data, (int)len);
     if (!p->ctxt) {
+        omadm__syncml_quiet_end(&saved);
         nomem(p);
         goto done;
     }
@@ -795,6 +814,7 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
     xmlCtxtUseOptions(p->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
                                    XML_PARSE_NOWARNING);
     xmlParseDocument(p->ctxt);
+    omadm__syncml_quiet_end(&saved);
     if (p->status == OMADM_OK && !p->ctxt->wellFormed)
         fail(p, OMADM_ERR_PARSE, "malformed XML in <%.64s>", cur_name(p));
     if (p->status == OMADM_OK && !p->seen_hdr)
