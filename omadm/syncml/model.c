@@ -126,8 +126,13 @@ char *syncml_strndup(syncml_msg *msg, const char *src, size_t len)
 {
     char *copy;
 
+    const char *nul;
+
     if (!msg || !src || len == SIZE_MAX)
         return NULL;
+    nul = memchr(src, '\0', len); /* like strndup: at most len bytes */
+    if (nul)
+        len = (size_t)(nul - src);
     copy = omadm__syncml_alloc_raw(msg, len + 1);
     if (!copy)
         return NULL;

@@ -677,8 +677,10 @@ void test_writer_rejects_invalid(void **state)
     assert_int_equal(size, strlen("<Sync/>"));
     c->type = SYNCML_CMD_ADD;
     it = syncml_item_new(msg);
-    it->data = syncml_strndup(msg, "a\0b", 3); /* NUL inside the value */
+    it->data = syncml_alloc(msg, 4);
+    memcpy(it->data, "a\0b", 4); /* NUL inside the value */
     it->data_len = 3;
+    assert_string_equal(syncml_strndup(msg, "a\0b", 3), "a"); /* stops at NUL */
     c->items = it;
     assert_int_equal(syncml_write(msg, &out, &len), OMADM_ERR_INVALID);
     it->data_len = 1;
