@@ -12,10 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libxml/SAX2.h>
 #include <libxml/entities.h>
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
+#include <libxml/parserInternals.h> /* xmlCreateMemoryParserCtxt */
 #include <libxml/xmlerror.h>
 
 #include "core/alloc.h"
@@ -68,7 +67,6 @@ typedef struct parser {
     unsigned commands;
     bool seen_hdr, seen_body;
     bool hdr_target, hdr_source;
-    const char *root_ns;
     omadm_buf text;      /* the open leaf's text, or the captured XML */
     omadm__capture data; /* active while a Data element holds child elements */
     frame inline_stack[INLINE_FRAMES];
@@ -449,8 +447,7 @@ static void root_start(parser *p, frame *f, const xmlChar *local, const xmlChar 
              (const char *)uri, SYNCML_NS);
         return;
     }
-    p->root_ns = (const char *)uri;
-    p->data.root_ns = p->root_ns;
+    p->data.root_ns = (const char *)uri;
     f->kind = F_ROOT;
 }
 
