@@ -58,7 +58,7 @@ static void test_bad_command_lines(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *const *a = cases[i].args;
-        int rc = parse(&cli, err, sizeof err, a[0], a[1], a[2], a[3], a[4], a[5], NULL);
+        int rc = parse(&cli, err, sizeof err, a[0], a[1], a[2], a[3], a[4], a[5], (char *)NULL);
         if (rc != AGENT_EXIT_USAGE || strcmp(err, cases[i].message) != 0)
             fail_msg("case %u: rc %d\n got      %s\n expected %s", (unsigned)i, rc, err,
                      cases[i].message);
@@ -73,7 +73,7 @@ static void test_good_command_lines(void **state)
     (void)state;
     /* options before and after the command, in order */
     assert_int_equal(parse(&cli, err, sizeof err, "--server", "https://a/", "sync",
-                           "--device-id=d1", "--server", "https://b/", NULL),
+                           "--device-id=d1", "--server", "https://b/", (char *)NULL),
                      0);
     assert_int_equal(cli.command, AGENT_CMD_SYNC);
     assert_int_equal(cli.n_overrides, 3);
@@ -86,7 +86,8 @@ static void test_good_command_lines(void **state)
     assert_int_equal(cli.n_args, 0);
 
     assert_int_equal(
-        parse(&cli, err, sizeof err, "replay", "a.xml", "--platform", "sim", "b.xml", NULL), 0);
+        parse(&cli, err, sizeof err, "replay", "a.xml", "--platform", "sim", "b.xml", (char *)NULL),
+        0);
     assert_int_equal(cli.command, AGENT_CMD_REPLAY);
     assert_int_equal(cli.n_args, 2);
     assert_string_equal(cli.args[0], "a.xml");
@@ -94,27 +95,27 @@ static void test_good_command_lines(void **state)
     assert_int_equal(cli.state_dir_given, 0);
 
     assert_int_equal(parse(&cli, err, sizeof err, "status", "--json", "--state-dir", "/s",
-                           "--config", "/c.conf", NULL),
+                           "--config", "/c.conf", (char *)NULL),
                      0);
     assert_true(cli.json);
     assert_true(cli.state_dir_given);
     assert_string_equal(cli.config_path, "/c.conf");
 
-    assert_int_equal(parse(&cli, err, sizeof err, "run", "--foreground", NULL), 0);
+    assert_int_equal(parse(&cli, err, sizeof err, "run", "--foreground", (char *)NULL), 0);
     assert_true(cli.foreground);
 
     /* help and version need no command */
-    assert_int_equal(parse(&cli, err, sizeof err, "--help", NULL), 0);
+    assert_int_equal(parse(&cli, err, sizeof err, "--help", (char *)NULL), 0);
     assert_true(cli.help);
     assert_int_equal(cli.command, AGENT_CMD_NONE);
-    assert_int_equal(parse(&cli, err, sizeof err, "sync", "-h", NULL), 0);
+    assert_int_equal(parse(&cli, err, sizeof err, "sync", "-h", (char *)NULL), 0);
     assert_true(cli.help);
     assert_int_equal(cli.command, AGENT_CMD_SYNC);
-    assert_int_equal(parse(&cli, err, sizeof err, "--version", NULL), 0);
+    assert_int_equal(parse(&cli, err, sizeof err, "--version", (char *)NULL), 0);
     assert_true(cli.version);
 
     /* "--" ends the options: a file name may start with a dash */
-    assert_int_equal(parse(&cli, err, sizeof err, "replay", "--", "-odd.xml", NULL), 0);
+    assert_int_equal(parse(&cli, err, sizeof err, "replay", "--", "-odd.xml", (char *)NULL), 0);
     assert_int_equal(cli.n_args, 1);
     assert_string_equal(cli.args[0], "-odd.xml");
 }

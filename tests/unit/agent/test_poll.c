@@ -94,7 +94,7 @@ static void test_sequences(void **state)
     (void)state;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const struct poll_case *pc = &cases[c];
-        unsigned expected[POLLS], n = 0;
+        unsigned expected[POLLS] = { 0 }, n = 0;
         agent_poll_plan plan;
         agent_poll_state st;
         int64_t t = 1764061200; /* 2025-11-25T09:00:00Z */
