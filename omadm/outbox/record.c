@@ -123,6 +123,8 @@ void omadm__outbox_entry_free(omadm_outbox_entry *e)
     omadm__free(e->format);
     omadm__free(e->mark);
     omadm__free(e->data);
+    /* A failed decode leaves *e holding nothing: no dangling pointers. */
+    e->source_uri = e->type = e->format = e->mark = e->data = NULL;
 }
 
 omadm_status omadm__outbox_record_decode(const unsigned char *buf, size_t len, uint64_t id,
@@ -164,7 +166,16 @@ omadm_status omadm__outbox_record_decode(const unsigned char *buf, size_t len, u
     e->attempts = get_u32(buf + 27);
     pos = REC_HEAD;
     for (i = 0; i < REC_NSTR; i++) {
-        uint32_t n = get_u32(buf + pos);
+        uint32_t n;
+
+        /* Room for this length field, present or absent: pos never passes
+         * the checksum, so the subtractions below cannot wrap. */
+        if (len - REC_SUM - pos < 4) {
+            *why = "field overruns the record";
+            omadm__outbox_entry_free(e);
+            return OMADM_ERR_CORRUPT;
+        }
+        n = get_u32(buf + pos);
         pos += 4;
         if (n == STR_ABSENT)
             continue;
@@ -179,11 +190,6 @@ omadm_status omadm__outbox_record_decode(const unsigned char *buf, size_t len, u
             return OMADM_ERR_NOMEM;
         }
         pos += n;
-        if (i < REC_NSTR - 1 && len - REC_SUM - pos < 4) {
-            *why = "field overruns the record";
-            omadm__outbox_entry_free(e);
-            return OMADM_ERR_CORRUPT;
-        }
     }
     if (pos != len - REC_SUM) {
         *why = "trailing bytes";

@@ -23,7 +23,7 @@ omadm_status omadm__outbox_record_encode(const omadm_outbox_entry *e, size_t max
 omadm_status omadm__outbox_record_decode(const unsigned char *buf, size_t len, uint64_t id,
                                          omadm_outbox_entry *e, const char **why);
 
-/* Frees the strings of an entry (not the entry itself). */
+/* Frees the strings of an entry (not the entry itself) and sets them NULL. */
 void omadm__outbox_entry_free(omadm_outbox_entry *e);
 
 #endif

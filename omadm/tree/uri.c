@@ -112,6 +112,9 @@ int omadm__uri_parse(const char *uri, const omadm_uri_limits *limits, omadm_uri 
             return rc;
         if (dec_len == 1 && out->buf[pos] == '*')
             return 400;
+        /* "%2E" is "." (RFC 3986 §2.3): no "." or ".." node once decoded either. */
+        if ((dec_len == 1 || dec_len == 2) && memcmp(out->buf + pos, "..", dec_len) == 0)
+            return 400;
         if (dec_len > limits->max_segment || dec_len > OMADM_URI_MAX_SEGMENT)
             return 414;
         if (first && (ascii_ieq(out->buf + pos, dec_len, "Device") ||

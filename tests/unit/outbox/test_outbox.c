@@ -528,6 +528,38 @@ static void test_decode_mutations(void **state)
     omadm__free(rec);
 }
 
+/* A valid checksum over a record whose last length fields are missing,
+ * after a present field and absent ones (a fuzz finding: the decoder read
+ * the checksum as lengths and then past the end). */
+static void test_decode_missing_length_fields(void **state)
+{
+    omadm_outbox_entry e, got;
+    unsigned char *rec = NULL;
+    size_t len = 0, cut;
+    unsigned int n = 0;
+    const char *why = NULL;
+
+    (void)state;
+    memset(&e, 0, sizeof e);
+    e.id = 1;
+    e.kind = OMADM_OUTBOX_INTENT;
+    e.source_uri = "./Device/Vendor/MSFT/Reboot/RebootNow";
+    assert_int_equal(omadm__outbox_record_encode(&e, 1 << 20, &rec, &len), OMADM_OK);
+    for (cut = 4; cut <= 16; cut += 4) { /* drop the last 1..4 absent markers */
+        size_t body = len - 32 - cut;
+        uint32_t total = (uint32_t)(body + 32);
+
+        rec[6] = (unsigned char)(total >> 24), rec[7] = (unsigned char)(total >> 16);
+        rec[8] = (unsigned char)(total >> 8), rec[9] = (unsigned char)total;
+        assert_int_equal(EVP_Digest(rec, body, rec + body, &n, EVP_sha256(), NULL), 1);
+        assert_int_equal(omadm__outbox_record_decode(rec, body + 32, 1, &got, &why),
+                         OMADM_ERR_CORRUPT);
+        assert_string_equal(why, "field overruns the record");
+        assert_null(got.source_uri);
+    }
+    omadm__free(rec);
+}
+
 static void test_foreign_files_ignored(void **state)
 {
     fixture *f = *state;
@@ -1099,6 +1131,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_torn_at_every_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flipped_byte_at_every_offset, setup, teardown),
         cmocka_unit_test(test_decode_mutations),
+        cmocka_unit_test(test_decode_missing_length_fields),
         cmocka_unit_test_setup_teardown(test_foreign_files_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_eviction_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_byte_limit_eviction, setup, teardown),
