@@ -4,7 +4,7 @@
 #
 #   tests/valgrind.sh [BUILD_DIR] [TEST...]   default build/gcc, suite 'unit'
 #
-# Every unit test runs (measured: about 75 s on 2 cores). Programs a test
+# Every unit test runs (measured: about 80 s on 2 cores). Programs a test
 # starts are checked too (agent-program runs the built omadm-agent), except
 # system ones (/usr, /bin, /sbin: sh, openssl, python's helpers). Crash
 # tests' forked children exit mid-operation on purpose: tests/valgrind.supp
