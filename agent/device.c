@@ -168,8 +168,14 @@ static void one_line(char *dst, size_t size, const char *src)
 {
     size_t i = 0;
 
-    for (; src && *src && i + 1 < size; src++)
-        dst[i++] = (unsigned char)*src < 0x20 || *src == 0x7f ? ' ' : *src;
+    for (; src && *src && i + 1 < size; src++) {
+        unsigned char c = (unsigned char)*src;
+        char out = *src;
+
+        if (c < 0x20 || c == 0x7f)
+            out = ' ';
+        dst[i++] = out;
+    }
     dst[i] = '\0';
 }
 

@@ -3,6 +3,10 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 void agent_poll_plan_make(const agent_poll_schedule *s, unsigned fallback_seconds,
@@ -114,22 +118,62 @@ int agent_poll_state_format(const agent_poll_state *st, char *buf, size_t size)
     return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
+/* Reads a decimal number at *p that ends with `end`, no sign, at most `max`;
+ * advances *p past `end`. strtoull, unlike sscanf, reports overflow. */
+static int read_number(const char **p, char end, unsigned long long max, unsigned long long *out)
+{
+    char *stop;
+    unsigned long long v;
+
+    if (!isdigit((unsigned char)**p))
+        return -1;
+    errno = 0;
+    v = strtoull(*p, &stop, 10);
+    if (errno == ERANGE || v > max || *stop != end)
+        return -1;
+    *p = stop + 1;
+    *out = v;
+    return 0;
+}
+
+static int read_key(const char **p, const char *key)
+{
+    size_t n = strlen(key);
+
+    if (strncmp(*p, key, n) != 0 || (*p)[n] != '=')
+        return -1;
+    *p += n + 1;
+    return 0;
+}
+
 int agent_poll_state_parse(agent_poll_state *st, const char *text)
 {
     agent_poll_state tmp;
     agent_poll_schedule *s = &tmp.schedule;
-    int64_t last;
-    int used = 0;
+    unsigned long long v[9];
+    const char *p = text;
+    int i;
 
     memset(&tmp, 0, sizeof tmp);
-    if (strchr(text, '-') || strchr(text, '+'))
-        return -1; /* %u would take a sign */
-    if (sscanf(text, "version=1\nset=%u\ndone=%u\nlast=%" SCNd64 "\nschedule=%u,%u,%u,%u,%u,%u\n%n",
-               &tmp.set, &tmp.done, &last, &s->interval[0], &s->count[0], &s->interval[1],
-               &s->count[1], &s->interval[2], &s->count[2], &used) != 9 ||
-        text[used] != '\0' || tmp.set >= AGENT_POLL_MAX_SETS || last < 0)
+    if (strncmp(p, "version=1\n", 10) != 0)
         return -1;
-    tmp.last = last;
+    p += 10;
+    if (read_key(&p, "set") || read_number(&p, '\n', AGENT_POLL_MAX_SETS - 1, &v[0]) ||
+        read_key(&p, "done") || read_number(&p, '\n', UINT_MAX, &v[1]) || read_key(&p, "last") ||
+        read_number(&p, '\n', INT64_MAX, &v[2]) || read_key(&p, "schedule"))
+        return -1;
+    for (i = 3; i < 9; i++)
+        if (read_number(&p, i < 8 ? ',' : '\n', UINT_MAX, &v[i]))
+            return -1;
+    if (*p != '\0')
+        return -1;
+    tmp.set = (unsigned)v[0];
+    tmp.done = (unsigned)v[1];
+    tmp.last = (int64_t)v[2];
+    for (i = 0; i < 3; i++) {
+        s->interval[i] = (unsigned)v[3 + 2 * i];
+        s->count[i] = (unsigned)v[4 + 2 * i];
+    }
     *st = tmp;
     return 0;
 }

@@ -271,7 +271,11 @@ class Agent(unittest.TestCase):
         self.assertEqual(p["trigger"], "now")
         self.assertEqual(p["state"], "requested")
         self.assertEqual(p["cmdref"], "5b0e2c1a-8d4f-4e7b-9a60-3f2d1c0b9e88")
-        self.assertLessEqual(p["deadline_unix"] - last["time_unix"], 300)
+        # The deadline is at most 300 s after the request, which comes after
+        # the session's start (its recorded time) by the session's duration.
+        self.assertLessEqual(p["deadline_unix"] - last["time_unix"],
+                             300 + last["duration_ms"] // 1000 + 1)
+        self.assertGreaterEqual(p["deadline_unix"], last["time_unix"])
         self.assertEqual(set(st["schedules"]["reboot"]), {"single", "daily", "weekly"})
         self.assertIn("poll", st["schedules"])
         # The text form says the same.
