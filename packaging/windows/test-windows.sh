@@ -1,0 +1,45 @@
+#!/bin/sh
+# The Windows tier of the default test run (tests/run-all.sh calls it unless
+# OMADM_SKIP_WINDOWS=1): builds the mingw dependencies (or reuses the cache),
+# cross-builds everything for x86_64-w64-mingw32, runs every unit test under
+# wine through `meson test`, then the service test, then builds the MSI.
+#
+# Build tree: build/win64; wine prefix: build/wine (made anew each run, the
+# service test needs a clean machine). OMADM_WIN_DEPS moves the dependency
+# cache (default /var/cache/omadm-agent/mingw).
+set -eu
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+started=$(date +%s)
+say() { printf 'windows: %s (%ss)\n' "$*" "$(($(date +%s) - started))"; }
+
+prefix=$(sh packaging/windows/build-deps.sh)
+say "dependencies ready in $prefix"
+
+dir=$top/build/win64
+if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$dir/.omadm-deps" 2>/dev/null)" != "$prefix" ]; then
+  rm -rf "$dir"
+  meson setup "$dir" --cross-file "$top/packaging/windows/cross-x86_64-w64-mingw32.txt" \
+    --cross-file "$prefix/cross-prefix.txt" --buildtype=debugoptimized -Dwerror=true >/dev/null
+  echo "$prefix" >"$dir/.omadm-deps"
+fi
+meson compile -C "$dir"
+say "cross-built"
+
+# A fresh wine prefix, with its server kept alive for the whole run (services
+# under wine stop when the last client leaves otherwise).
+export WINEPREFIX="$top/build/wine" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+wineserver -k 2>/dev/null || true
+rm -rf "$WINEPREFIX"
+wineboot -i >/dev/null 2>&1
+wineserver -w
+wineserver -p
+trap 'wineserver -k 2>/dev/null || true' EXIT
+# Start wine's system processes (services.exe, explorer...) now, on /dev/null:
+# started by a test they would inherit its output pipes and meson would wait
+# for them until the test's timeout.
+wine cmd /c exit </dev/null >/dev/null 2>&1
+say "wine prefix ready"
+
+meson test -C "$dir" --print-errorlogs --num-processes 2 --timeout-multiplier 3
+say "unit tests passed under wine"
