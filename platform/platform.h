@@ -83,6 +83,13 @@ typedef struct omadm_platform {
 
     /* Releases the implementation (ctx). May be NULL. */
     void (*destroy)(void *ctx);
+
+    /* Whether request_restart would be permitted now (privilege, policy),
+     * without restarting or scheduling anything: OMADM_OK when permitted,
+     * OMADM_ERR_ACCESS when not, another error when it cannot tell. The
+     * Reboot CSP asks before it accepts an Exec. May be NULL: then a restart
+     * is assumed permitted. */
+    omadm_status (*can_restart)(void *ctx);
 } omadm_platform;
 
 #ifdef __cplusplus

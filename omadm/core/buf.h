@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "core/compiler.h"
 #include "omadm/status.h"
 
 typedef struct omadm_buf {
@@ -22,11 +23,7 @@ typedef struct omadm_buf {
 omadm_status omadm__buf_append(omadm_buf *buf, const void *data, size_t len);
 omadm_status omadm__buf_append_str(omadm_buf *buf, const char *str);
 /* printf-style append. */
-omadm_status omadm__buf_printf(omadm_buf *buf, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+omadm_status omadm__buf_printf(omadm_buf *buf, const char *fmt, ...) OMADM__PRINTF(2, 3);
 void omadm__buf_reset(omadm_buf *buf);
 /* Hands the data to the caller (free with omadm__free) and empties buf. */
 char *omadm__buf_steal(omadm_buf *buf, size_t *len);

@@ -3,12 +3,9 @@
 #ifndef OMADM_CORE_LOG_H
 #define OMADM_CORE_LOG_H
 
+#include "core/compiler.h"
 #include "omadm/log.h"
 
-void omadm__log(omadm_log_level level, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+void omadm__log(omadm_log_level level, const char *fmt, ...) OMADM__PRINTF(2, 3);
 
 #endif
