@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/compiler.h"
 #include "core/log.h"
 
 struct omadm_transport {
@@ -305,11 +306,7 @@ static long parse_retry_after(CURL *curl)
 
 /* One line into info->error, truncated if need be; control characters
  * (libcurl's detail may end in a newline) become spaces. */
-static void set_error(omadm_transport_info *info, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+static void set_error(omadm_transport_info *info, const char *fmt, ...) OMADM__PRINTF(2, 3);
 
 static void set_error(omadm_transport_info *info, const char *fmt, ...)
 {

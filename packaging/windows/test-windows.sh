@@ -32,6 +32,10 @@ export WINEPREFIX="$top/build/wine" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,msh
 wineserver -k 2>/dev/null || true
 rm -rf "$WINEPREFIX"
 wineboot -i >/dev/null 2>&1
+# No just-in-time debugger: with winedbg a crashed program exits with 0 and
+# a crashing test would pass.
+wine reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
+  /v Debugger /d '' /f >/dev/null 2>&1
 wineserver -w
 wineserver -p
 trap 'wineserver -k 2>/dev/null || true' EXIT
