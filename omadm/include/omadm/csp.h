@@ -12,6 +12,8 @@
 #ifndef OMADM_CSP_H
 #define OMADM_CSP_H
 
+#include "omadm/export.h"
+
 #include <stddef.h>
 
 #include "omadm/status.h"
@@ -36,7 +38,7 @@ typedef enum omadm_format {
 } omadm_format;
 
 /* "chr", "int", ... Borrowed, static; NULL for a value outside the enum. */
-const char *omadm_format_name(omadm_format format);
+OMADM_API const char *omadm_format_name(omadm_format format);
 
 /* Access types of a node: a bit set. */
 enum omadm_access {
@@ -94,15 +96,18 @@ typedef struct omadm_csp_request {
                                    commit/rollback) */
 } omadm_csp_request;
 
-/* Output of a get: set once with omadm_csp_value_set (which copies). */
+/* Output of a get: set with omadm_csp_value_set (which copies; a second
+ * call replaces the first). A get that returns 0 without setting a value
+ * answers an empty value. Owned by the library; valid during the call. */
 typedef struct omadm_csp_value omadm_csp_value;
 /* Copies `len` bytes of `data` (need not be NUL-terminated) as the value.
  * Returns OMADM_OK or OMADM_ERR_NOMEM. */
-omadm_status omadm_csp_value_set(omadm_csp_value *out, const char *data, size_t len);
+OMADM_API omadm_status omadm_csp_value_set(omadm_csp_value *out, const char *data, size_t len);
 
-/* Output of a children listing: one call per child name (copied). */
+/* Output of a children listing: one call per child name (copied; not
+ * empty, no '/'; OMADM_ERR_INVALID otherwise). Owned by the library. */
 typedef struct omadm_csp_children omadm_csp_children;
-omadm_status omadm_csp_children_add(omadm_csp_children *out, const char *name);
+OMADM_API omadm_status omadm_csp_children_add(omadm_csp_children *out, const char *name);
 
 #define OMADM_CSP_OPS_VERSION 1
 
@@ -116,7 +121,25 @@ omadm_status omadm_csp_children_add(omadm_csp_children *out, const char *name);
  *    answer 406 and the Atomic 507 without executing anything);
  *  - session_end NULL: nothing to do at the end of a session.
  * `data` arguments point at `len` bytes of the Item's Data (not
- * NUL-terminated; may be NULL when len is 0), borrowed for the call. */
+ * NUL-terminated; may be NULL when len is 0), borrowed for the call.
+ *
+ * Before calling a handler the tree has already checked, in this order:
+ * the URI (400/404/406/414), a node-table entry for it (404), existence
+ * (404; Add: 418 when it exists), the node's access types (405), that the
+ * handler is not NULL (405) and, for Add/Replace, that Meta/Format (when
+ * sent) equals the node's format and that an int/bool value is well
+ * formed (415). Handlers see only the rest: a value they refuse (-400),
+ * a policy refusal (-403), storage full (-420)...
+ *
+ * Existence: permanent table entries always exist; a dynamic one (flag
+ * OMADM_NODE_DYNAMIC or a "*" entry), and everything under it, exists when
+ * `children` of its parent lists it. `add` may be asked to create a node
+ * whose dynamic ancestors do not exist yet: create them, or return -404.
+ * `replace` on an absent node is only called for OMADM_NODE_IMPLICIT_ADD
+ * entries (it then creates the node). `del` removes the whole subtree.
+ *
+ * Return values: 0 (Status 200) or a negative DM status code, -100..-599
+ * (-202 for "accepted, completes later"); anything else is Status 500. */
 typedef struct omadm_csp_ops {
     unsigned version; /* OMADM_CSP_OPS_VERSION */
     int (*get)(void *csp, const omadm_csp_request *req, omadm_csp_value *out);
@@ -130,7 +153,11 @@ typedef struct omadm_csp_ops {
     int (*children)(void *csp, const omadm_csp_request *req, omadm_csp_children *out);
     /* Atomic: begin before the first member, commit after the last, or
      * rollback to the state at begin. An action that cannot be undone (a
-     * restart) must only be armed at commit. */
+     * restart) must only be armed at commit. Handlers called in between
+     * see req->in_transaction set; Get is never called inside an Atomic.
+     * When a commit fails (non-zero), rollback is called next, and its
+     * members answer the commit's code. txn_commit/txn_rollback NULL with
+     * txn_begin set: commit does nothing, rollback counts as failed (516). */
     int (*txn_begin)(void *csp);
     int (*txn_commit)(void *csp);
     int (*txn_rollback)(void *csp);
@@ -143,29 +170,38 @@ typedef struct omadm_csp_ops {
 typedef struct omadm_tree omadm_tree;
 
 /* Creates an empty tree. *out is owned by the caller (omadm_tree_free). */
-omadm_status omadm_tree_new(omadm_tree **out);
-/* Frees the tree (not the CSPs, which the caller owns). Accepts NULL. */
-void omadm_tree_free(omadm_tree *tree);
+OMADM_API omadm_status omadm_tree_new(omadm_tree **out);
+/* Frees the tree (not the CSPs registered with omadm_tree_register, which
+ * the caller owns). Accepts NULL. */
+OMADM_API void omadm_tree_free(omadm_tree *tree);
 
-/* Registers a CSP at `root` (e.g. "./Vendor/Contoso/Settings", "./DevInfo").
+/* Registers a CSP at `root` (e.g. "./Vendor/Contoso/Settings", "./DevInfo";
+ * "./Device/..." is the same root, "./User/..." is refused: use the scope).
  * `ops`, `nodes` and `csp` are borrowed and must outlive the tree; `root` is
  * copied. `scope` is a set of enum omadm_csp_scope bits (0 means device).
- * Fails with OMADM_ERR_EXISTS when the root overlaps a registered CSP and
- * OMADM_ERR_INVALID for a bad root, table or ops version. */
-omadm_status omadm_tree_register(omadm_tree *tree, const char *root, const omadm_csp_ops *ops,
-                                 const omadm_node_def *nodes, size_t n_nodes, unsigned scope,
-                                 void *csp);
+ * The table must hold "" (the root itself) and every entry's parent, as an
+ * interior entry; interior entries have Format node, leaves another.
+ * Fails with OMADM_ERR_EXISTS when the root overlaps a registered CSP (is
+ * equal to, above or below it) and OMADM_ERR_INVALID for a bad root, table,
+ * scope or ops version. Interior nodes above the roots ("./Vendor") answer
+ * Get with the names below them. */
+OMADM_API omadm_status omadm_tree_register(omadm_tree *tree, const char *root,
+                                           const omadm_csp_ops *ops, const omadm_node_def *nodes,
+                                           size_t n_nodes, unsigned scope, void *csp);
 
 /* Runs one server SyncML message through the tree, outside any session:
  * every command is dispatched and the reply (a SyncML message holding the
- * SyncHdr Status, a Status per command and Results) is returned in *reply,
- * *reply_len bytes, NUL-terminated, owned by the caller (free with
- * omadm_free). For CSP authors' tests and tools. */
-omadm_status omadm_tree_process(omadm_tree *tree, const char *msg, size_t len, char **reply,
-                                size_t *reply_len);
+ * SyncHdr Status, a Status per command and Results, numbered CmdID 1..,
+ * addressed back to the server, same SessionID and MsgID) is returned in
+ * *reply, *reply_len bytes, NUL-terminated, owned by the caller (free with
+ * omadm_free). On error *reply is NULL: OMADM_ERR_PARSE/LIMIT for a message
+ * the codec refuses (nothing ran), OMADM_ERR_NOMEM (commands may have run).
+ * For CSP authors' tests and tools. */
+OMADM_API omadm_status omadm_tree_process(omadm_tree *tree, const char *msg, size_t len,
+                                          char **reply, size_t *reply_len);
 
 /* Frees memory the library returned. Accepts NULL. */
-void omadm_free(void *ptr);
+OMADM_API void omadm_free(void *ptr);
 
 #ifdef __cplusplus
 }

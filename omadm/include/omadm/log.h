@@ -2,6 +2,8 @@
 #ifndef OMADM_LOG_H
 #define OMADM_LOG_H
 
+#include "omadm/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -18,10 +20,10 @@ typedef void (*omadm_log_fn)(void *user, omadm_log_level level, const char *line
 
 /* Installs the sink and the most verbose level passed to it. fn NULL
  * discards every line (the default). Not thread-safe: call at start-up. */
-void omadm_log_set(omadm_log_fn fn, void *user, omadm_log_level max_level);
+OMADM_API void omadm_log_set(omadm_log_fn fn, void *user, omadm_log_level max_level);
 
 /* "error", "warn", "info", "debug". Borrowed, static. */
-const char *omadm_log_level_name(omadm_log_level level);
+OMADM_API const char *omadm_log_level_name(omadm_log_level level);
 
 #ifdef __cplusplus
 }

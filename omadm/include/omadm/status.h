@@ -5,6 +5,8 @@
 #ifndef OMADM_STATUS_H
 #define OMADM_STATUS_H
 
+#include "omadm/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -41,9 +43,9 @@ typedef enum omadm_status {
 
 /* The enumerator's name, e.g. "OMADM_ERR_NOMEM"; "OMADM_UNKNOWN" for a value
  * not in the table. Borrowed, static. */
-const char *omadm_status_name(omadm_status status);
+OMADM_API const char *omadm_status_name(omadm_status status);
 /* A short description, e.g. "out of memory". Borrowed, static. */
-const char *omadm_status_str(omadm_status status);
+OMADM_API const char *omadm_status_str(omadm_status status);
 
 #ifdef __cplusplus
 }

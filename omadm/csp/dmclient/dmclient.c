@@ -1,0 +1,798 @@
+/* DMClient CSP: per-provider poll schedules, persisted in dmclient.conf.
+ *
+ * State file (text, written whole through the platform's atomic replace):
+ *     omadm-dmclient 1
+ *     provider <percent-encoded id> <has-poll 0|1> <six decimals> <two 0|1>
+ * one provider line per provider, in creation order. */
+#include "csp/dmclient/dmclient.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "tree/tree.h"
+
+#define FILE_HEADER "omadm-dmclient 1"
+#define FILE_MAX    65536
+#define VALUE_MAX   2147483647u
+
+enum { N_INTS = 6, N_BOOLS = 2 };
+
+typedef struct provider {
+    char *id; /* owned, decoded */
+    int has_poll;
+    unsigned v[N_INTS]; /* schedule order of omadm_poll_schedule */
+    int b[N_BOOLS];
+} provider;
+
+typedef struct state {
+    provider p[OMADM_DMCLIENT_MAX_PROVIDERS];
+    size_t n;
+} state;
+
+struct omadm_dmclient {
+    const omadm_platform *platform;
+    state cur;
+    state snap; /* the state at txn_begin */
+    int in_txn;
+    unsigned generation;
+};
+
+static const struct leaf {
+    const char *name;
+    int is_bool;
+    int idx;
+} leaves[] = {
+    { "IntervalForFirstSetOfRetries", 0, 0 },
+    { "NumberOfFirstRetries", 0, 1 },
+    { "IntervalForSecondSetOfRetries", 0, 2 },
+    { "NumberOfSecondRetries", 0, 3 },
+    { "IntervalForRemainingScheduledRetries", 0, 4 },
+    { "NumberOfRemainingScheduledRetries", 0, 5 },
+    { "PollOnLogin", 1, 0 },
+    { "AllUsersPollOnFirstLogin", 1, 1 },
+};
+#define N_LEAVES (sizeof leaves / sizeof leaves[0])
+
+static const unsigned default_ints[N_INTS] = { 15, 10, 0, 0, 0, 0 };
+
+#define LEAF_FLAGS 0
+#define LEAF_ACCESS                                                                                \
+    (OMADM_ACCESS_GET | OMADM_ACCESS_ADD | OMADM_ACCESS_REPLACE | OMADM_ACCESS_DELETE)
+#define POLL_LEAF(name, fmt)                                                                       \
+    {                                                                                              \
+        "Provider/*/Poll/" name, fmt, LEAF_ACCESS, OMADM_NODE_IMPLICIT_ADD, NULL                   \
+    }
+
+static const omadm_node_def dmclient_nodes[] = {
+    { "", OMADM_FORMAT_NODE, OMADM_ACCESS_GET, OMADM_NODE_INTERIOR, NULL },
+    { "Provider", OMADM_FORMAT_NODE, OMADM_ACCESS_GET, OMADM_NODE_INTERIOR, NULL },
+    { "Provider/*", OMADM_FORMAT_NODE, OMADM_ACCESS_GET | OMADM_ACCESS_ADD | OMADM_ACCESS_DELETE,
+      OMADM_NODE_INTERIOR | OMADM_NODE_DYNAMIC, NULL },
+    { "Provider/*/Poll", OMADM_FORMAT_NODE,
+      OMADM_ACCESS_GET | OMADM_ACCESS_ADD | OMADM_ACCESS_DELETE,
+      OMADM_NODE_INTERIOR | OMADM_NODE_DYNAMIC, NULL },
+    POLL_LEAF("IntervalForFirstSetOfRetries", OMADM_FORMAT_INT),
+    POLL_LEAF("NumberOfFirstRetries", OMADM_FORMAT_INT),
+    POLL_LEAF("IntervalForSecondSetOfRetries", OMADM_FORMAT_INT),
+    POLL_LEAF("NumberOfSecondRetries", OMADM_FORMAT_INT),
+    POLL_LEAF("IntervalForRemainingScheduledRetries", OMADM_FORMAT_INT),
+    POLL_LEAF("NumberOfRemainingScheduledRetries", OMADM_FORMAT_INT),
+    POLL_LEAF("PollOnLogin", OMADM_FORMAT_BOOL),
+    POLL_LEAF("AllUsersPollOnFirstLogin", OMADM_FORMAT_BOOL),
+};
+
+/* ---- state ----------------------------------------------------------------- */
+
+static void state_clear(state *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        omadm__free(s->p[i].id);
+    memset(s, 0, sizeof *s);
+}
+
+static int state_clone(const state *from, state *to)
+{
+    size_t i;
+
+    memset(to, 0, sizeof *to);
+    for (i = 0; i < from->n; i++) {
+        to->p[i] = from->p[i];
+        to->p[i].id = omadm__strdup(from->p[i].id);
+        if (!to->p[i].id) {
+            to->n = i;
+            state_clear(to);
+            return -1;
+        }
+    }
+    to->n = from->n;
+    return 0;
+}
+
+static int state_equal(const state *a, const state *b)
+{
+    size_t i;
+
+    if (a->n != b->n)
+        return 0;
+    for (i = 0; i < a->n; i++) {
+        const provider *x = &a->p[i], *y = &b->p[i];
+        if (strcmp(x->id, y->id) != 0 || x->has_poll != y->has_poll ||
+            memcmp(x->v, y->v, sizeof x->v) != 0 || memcmp(x->b, y->b, sizeof x->b) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+static void poll_defaults(provider *p)
+{
+    memcpy(p->v, default_ints, sizeof p->v);
+    p->b[0] = p->b[1] = 0;
+}
+
+/* dmclient-devinfo.md §1: a schedule whose three intervals are all 0 never
+ * polls again and is refused. All three counts 0 is not refused on its own:
+ * a count of 0 with a non-zero interval means "forever", which is exactly
+ * what Fleet provisions at enrollment (first set 1 min x 0) and Windows
+ * accepts. */
+static int state_valid(const state *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++) {
+        const unsigned *v = s->p[i].v;
+        if (!s->p[i].has_poll)
+            continue;
+        if (v[0] == 0 && v[2] == 0 && v[4] == 0)
+            return 0;
+    }
+    return 1;
+}
+
+static provider *find(state *s, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        if (strcmp(s->p[i].id, id) == 0)
+            return &s->p[i];
+    return NULL;
+}
+
+/* Finds or creates the provider. Returns 0 or a negative DM code. */
+static int find_or_add(state *s, const char *id, provider **out)
+{
+    provider *p = find(s, id);
+
+    if (!p) {
+        if (s->n == OMADM_DMCLIENT_MAX_PROVIDERS)
+            return -420;
+        p = &s->p[s->n];
+        memset(p, 0, sizeof *p);
+        p->id = omadm__strdup(id);
+        if (!p->id)
+            return -500;
+        poll_defaults(p);
+        s->n++;
+    }
+    *out = p;
+    return 0;
+}
+
+static void remove_provider(state *s, provider *p)
+{
+    size_t i = (size_t)(p - s->p);
+
+    omadm__free(p->id);
+    memmove(&s->p[i], &s->p[i + 1], (s->n - i - 1) * sizeof s->p[0]);
+    s->n--;
+}
+
+/* ---- file -------------------------------------------------------------------- */
+
+static omadm_status state_format(const state *s, omadm_buf *buf)
+{
+    size_t i;
+    omadm_status st = omadm__buf_append_str(buf, FILE_HEADER "\n");
+
+    for (i = 0; st == OMADM_OK && i < s->n; i++) {
+        const provider *p = &s->p[i];
+        st = omadm__buf_append_str(buf, "provider ");
+        if (st == OMADM_OK)
+            st = omadm__uri_encode_append(buf, p->id);
+        if (st == OMADM_OK)
+            st = omadm__buf_printf(buf, " %d %u %u %u %u %u %u %d %d\n", p->has_poll, p->v[0],
+                                   p->v[1], p->v[2], p->v[3], p->v[4], p->v[5], p->b[0], p->b[1]);
+    }
+    return st;
+}
+
+static int parse_uint(const char *tok, size_t len, unsigned max, unsigned *out)
+{
+    unsigned long v = 0;
+    size_t i;
+
+    if (len == 0 || len > 10)
+        return -1;
+    for (i = 0; i < len; i++) {
+        if (tok[i] < '0' || tok[i] > '9')
+            return -1;
+        v = v * 10 + (unsigned long)(tok[i] - '0');
+    }
+    if (v > max)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Decodes a percent-encoded id of `len` bytes into a new string. */
+static int decode_id(const char *tok, size_t len, char **out)
+{
+    char *id;
+    size_t i, n = 0;
+
+    if (len == 0 || len > 3 * OMADM_URI_MAX_SEGMENT)
+        return -1;
+    id = omadm__malloc(len + 1);
+    if (!id)
+        return -2;
+    for (i = 0; i < len; i++) {
+        if (tok[i] == '%') {
+            int hi = i + 2 < len ? hexval(tok[i + 1]) : -1;
+            int lo = i + 2 < len ? hexval(tok[i + 2]) : -1;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0) || (hi * 16 + lo) == '/') {
+                omadm__free(id);
+                return -1;
+            }
+            id[n++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            id[n++] = tok[i];
+        }
+    }
+    id[n] = '\0';
+    *out = id;
+    return 0;
+}
+
+/* Parses the file. 0, -1 corrupt, -2 out of memory. */
+static int state_parse(const char *data, size_t len, state *s)
+{
+    const char *p = data, *end = data + len, *nl;
+    size_t hl = strlen(FILE_HEADER);
+
+    memset(s, 0, sizeof *s);
+    if (len < hl + 1 || memcmp(p, FILE_HEADER "\n", hl + 1) != 0)
+        return -1;
+    for (p += hl + 1; p < end; p = nl + 1) {
+        const char *tok[11];
+        size_t toklen[11], nt = 0, i;
+        const char *q;
+        provider *pr;
+        unsigned u;
+        int rc;
+
+        nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            goto corrupt; /* every line ends with a newline */
+        for (q = p; q < nl && nt < 11;) {
+            const char *sp = memchr(q, ' ', (size_t)(nl - q));
+            const char *te = sp ? sp : nl;
+            tok[nt] = q;
+            toklen[nt++] = (size_t)(te - q);
+            q = sp ? sp + 1 : nl;
+        }
+        if (nt != 11 || q != nl || toklen[0] != 8 || memcmp(tok[0], "provider", 8) != 0 ||
+            s->n == OMADM_DMCLIENT_MAX_PROVIDERS)
+            goto corrupt;
+        pr = &s->p[s->n];
+        memset(pr, 0, sizeof *pr);
+        rc = decode_id(tok[1], toklen[1], &pr->id);
+        if (rc)
+            return rc == -2 ? (state_clear(s), -2) : (state_clear(s), -1);
+        s->n++;
+        if (parse_uint(tok[2], toklen[2], 1, &u) != 0)
+            goto corrupt;
+        pr->has_poll = (int)u;
+        for (i = 0; i < N_INTS; i++)
+            if (parse_uint(tok[3 + i], toklen[3 + i], VALUE_MAX, &pr->v[i]) != 0)
+                goto corrupt;
+        for (i = 0; i < N_BOOLS; i++) {
+            if (parse_uint(tok[9 + i], toklen[9 + i], 1, &u) != 0)
+                goto corrupt;
+            pr->b[i] = (int)u;
+        }
+        for (i = 0; i + 1 < s->n; i++)
+            if (strcmp(s->p[i].id, pr->id) == 0)
+                goto corrupt;
+    }
+    if (!state_valid(s))
+        goto corrupt;
+    return 0;
+corrupt:
+    state_clear(s);
+    return -1;
+}
+
+/* Loads the file into *s (defaults on a corrupt file). */
+static omadm_status state_load(const omadm_platform *platform, state *s)
+{
+    char *data = NULL;
+    size_t len = 0;
+    omadm_status st;
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    if (!platform || !platform->file_read)
+        return OMADM_OK;
+    st = platform->file_read(platform->ctx, OMADM_DMCLIENT_FILE, FILE_MAX, &data, &len);
+    if (st == OMADM_ERR_NOT_FOUND)
+        return OMADM_OK;
+    if (st == OMADM_ERR_LIMIT) {
+        omadm__log(OMADM_LOG_WARN, "dmclient: %s is too large, using the default schedule",
+                   OMADM_DMCLIENT_FILE);
+        return OMADM_OK;
+    }
+    if (st != OMADM_OK)
+        return st;
+    rc = state_parse(data, len, s);
+    free(data); /* the platform allocates with malloc (platform.h) */
+    if (rc == -2)
+        return OMADM_ERR_NOMEM;
+    if (rc)
+        omadm__log(OMADM_LOG_WARN, "dmclient: %s is corrupt, using the default schedule",
+                   OMADM_DMCLIENT_FILE);
+    return OMADM_OK;
+}
+
+static int state_save(const omadm_dmclient *dm, const state *s)
+{
+    omadm_buf buf = OMADM_BUF_INIT;
+    omadm_status st = state_format(s, &buf);
+
+    if (st == OMADM_OK) {
+        if (dm->platform && dm->platform->file_replace)
+            st = dm->platform->file_replace(dm->platform->ctx, OMADM_DMCLIENT_FILE, buf.data,
+                                            buf.len);
+        else
+            st = OMADM_ERR_UNSUPPORTED;
+    }
+    omadm__buf_free(&buf);
+    if (st != OMADM_OK)
+        omadm__log(OMADM_LOG_ERROR, "dmclient: cannot write %s: %s", OMADM_DMCLIENT_FILE,
+                   omadm_status_str(st));
+    return st == OMADM_OK ? 0 : (st == OMADM_ERR_FULL ? -420 : -500);
+}
+
+/* ---- paths and values ------------------------------------------------------ */
+
+typedef struct parsed_path {
+    size_t n; /* segments */
+    char id[OMADM_URI_MAX_SEGMENT + 1];
+    const struct leaf *leaf;
+} parsed_path;
+
+/* "Provider/<id>[/Poll[/<leaf>]]" or "" / "Provider". -1 when unknown. */
+static int parse_path(const char *path, parsed_path *out)
+{
+    const char *p = path, *slash;
+    size_t len, i;
+
+    memset(out, 0, sizeof *out);
+    if (!*p)
+        return 0;
+    if (strncmp(p, "Provider", 8) != 0 || (p[8] != '\0' && p[8] != '/'))
+        return -1;
+    out->n = 1;
+    if (!p[8])
+        return 0;
+    p += 9;
+    slash = strchr(p, '/');
+    len = slash ? (size_t)(slash - p) : strlen(p);
+    if (len == 0 || len > OMADM_URI_MAX_SEGMENT)
+        return -1;
+    memcpy(out->id, p, len);
+    out->id[len] = '\0';
+    out->n = 2;
+    if (!slash)
+        return 0;
+    p = slash + 1;
+    if (strncmp(p, "Poll", 4) != 0 || (p[4] != '\0' && p[4] != '/'))
+        return -1;
+    out->n = 3;
+    if (!p[4])
+        return 0;
+    p += 5;
+    for (i = 0; i < N_LEAVES; i++)
+        if (strcmp(p, leaves[i].name) == 0) {
+            out->leaf = &leaves[i];
+            out->n = 4;
+            return 0;
+        }
+    return -1;
+}
+
+static int ascii_ieq(const char *a, size_t alen, const char *b)
+{
+    size_t i;
+
+    if (alen != strlen(b))
+        return 0;
+    for (i = 0; i < alen; i++) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != b[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Parses a leaf value. Returns 0 or a negative DM code. */
+static int parse_value(const struct leaf *leaf, const char *data, size_t len, unsigned *out)
+{
+    unsigned long v = 0;
+    size_t i;
+
+    if (leaf->is_bool) {
+        if (ascii_ieq(data, len, "true"))
+            *out = 1;
+        else if (ascii_ieq(data, len, "false"))
+            *out = 0;
+        else
+            return -415;
+        return 0;
+    }
+    if (len > 0 && data[0] == '-') {
+        for (i = 1; i < len; i++)
+            if (data[i] < '0' || data[i] > '9')
+                return -415;
+        return len > 1 ? -400 : -415; /* negative: a well-formed int we refuse */
+    }
+    if (len == 0)
+        return -415;
+    for (i = 0; i < len; i++) {
+        if (data[i] < '0' || data[i] > '9')
+            return -415;
+        v = v * 10 + (unsigned long)(data[i] - '0');
+        if (v > VALUE_MAX)
+            return -400;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+static void set_leaf(provider *p, const struct leaf *leaf, unsigned value)
+{
+    if (leaf->is_bool)
+        p->b[leaf->idx] = (int)value;
+    else
+        p->v[leaf->idx] = value;
+}
+
+/* ---- handlers ------------------------------------------------------------- */
+
+typedef int (*mutation)(state *s, const parsed_path *pp, const char *data, size_t len);
+
+/* Applies a change: outside an Atomic it is checked and saved at once (and
+ * undone on any failure); inside, both wait for txn_commit. */
+static int mutate(omadm_dmclient *dm, const char *path, mutation fn, const char *data, size_t len)
+{
+    parsed_path pp;
+    state backup;
+    int rc;
+
+    if (parse_path(path, &pp) != 0)
+        return -404;
+    if (dm->in_txn)
+        return fn(&dm->cur, &pp, data, len);
+    if (state_clone(&dm->cur, &backup) != 0)
+        return -500;
+    rc = fn(&dm->cur, &pp, data, len);
+    if (rc == 0 && !state_valid(&dm->cur))
+        rc = -403;
+    if (rc == 0 && !state_equal(&dm->cur, &backup))
+        rc = state_save(dm, &dm->cur);
+    if (rc != 0) {
+        state_clear(&dm->cur);
+        dm->cur = backup;
+        return rc;
+    }
+    if (!state_equal(&dm->cur, &backup))
+        dm->generation++;
+    state_clear(&backup);
+    return 0;
+}
+
+static int do_add(state *s, const parsed_path *pp, const char *data, size_t len)
+{
+    provider *p = find(s, pp->id);
+    unsigned value = 0;
+    int rc;
+
+    if (pp->n < 2)
+        return -405;
+    if (pp->n == 4 && (rc = parse_value(pp->leaf, data, len, &value)) != 0)
+        return rc;
+    if (pp->n == 2 && p)
+        return -418;
+    if (pp->n >= 3 && p && p->has_poll)
+        return -418; /* Poll exists, and so do its leaves */
+    rc = find_or_add(s, pp->id, &p);
+    if (rc)
+        return rc;
+    if (pp->n >= 3) {
+        p->has_poll = 1;
+        poll_defaults(p);
+    }
+    if (pp->n == 4)
+        set_leaf(p, pp->leaf, value);
+    return 0;
+}
+
+static int do_replace(state *s, const parsed_path *pp, const char *data, size_t len)
+{
+    provider *p;
+    unsigned value;
+    int rc;
+
+    if (pp->n != 4)
+        return -405;
+    rc = parse_value(pp->leaf, data, len, &value);
+    if (rc)
+        return rc;
+    rc = find_or_add(s, pp->id, &p); /* implicit Add (Fleet Replaces directly) */
+    if (rc)
+        return rc;
+    if (!p->has_poll) {
+        p->has_poll = 1;
+        poll_defaults(p);
+    }
+    set_leaf(p, pp->leaf, value);
+    return 0;
+}
+
+static int do_delete(state *s, const parsed_path *pp, const char *data, size_t len)
+{
+    provider *p = find(s, pp->id);
+
+    (void)data;
+    (void)len;
+    if (pp->n < 2)
+        return -405;
+    if (!p || (pp->n >= 3 && !p->has_poll))
+        return -404;
+    if (pp->n == 2) {
+        remove_provider(s, p);
+    } else if (pp->n == 3) {
+        p->has_poll = 0;
+        poll_defaults(p);
+    } else {
+        set_leaf(p, pp->leaf,
+                 pp->leaf->is_bool ? 0u : default_ints[pp->leaf->idx]); /* back to default */
+    }
+    return 0;
+}
+
+static int dmclient_add(void *csp, const omadm_csp_request *req, const char *data, size_t len)
+{
+    return mutate(csp, req->path, do_add, data, len);
+}
+
+static int dmclient_replace(void *csp, const omadm_csp_request *req, const char *data, size_t len)
+{
+    return mutate(csp, req->path, do_replace, data, len);
+}
+
+static int dmclient_delete(void *csp, const omadm_csp_request *req)
+{
+    return mutate(csp, req->path, do_delete, NULL, 0);
+}
+
+static int dmclient_get(void *csp, const omadm_csp_request *req, omadm_csp_value *out)
+{
+    omadm_dmclient *dm = csp;
+    parsed_path pp;
+    provider *p;
+    char buf[16];
+
+    if (parse_path(req->path, &pp) != 0 || pp.n != 4)
+        return -404;
+    p = find(&dm->cur, pp.id);
+    if (!p || !p->has_poll)
+        return -404;
+    if (pp.leaf->is_bool)
+        snprintf(buf, sizeof buf, "%s", p->b[pp.leaf->idx] ? "true" : "false");
+    else
+        snprintf(buf, sizeof buf, "%u", p->v[pp.leaf->idx]);
+    return omadm_csp_value_set(out, buf, strlen(buf)) == OMADM_OK ? 0 : -500;
+}
+
+static int dmclient_children(void *csp, const omadm_csp_request *req, omadm_csp_children *out)
+{
+    omadm_dmclient *dm = csp;
+    parsed_path pp;
+    provider *p;
+    size_t i;
+
+    if (parse_path(req->path, &pp) != 0 || pp.n == 4)
+        return -404;
+    if (pp.n == 0)
+        return omadm_csp_children_add(out, "Provider") == OMADM_OK ? 0 : -500;
+    if (pp.n == 1) {
+        for (i = 0; i < dm->cur.n; i++)
+            if (omadm_csp_children_add(out, dm->cur.p[i].id) != OMADM_OK)
+                return -500;
+        return 0;
+    }
+    p = find(&dm->cur, pp.id);
+    if (!p || (pp.n == 3 && !p->has_poll))
+        return -404;
+    if (pp.n == 2)
+        return !p->has_poll || omadm_csp_children_add(out, "Poll") == OMADM_OK ? 0 : -500;
+    for (i = 0; i < N_LEAVES; i++)
+        if (omadm_csp_children_add(out, leaves[i].name) != OMADM_OK)
+            return -500;
+    return 0;
+}
+
+static int dmclient_txn_begin(void *csp)
+{
+    omadm_dmclient *dm = csp;
+
+    if (dm->in_txn)
+        return -500;
+    if (state_clone(&dm->cur, &dm->snap) != 0)
+        return -500;
+    dm->in_txn = 1;
+    return 0;
+}
+
+static int dmclient_txn_commit(void *csp)
+{
+    omadm_dmclient *dm = csp;
+    int rc;
+
+    if (!dm->in_txn)
+        return -500;
+    if (!state_valid(&dm->cur))
+        return -403; /* the dispatcher rolls back */
+    if (!state_equal(&dm->cur, &dm->snap)) {
+        rc = state_save(dm, &dm->cur);
+        if (rc)
+            return rc;
+        dm->generation++;
+    }
+    state_clear(&dm->snap);
+    dm->in_txn = 0;
+    return 0;
+}
+
+static int dmclient_txn_rollback(void *csp)
+{
+    omadm_dmclient *dm = csp;
+
+    if (!dm->in_txn)
+        return -500;
+    state_clear(&dm->cur);
+    dm->cur = dm->snap;
+    memset(&dm->snap, 0, sizeof dm->snap);
+    dm->in_txn = 0;
+    return 0;
+}
+
+static const omadm_csp_ops dmclient_ops = {
+    OMADM_CSP_OPS_VERSION,
+    dmclient_get,
+    dmclient_add,
+    dmclient_replace,
+    dmclient_delete,
+    NULL,
+    dmclient_children,
+    dmclient_txn_begin,
+    dmclient_txn_commit,
+    dmclient_txn_rollback,
+    NULL,
+};
+
+static void dmclient_destroy(void *csp)
+{
+    omadm_dmclient *dm = csp;
+
+    if (!dm)
+        return;
+    state_clear(&dm->cur);
+    state_clear(&dm->snap);
+    omadm__free(dm);
+}
+
+omadm_status omadm__dmclient_register(omadm_tree *tree, const omadm_platform *platform,
+                                      omadm_dmclient **out)
+{
+    omadm_dmclient *dm;
+    omadm_status st;
+
+    if (out)
+        *out = NULL;
+    if (!tree)
+        return OMADM_ERR_INVALID;
+    dm = omadm__calloc(1, sizeof *dm);
+    if (!dm)
+        return OMADM_ERR_NOMEM;
+    dm->platform = platform;
+    st = state_load(platform, &dm->cur);
+    if (st != OMADM_OK) {
+        dmclient_destroy(dm);
+        return st;
+    }
+    st = omadm__tree_register_owned(tree, "./Vendor/MSFT/DMClient", &dmclient_ops, dmclient_nodes,
+                                    sizeof dmclient_nodes / sizeof dmclient_nodes[0],
+                                    OMADM_CSP_SCOPE_DEVICE, dm, dmclient_destroy);
+    if (st == OMADM_OK && out)
+        *out = dm;
+    return st;
+}
+
+static void schedule_of(const state *s, omadm_poll_schedule *out, int *has_provider)
+{
+    static const omadm_poll_schedule defaults = OMADM_POLL_SCHEDULE_DEFAULT;
+    size_t i;
+
+    *out = defaults;
+    if (has_provider)
+        *has_provider = 0;
+    for (i = 0; i < s->n; i++) {
+        const provider *p = &s->p[i];
+        if (!p->has_poll)
+            continue;
+        out->interval_first = p->v[0];
+        out->count_first = p->v[1];
+        out->interval_second = p->v[2];
+        out->count_second = p->v[3];
+        out->interval_remaining = p->v[4];
+        out->count_remaining = p->v[5];
+        out->poll_on_login = p->b[0];
+        out->all_users_poll_on_first_login = p->b[1];
+        if (has_provider)
+            *has_provider = 1;
+        return;
+    }
+}
+
+void omadm__dmclient_poll_get(const omadm_dmclient *dmclient, omadm_poll_schedule *out,
+                              int *has_provider)
+{
+    schedule_of(dmclient->in_txn ? &dmclient->snap : &dmclient->cur, out, has_provider);
+}
+
+unsigned omadm__dmclient_generation(const omadm_dmclient *dmclient)
+{
+    return dmclient->generation;
+}
+
+omadm_status omadm__dmclient_load_schedule(const omadm_platform *platform, omadm_poll_schedule *out,
+                                           int *has_provider)
+{
+    state s;
+    omadm_status st = state_load(platform, &s);
+
+    schedule_of(&s, out, has_provider);
+    state_clear(&s);
+    return st;
+}

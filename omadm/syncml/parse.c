@@ -1,0 +1,827 @@
+/* SyncML DM parser: libxml2 SAX2 straight into the arena model.
+ *
+ * Streaming (no DOM) keeps the parse allocation-light and lets every limit
+ * stop libxml2 at the first violation. Elements are matched by local name;
+ * the namespace is checked on the root only (DESIGN §5). DOCTYPE markup
+ * declarations, entity references other than the predefined ones and
+ * external DTDs are refused: nothing is ever expanded or fetched. */
+#include "syncml/syncml.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/SAX2.h>
+#include <libxml/entities.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlerror.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "syncml/capture.h"
+#include "syncml/syncml_internal.h"
+
+typedef enum frame_kind {
+    F_SKIP, /* ignored element: content skipped, still counted for depth */
+    F_ROOT,
+    F_HDR,
+    F_LOC, /* Target/Source: LocURI, LocName */
+    F_CRED,
+    F_META,
+    F_BODY,
+    F_CMD,
+    F_CHAL,
+    F_ITEM,
+    F_LEAF, /* text-only field */
+    F_DATA,
+    F_RAW /* an element inside Data: captured as inner XML */
+} frame_kind;
+
+typedef enum leaf_kind { L_VALUE, L_CMD_ID, L_URI } leaf_kind;
+
+typedef struct frame {
+    unsigned char kind;
+    unsigned char leaf;  /* leaf_kind (F_LEAF) */
+    const char *name;    /* local name, owned by libxml2's dict */
+    void *obj;           /* F_CMD/F_CHAL: cmd; F_ITEM: item; F_META: meta; F_CRED: cred */
+    char **dest;         /* F_LEAF, F_DATA: the field; F_LOC: the URI field */
+    char **dest2;        /* F_LOC: the name field */
+    size_t *dest_len;    /* F_DATA of an Item */
+    bool *dest_xml;      /* F_DATA of an Item */
+    syncml_cmd *last;    /* F_BODY, F_CMD: last command appended */
+    syncml_item *last_i; /* F_CMD: last Item appended */
+    unsigned items;      /* F_CMD: Items so far */
+} frame;
+
+#define INLINE_FRAMES 40
+
+typedef struct parser {
+    xmlParserCtxtPtr ctxt;
+    syncml_limits lim;
+    syncml_msg *msg;
+    syncml_error *err;
+    omadm_status status;
+    frame *stack;
+    unsigned depth, cap;
+    unsigned commands;
+    bool seen_hdr, seen_body;
+    bool hdr_target, hdr_source;
+    const char *root_ns;
+    omadm_buf text;      /* the open leaf's text, or the captured XML */
+    omadm__capture data; /* active while a Data element holds child elements */
+    frame inline_stack[INLINE_FRAMES];
+} parser;
+
+/* ---- errors ------------------------------------------------------------- */
+
+static const char *cur_name(const parser *p)
+{
+    return p->depth ? p->stack[p->depth - 1].name : "document";
+}
+
+/* The enclosing command's element name, "SyncHdr", or the parent. */
+static const char *context_name(const parser *p)
+{
+    unsigned i;
+
+    for (i = p->depth; i > 0; i--) {
+        const frame *f = &p->stack[i - 1];
+
+        if (f->kind == F_CMD || f->kind == F_HDR)
+            return f->name;
+    }
+    return cur_name(p);
+}
+
+static void fail(parser *p, omadm_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void fail(parser *p, omadm_status st, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (p->status != OMADM_OK)
+        return;
+    p->status = st;
+    if (p->err) {
+        va_start(ap, fmt);
+        vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
+        va_end(ap);
+        p->err->line = (p->ctxt && p->ctxt->input) ? (unsigned)p->ctxt->input->line : 0;
+    }
+    if (p->ctxt)
+        xmlStopParser(p->ctxt);
+}
+
+static void nomem(parser *p)
+{
+    fail(p, OMADM_ERR_NOMEM, "out of memory");
+}
+
+static void on_xml_error(void *ctx, xmlErrorPtr e)
+{
+    parser *p = ctx;
+    char msg[200];
+    size_t n, i;
+
+    /* A namespace name that is not an RFC 3986 URI is only a warning in
+     * spirit (libxml2 also raises it when xmlParseURI runs out of memory). */
+    if (!e || e->level == XML_ERR_WARNING || e->code == XML_WAR_NS_URI || p->status != OMADM_OK)
+        return;
+    /* libxml2 leaves the message NULL only when formatting it failed. */
+    if (e->code == XML_ERR_NO_MEMORY || !e->message) {
+        nomem(p);
+        return;
+    }
+    snprintf(msg, sizeof(msg), "%s", e->message);
+    n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    for (i = 0; i < n; i++)
+        if (msg[i] == '\n')
+            msg[i] = ' ';
+    fail(p, OMADM_ERR_PARSE, "malformed XML at line %d in <%.64s>: %s", e->line, cur_name(p), msg);
+    if (p->err && e->line > 0)
+        p->err->line = (unsigned)e->line;
+}
+
+/* ---- DOCTYPE and entities: refused -------------------------------------- */
+
+static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id,
+                               const xmlChar *sys_id)
+{
+    parser *p = ctx;
+
+    if (ext_id || sys_id)
+        fail(p, OMADM_ERR_PARSE, "external DTD not allowed: DOCTYPE %.64s SYSTEM \"%.64s\"",
+             (const char *)name, sys_id ? (const char *)sys_id : "");
+}
+
+/* libxml2 calls this after every DOCTYPE, with NULL ids when there is no
+ * external subset. */
+static void on_external_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id,
+                               const xmlChar *sys_id)
+{
+    if (!ext_id && !sys_id)
+        return;
+    fail(ctx, OMADM_ERR_PARSE, "external DTD not allowed: DOCTYPE %.64s SYSTEM \"%.64s\"",
+         (const char *)name, sys_id ? (const char *)sys_id : "");
+}
+
+static void on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
+                           const xmlChar *system_id, xmlChar *content)
+{
+    bool pe = type == XML_INTERNAL_PARAMETER_ENTITY || type == XML_EXTERNAL_PARAMETER_ENTITY;
+
+    fail(ctx, OMADM_ERR_PARSE, "%sentity declaration \"%s%.64s\" not allowed in DOCTYPE",
+         pe ? "parameter " : "", pe ? "%" : "", (const char *)name);
+}
+
+static void on_unparsed_entity_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,
+                                    const xmlChar *system_id, const xmlChar *notation)
+{
+    fail(ctx, OMADM_ERR_PARSE, "entity declaration \"%.64s\" not allowed in DOCTYPE",
+         (const char *)name);
+}
+
+static void on_notation_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,
+                             const xmlChar *system_id)
+{
+    fail(ctx, OMADM_ERR_PARSE, "notation declaration \"%.64s\" not allowed in DOCTYPE",
+         (const char *)name);
+}
+
+static void on_attribute_decl(void *ctx, const xmlChar *elem, const xmlChar *fullname, int type,
+                              int def, const xmlChar *default_value, xmlEnumerationPtr tree)
+{
+    fail(ctx, OMADM_ERR_PARSE, "attribute declaration \"%.64s\" not allowed in DOCTYPE",
+         (const char *)fullname);
+    xmlFreeEnumeration(tree); /* the callee owns it (as xmlSAX2AttributeDecl does) */
+}
+
+static void on_element_decl(void *ctx, const xmlChar *name, int type, xmlElementContentPtr content)
+{
+    fail(ctx, OMADM_ERR_PARSE, "element declaration \"%.64s\" not allowed in DOCTYPE",
+         (const char *)name);
+}
+
+static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
+{
+    parser *p = ctx;
+    xmlEntityPtr ent = xmlGetPredefinedEntity(name);
+
+    if (!ent)
+        fail(p, OMADM_ERR_PARSE, "entity reference &%.64s; not allowed in <%.64s>",
+             (const char *)name, cur_name(p));
+    return ent;
+}
+
+static xmlEntityPtr on_get_parameter_entity(void *ctx, const xmlChar *name)
+{
+    fail(ctx, OMADM_ERR_PARSE, "parameter entity reference %%%.64s; not allowed",
+         (const char *)name);
+    return NULL;
+}
+
+static void on_reference(void *ctx, const xmlChar *name)
+{
+    parser *p = ctx;
+
+    fail(p, OMADM_ERR_PARSE, "entity reference &%.64s; not allowed in <%.64s>", (const char *)name,
+         cur_name(p));
+}
+
+static xmlParserInputPtr on_resolve_entity(void *ctx, const xmlChar *public_id,
+                                           const xmlChar *system_id)
+{
+    fail(ctx, OMADM_ERR_PARSE, "external entity \"%.64s\" not allowed",
+         system_id ? (const char *)system_id : "");
+    return NULL;
+}
+
+/* ---- the captured XML of Data ------------------------------------------- */
+
+static void capture_check(parser *p, omadm_status st)
+{
+    if (st == OMADM_ERR_LIMIT)
+        fail(p, OMADM_ERR_LIMIT, "Data value longer than %zu bytes in %.64s", p->lim.max_value,
+             context_name(p));
+    else if (st != OMADM_OK)
+        nomem(p);
+}
+
+/* ---- building the model ------------------------------------------------- */
+
+static bool is(const xmlChar *name, const char *lit)
+{
+    return strcmp((const char *)name, lit) == 0;
+}
+
+static void *must(parser *p, void *ptr)
+{
+    if (!ptr)
+        nomem(p);
+    return ptr;
+}
+
+static void leaf(parser *p, frame *f, char **dest, leaf_kind kind)
+{
+    f->kind = F_LEAF;
+    f->leaf = (unsigned char)kind;
+    f->dest = dest;
+    p->text.len = 0;
+}
+
+static void meta_frame(parser *p, frame *f, syncml_meta **slot)
+{
+    if (!*slot && !(*slot = must(p, syncml_meta_new(p->msg))))
+        return;
+    f->kind = F_META;
+    f->obj = *slot;
+}
+
+static void data_frame(parser *p, frame *f, char **dest, size_t *len, bool *is_xml)
+{
+    f->kind = F_DATA;
+    f->dest = dest;
+    f->dest_len = len;
+    f->dest_xml = is_xml;
+    p->text.len = 0;
+}
+
+/* A command element under SyncBody, Atomic or Sequence. */
+static void cmd_frame(parser *p, frame *parent, frame *f, const xmlChar *local)
+{
+    syncml_cmd_type type = syncml_cmd_type_from_name((const char *)local);
+    syncml_cmd *cmd;
+
+    if (++p->commands > p->lim.max_commands) {
+        fail(p, OMADM_ERR_LIMIT, "more than %u commands in the message at <%.64s>",
+             p->lim.max_commands, (const char *)local);
+        return;
+    }
+    cmd = must(p, syncml_cmd_new(p->msg, type));
+    if (!cmd)
+        return;
+    if (type == SYNCML_CMD_UNKNOWN && !(cmd->element = must(p, syncml_strdup(p->msg, f->name))))
+        return;
+    if (parent->last)
+        parent->last->next = cmd;
+    else if (parent->kind == F_BODY)
+        p->msg->body = cmd;
+    else
+        ((syncml_cmd *)parent->obj)->children = cmd;
+    parent->last = cmd;
+    f->kind = F_CMD;
+    f->obj = cmd;
+}
+
+static void cmd_child(parser *p, frame *parent, frame *f, const xmlChar *local)
+{
+    syncml_cmd *cmd = parent->obj;
+    syncml_item *item;
+
+    if (is(local, "CmdID")) {
+        leaf(p, f, &cmd->cmd_id, L_CMD_ID);
+        return;
+    }
+    if (cmd->type == SYNCML_CMD_UNKNOWN)
+        return; /* only the CmdID of an unknown command is kept (for its Status) */
+    if (is(local, "Item")) {
+        if (++parent->items > p->lim.max_items) {
+            fail(p, OMADM_ERR_LIMIT, "more than %u Items in %.64s", p->lim.max_items, parent->name);
+            return;
+        }
+        if (!(item = must(p, syncml_item_new(p->msg))))
+            return;
+        if (parent->last_i)
+            parent->last_i->next = item;
+        else
+            cmd->items = item;
+        parent->last_i = item;
+        f->kind = F_ITEM;
+        f->obj = item;
+    } else if (is(local, "Data")) {
+        data_frame(p, f, &cmd->data, NULL, NULL);
+    } else if (is(local, "Meta")) {
+        meta_frame(p, f, &cmd->meta);
+    } else if (is(local, "NoResp")) {
+        cmd->no_resp = true;
+    } else if (is(local, "MsgRef")) {
+        leaf(p, f, &cmd->msg_ref, L_VALUE);
+    } else if (is(local, "CmdRef")) {
+        leaf(p, f, &cmd->cmd_ref, L_VALUE);
+    } else if (is(local, "Cmd")) {
+        leaf(p, f, &cmd->cmd, L_VALUE);
+    } else if (is(local, "TargetRef")) {
+        leaf(p, f, &cmd->target_ref, L_VALUE);
+    } else if (is(local, "SourceRef")) {
+        leaf(p, f, &cmd->source_ref, L_VALUE);
+    } else if (is(local, "Chal")) {
+        f->kind = F_CHAL;
+        f->obj = cmd;
+    } else if (cmd->type == SYNCML_CMD_ATOMIC || cmd->type == SYNCML_CMD_SEQUENCE) {
+        cmd_frame(p, parent, f, local);
+    }
+}
+
+static void meta_child(parser *p, frame *parent, frame *f, const xmlChar *local)
+{
+    syncml_meta *m = parent->obj;
+
+    if (is(local, "Type"))
+        leaf(p, f, &m->type, L_VALUE);
+    else if (is(local, "Format"))
+        leaf(p, f, &m->format, L_VALUE);
+    else if (is(local, "Mark"))
+        leaf(p, f, &m->mark, L_VALUE);
+    else if (is(local, "Size"))
+        leaf(p, f, &m->size, L_VALUE);
+    else if (is(local, "MaxMsgSize"))
+        leaf(p, f, &m->max_msg_size, L_VALUE);
+    else if (is(local, "MaxObjSize"))
+        leaf(p, f, &m->max_obj_size, L_VALUE);
+    else if (is(local, "NextNonce"))
+        leaf(p, f, &m->next_nonce, L_VALUE);
+    else if (is(local, "MetInf")) { /* some servers wrap the fields in MetInf */
+        f->kind = F_META;
+        f->obj = m;
+    }
+}
+
+static void loc_frame(frame *f, char **uri, char **name)
+{
+    f->kind = F_LOC;
+    f->dest = uri;
+    f->dest2 = name;
+}
+
+static void hdr_child(parser *p, frame *f, const xmlChar *local)
+{
+    syncml_hdr *h = &p->msg->hdr;
+
+    if (is(local, "VerDTD")) {
+        leaf(p, f, &h->ver_dtd, L_VALUE);
+    } else if (is(local, "VerProto")) {
+        leaf(p, f, &h->ver_proto, L_VALUE);
+    } else if (is(local, "SessionID")) {
+        leaf(p, f, &h->session_id, L_VALUE);
+    } else if (is(local, "MsgID")) {
+        leaf(p, f, &h->msg_id, L_VALUE);
+    } else if (is(local, "Target")) {
+        p->hdr_target = true;
+        loc_frame(f, &h->target_uri, &h->target_name);
+    } else if (is(local, "Source")) {
+        p->hdr_source = true;
+        loc_frame(f, &h->source_uri, &h->source_name);
+    } else if (is(local, "RespURI")) {
+        leaf(p, f, &h->resp_uri, L_URI);
+    } else if (is(local, "NoResp")) {
+        h->no_resp = true;
+    } else if (is(local, "Meta")) {
+        meta_frame(p, f, &h->meta);
+    } else if (is(local, "Cred")) {
+        if (!h->cred && !(h->cred = must(p, syncml_alloc(p->msg, sizeof(syncml_cred)))))
+            return;
+        f->kind = F_CRED;
+        f->obj = h->cred;
+    }
+}
+
+static void root_start(parser *p, frame *f, const xmlChar *local, const xmlChar *uri)
+{
+    if (!is(local, "SyncML")) {
+        fail(p, OMADM_ERR_PARSE, "wrong root element <%.64s> (expected SyncML)",
+             (const char *)local);
+        return;
+    }
+    if (!uri) {
+        fail(p, OMADM_ERR_PARSE, "no namespace on <SyncML> (expected %s)", SYNCML_NS);
+        return;
+    }
+    if (!is(uri, SYNCML_NS) && !is(uri, SYNCML_NS_11)) {
+        fail(p, OMADM_ERR_PARSE, "wrong namespace \"%.64s\" on <SyncML> (expected %s)",
+             (const char *)uri, SYNCML_NS);
+        return;
+    }
+    p->root_ns = (const char *)uri;
+    p->data.root_ns = p->root_ns;
+    f->kind = F_ROOT;
+}
+
+static bool grow_stack(parser *p)
+{
+    unsigned cap = p->cap * 2;
+    frame *grown = omadm__malloc(cap * sizeof(frame));
+
+    if (!grown) {
+        nomem(p);
+        return false;
+    }
+    memcpy(grown, p->stack, p->depth * sizeof(frame));
+    if (p->stack != p->inline_stack)
+        omadm__free(p->stack);
+    p->stack = grown;
+    p->cap = cap;
+    return true;
+}
+
+static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+                     int nb_ns, const xmlChar **namespaces, int nb_attrs, int nb_defaulted,
+                     const xmlChar **attrs)
+{
+    parser *p = ctx;
+    frame *f, *parent;
+
+    if (p->status != OMADM_OK)
+        return;
+    if (p->depth >= p->lim.max_depth) {
+        fail(p, OMADM_ERR_LIMIT, "element depth over %u at <%.64s>", p->lim.max_depth,
+             (const char *)local);
+        return;
+    }
+    if (p->depth == p->cap && !grow_stack(p))
+        return;
+    f = &p->stack[p->depth];
+    memset(f, 0, sizeof(*f));
+    f->name = (const char *)local;
+    parent = p->depth ? &p->stack[p->depth - 1] : NULL;
+    p->depth++;
+    if (!parent) {
+        root_start(p, f, local, uri);
+        return;
+    }
+    switch ((frame_kind)parent->kind) {
+    case F_ROOT:
+        if (is(local, "SyncHdr")) {
+            if (p->seen_hdr || p->seen_body) {
+                fail(p, OMADM_ERR_PARSE, "%s SyncHdr in SyncML",
+                     p->seen_hdr ? "duplicate" : "misplaced");
+                return;
+            }
+            p->seen_hdr = true;
+            f->kind = F_HDR;
+        } else if (is(local, "SyncBody")) {
+            if (!p->seen_hdr || p->seen_body) {
+                fail(p, OMADM_ERR_PARSE, "%s",
+                     p->seen_body ? "duplicate SyncBody in SyncML"
+                                  : "missing SyncHdr in SyncML (SyncBody came first)");
+                return;
+            }
+            p->seen_body = true;
+            f->kind = F_BODY;
+        }
+        break;
+    case F_HDR:
+        hdr_child(p, f, local);
+        break;
+    case F_LOC:
+        if (is(local, "LocURI"))
+            leaf(p, f, parent->dest, L_URI);
+        else if (is(local, "LocName"))
+            leaf(p, f, parent->dest2, L_VALUE);
+        break;
+    case F_CRED:
+        if (is(local, "Meta"))
+            meta_frame(p, f, &((syncml_cred *)parent->obj)->meta);
+        else if (is(local, "Data"))
+            data_frame(p, f, &((syncml_cred *)parent->obj)->data, NULL, NULL);
+        break;
+    case F_META:
+        meta_child(p, parent, f, local);
+        break;
+    case F_BODY:
+        if (is(local, "Final"))
+            p->msg->final = true;
+        else
+            cmd_frame(p, parent, f, local);
+        break;
+    case F_CMD:
+        cmd_child(p, parent, f, local);
+        break;
+    case F_CHAL:
+        if (is(local, "Meta"))
+            meta_frame(p, f, &((syncml_cmd *)parent->obj)->chal);
+        break;
+    case F_ITEM: {
+        syncml_item *it = parent->obj;
+
+        if (is(local, "Target"))
+            loc_frame(f, &it->target_uri, &it->target_name);
+        else if (is(local, "Source"))
+            loc_frame(f, &it->source_uri, &it->source_name);
+        else if (is(local, "Meta"))
+            meta_frame(p, f, &it->meta);
+        else if (is(local, "Data"))
+            data_frame(p, f, &it->data, &it->data_len, &it->data_is_xml);
+        else if (is(local, "MoreData"))
+            it->more_data = true;
+        break;
+    }
+    case F_DATA:
+        capture_check(p, omadm__capture_begin(&p->data));
+        if (p->status != OMADM_OK)
+            return;
+        /* fall through */
+    case F_RAW:
+        f->kind = F_RAW;
+        capture_check(p, omadm__capture_start(&p->data, p->depth, (const char *)local,
+                                              (const char *)prefix, (const char *)uri, nb_ns,
+                                              (const char **)namespaces, nb_attrs,
+                                              (const char **)attrs));
+        break;
+    case F_LEAF:
+    case F_SKIP:
+        break;
+    }
+}
+
+static unsigned uri_segments(const char *uri, size_t len)
+{
+    unsigned n = 1;
+    size_t i = 0;
+
+    if (len >= 2 && uri[0] == '.' && uri[1] == '/')
+        i = 2; /* "./" is the root, not a segment */
+    for (; i < len; i++)
+        if (uri[i] == '/')
+            n++;
+    return n;
+}
+
+static void leaf_end(parser *p, frame *f)
+{
+    const char *s = p->text.data ? p->text.data : "";
+
+    if (f->leaf == L_URI && uri_segments(s, p->text.len) > p->lim.max_uri_segments) {
+        fail(p, OMADM_ERR_LIMIT, "%.64s with more than %u segments in %.64s", f->name,
+             p->lim.max_uri_segments, context_name(p));
+        return;
+    }
+    *f->dest = must(p, syncml_strndup(p->msg, s, p->text.len));
+}
+
+static void data_end(parser *p, frame *f)
+{
+    bool is_xml = p->data.active;
+
+    if (is_xml)
+        omadm__capture_stop(&p->data);
+    *f->dest = must(p, syncml_strndup(p->msg, p->text.data ? p->text.data : "", p->text.len));
+    if (f->dest_len)
+        *f->dest_len = p->text.len;
+    if (f->dest_xml)
+        *f->dest_xml = is_xml;
+}
+
+static void hdr_end(parser *p)
+{
+    const syncml_hdr *h = &p->msg->hdr;
+    const char *missing = !h->ver_dtd      ? "VerDTD"
+                          : !h->ver_proto  ? "VerProto"
+                          : !h->session_id ? "SessionID"
+                          : !h->msg_id     ? "MsgID"
+                          : !p->hdr_target ? "Target"
+                          : !h->target_uri ? "Target/LocURI"
+                          : !p->hdr_source ? "Source"
+                          : !h->source_uri ? "Source/LocURI"
+                                           : NULL;
+
+    if (missing)
+        fail(p, OMADM_ERR_PARSE, "missing %s in SyncHdr", missing);
+}
+
+static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+    parser *p = ctx;
+    frame *f;
+
+    if (p->status != OMADM_OK || p->depth == 0)
+        return;
+    f = &p->stack[p->depth - 1];
+    switch ((frame_kind)f->kind) {
+    case F_LEAF:
+        leaf_end(p, f);
+        break;
+    case F_DATA:
+        data_end(p, f);
+        break;
+    case F_RAW:
+        capture_check(
+            p, omadm__capture_end(&p->data, p->depth, (const char *)local, (const char *)prefix));
+        break;
+    case F_HDR:
+        hdr_end(p);
+        break;
+    default:
+        break;
+    }
+    p->depth--;
+}
+
+static void on_text(void *ctx, const xmlChar *ch, int len)
+{
+    parser *p = ctx;
+    frame *f;
+    size_t max;
+
+    if (p->status != OMADM_OK || p->depth == 0 || len <= 0)
+        return;
+    f = &p->stack[p->depth - 1];
+    if (p->data.active && (f->kind == F_RAW || f->kind == F_DATA)) {
+        capture_check(p, omadm__capture_text(&p->data, (const char *)ch, (size_t)len));
+        return;
+    }
+    if (f->kind != F_LEAF && f->kind != F_DATA)
+        return; /* whitespace (or stray text) between elements */
+    max = f->kind == F_DATA     ? p->lim.max_value
+          : f->leaf == L_CMD_ID ? p->lim.max_cmd_id
+          : f->leaf == L_URI    ? p->lim.max_uri
+                                : p->lim.max_value;
+    if ((size_t)len > max - p->text.len || p->text.len > max) {
+        const char *what = f->kind == F_DATA ? "Data" : f->name;
+
+        if (f->kind == F_LEAF && f->leaf != L_VALUE)
+            fail(p, OMADM_ERR_LIMIT, "%.64s longer than %zu bytes in %.64s", what, max,
+                 context_name(p));
+        else
+            fail(p, OMADM_ERR_LIMIT, "%.64s value longer than %zu bytes in %.64s", what, max,
+                 context_name(p));
+        return;
+    }
+    if (omadm__buf_append(&p->text, ch, (size_t)len) != OMADM_OK)
+        nomem(p);
+}
+
+/* ---- entry point -------------------------------------------------------- */
+
+static void init_sax(xmlSAXHandler *sax)
+{
+    memset(sax, 0, sizeof(*sax));
+    sax->initialized = XML_SAX2_MAGIC;
+    sax->startElementNs = on_start;
+    sax->endElementNs = on_end;
+    sax->characters = on_text;
+    sax->ignorableWhitespace = on_text;
+    sax->cdataBlock = on_text;
+    sax->serror = on_xml_error;
+    sax->internalSubset = on_internal_subset;
+    sax->externalSubset = on_external_subset;
+    sax->entityDecl = on_entity_decl;
+    sax->unparsedEntityDecl = on_unparsed_entity_decl;
+    sax->notationDecl = on_notation_decl;
+    sax->attributeDecl = on_attribute_decl;
+    sax->elementDecl = on_element_decl;
+    sax->getEntity = on_get_entity;
+    sax->getParameterEntity = on_get_parameter_entity;
+    sax->reference = on_reference;
+    sax->resolveEntity = on_resolve_entity;
+}
+
+static void set_error(syncml_error *err, unsigned line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void set_error(syncml_error *err, unsigned line, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    err->line = line;
+}
+
+omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *limits,
+                          syncml_msg **out, syncml_error *err)
+{
+    static const syncml_limits defaults = SYNCML_LIMITS_DEFAULT;
+    syncml_error local_err;
+    xmlSAXHandler sax;
+    parser *p;
+    omadm_status st;
+
+    if (!err)
+        err = &local_err;
+    err->message[0] = '\0';
+    err->line = 0;
+    if (!out || (!data && len)) {
+        set_error(err, 0, "invalid argument");
+        return OMADM_ERR_INVALID;
+    }
+    *out = NULL;
+    if (!limits)
+        limits = &defaults;
+    if (len == 0) {
+        set_error(err, 0, "empty message");
+        return OMADM_ERR_PARSE;
+    }
+    if (len > limits->max_message || len > INT32_MAX) {
+        set_error(err, 0, "message of %zu bytes exceeds the %zu-byte limit", len,
+                  limits->max_message < INT32_MAX ? limits->max_message : (size_t)INT32_MAX);
+        return OMADM_ERR_LIMIT;
+    }
+    p = omadm__calloc(1, sizeof(*p));
+    if (!p) {
+        set_error(err, 0, "out of memory");
+        return OMADM_ERR_NOMEM;
+    }
+    p->lim = *limits;
+    p->err = err;
+    p->stack = p->inline_stack;
+    p->cap = INLINE_FRAMES;
+    p->data.out = &p->text;
+    p->data.max = limits->max_value;
+    if (omadm__syncml_msg_new_sized(&p->msg, len) != OMADM_OK) {
+        nomem(p);
+        goto done;
+    }
+    xmlInitParser();
+    p->ctxt = xmlCreateMemoryParserCtxt(data, (int)len);
+    if (!p->ctxt) {
+        nomem(p);
+        goto done;
+    }
+    init_sax(&sax);
+    memcpy(p->ctxt->sax, &sax, sizeof(sax));
+    p->ctxt->userData = p;
+    xmlCtxtUseOptions(p->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
+                                   XML_PARSE_NOWARNING);
+    xmlParseDocument(p->ctxt);
+    if (p->status == OMADM_OK && !p->ctxt->wellFormed)
+        fail(p, OMADM_ERR_PARSE, "malformed XML in <%.64s>", cur_name(p));
+    if (p->status == OMADM_OK && !p->seen_hdr)
+        fail(p, OMADM_ERR_PARSE, "missing SyncHdr in SyncML");
+    if (p->status == OMADM_OK && !p->seen_body)
+        fail(p, OMADM_ERR_PARSE, "missing SyncBody in SyncML");
+done:
+    st = p->status;
+    omadm__capture_stop(&p->data);
+    if (p->ctxt) {
+        /* libxml2 builds a document with a fake DTD "for expat
+         * compatibility" when a DOCTYPE declares an entity, even in SAX
+         * mode; the context does not own it. */
+        if (p->ctxt->myDoc)
+            xmlFreeDoc(p->ctxt->myDoc);
+        xmlFreeParserCtxt(p->ctxt);
+    }
+    if (p->stack != p->inline_stack)
+        omadm__free(p->stack);
+    omadm__buf_free(&p->text);
+    if (st == OMADM_OK) {
+        *out = p->msg;
+        err->message[0] = '\0';
+        err->line = 0;
+    } else {
+        syncml_msg_free(p->msg);
+    }
+    omadm__free(p);
+    return st;
+}

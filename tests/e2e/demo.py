@@ -1,0 +1,141 @@
+"""The README demo: a remote restart told as a story.
+
+The mock MDM server runs on loopback with mutual TLS; the real omadm-agent
+binary runs with the simulated platform (it never restarts this machine).
+"""
+
+import os
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib  # noqa: E402
+
+
+def local(tag):
+    return tag.rsplit("}", 1)[-1]
+
+
+def child_text(elem, name):
+    for c in elem.iter():
+        if local(c.tag) == name:
+            return (c.text or "").strip()
+    return ""
+
+
+def describe(xml_text):
+    """One line per command of a SyncML message."""
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError:
+        return ["(not SyncML: %d bytes)" % len(xml_text)]
+    lines = []
+    for body in root:
+        if local(body.tag) != "SyncBody":
+            continue
+        for cmd in body:
+            name = local(cmd.tag)
+            if name == "Final":
+                lines.append("Final")
+            elif name == "Status":
+                lines.append("Status %s for %s %s" % (
+                    child_text(cmd, "Data"), child_text(cmd, "Cmd"), child_text(cmd, "CmdRef")))
+            elif name == "Alert":
+                extra = ""
+                data = [c for c in cmd.iter() if local(c.tag) == "Item"]
+                if data:
+                    extra = " " + child_text(data[0], "Type")
+                lines.append("Alert %s%s" % (child_text(cmd, "Data"), extra))
+            else:
+                target = child_text(cmd, "LocURI")
+                items = len([c for c in cmd if local(c.tag) == "Item"])
+                lines.append("%s %s%s" % (name, target,
+                                          " (%d items)" % items if items > 1 else ""))
+    return lines
+
+
+def show_session(world, since):
+    msgs = [m for m in world.messages() if m["id"] > since]
+    for m in msgs:
+        arrow = "device -> server" if m["direction"] == "in" else "server -> device"
+        print("      %s (MsgID %s): %s" % (arrow, m.get("msg_id", "?"),
+                                           "; ".join(describe(m["body"]))))
+    return max([since] + [m["id"] for m in msgs])
+
+
+def action_line(world, action_id):
+    for a in world.actions():
+        if a["id"] == action_id:
+            return a
+    return None
+
+
+def main():
+    step = [0]
+
+    def say(text):
+        step[0] += 1
+        print("\n[%d] %s" % (step[0], text))
+
+    print("omadm-agent demo: an MDM admin restarts a device, and learns that it did.")
+    with e2e_world() as w:
+        say("Throwaway certificates made: a CA, the server's, and the device's "
+            "(its CN is the device id %s)." % w.device_id)
+        say("Mock MDM server up: SyncML at %s (mutual TLS), console at %s/" % (w.url, w.admin))
+
+        act = w.restart()
+        say('The admin opens the device, clicks Restart, Yes: action #%s is "%s" '
+            "(the server queued Exec RebootNow, CmdID %s)." % (act["id"], act["state"],
+                                                            act.get("cmd_id", "?")))
+
+        say("The agent checks in: omadm-agent sync --platform sim")
+        seen = 0
+        r = w.run_agent("sync")
+        seen = show_session(w, seen)
+        print("      agent exit code %d" % r.returncode)
+        if r.returncode != 0:
+            print(r.stderr)
+            return 1
+
+        lines = w.restart_lines()
+        if len(lines) != 1:
+            print("      expected one restart request, found %d" % len(lines))
+            return 1
+        req, dl = int(lines[0]["requested_at"]), int(lines[0]["deadline"])
+        say("The agent asked the platform to restart at the end of the session: requested "
+            "%s, deadline %s (%d s later); reason: %s" % (
+                time.strftime("%H:%M:%S", time.gmtime(req)),
+                time.strftime("%H:%M:%S", time.gmtime(dl)), dl - req, lines[0]["reason"]))
+        print('      console: action #%s is "%s"' % (act["id"],
+                                                   action_line(w, act["id"])["state"]))
+
+        boot = w.reboot()
+        say("The device restarts (simulated): new boot identity %s." % boot)
+
+        say("The agent starts again and checks in; package 1 carries the outcome alert:")
+        r = w.run_agent("sync")
+        seen = show_session(w, seen)
+        print("      agent exit code %d" % r.returncode)
+
+        final = action_line(w, act["id"])
+        say('Console, Device actions: Restart is "%s" (requested %s, last update %s).' % (
+            final["state"], final.get("requested_at"), final.get("updated_at")))
+        print("      outcome reported: %s" % final.get("detail"))
+        violations = w.violations()
+        print("      protocol checker: %d violation(s)" % len(violations))
+
+        print("\nConsole for a person to open while this runs: %s/" % w.admin)
+        print("The demo stops the mock server now; the files are in %s." % w.dir
+              if w.keep else "The demo stops the mock server now.")
+        ok = final["state"] == "completed" and not violations
+        print("\nResult: %s" % ("restart completed end to end" if ok else "FAILED"))
+        return 0 if ok else 1
+
+
+def e2e_world():
+    return e2elib.World(keep=os.environ.get("OMADM_DEMO_KEEP") == "1")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+#!/bin/sh
+# The README demo: builds the agent (gcc), then runs the restart story
+# against the mock MDM server with the simulated platform.
+set -eu
+cd "$(dirname "$0")/../.."
+dir=build/gcc
+if [ ! -f "$dir/build.ninja" ]; then
+  CC=gcc meson setup "$dir" --buildtype=debugoptimized >/dev/null
+fi
+meson compile -C "$dir" agent/omadm-agent >/dev/null
+OMADM_AGENT="$dir/agent/omadm-agent" exec /usr/bin/python3 tests/e2e/demo.py

@@ -1,0 +1,264 @@
+"""HTTP side: the SyncML endpoint (HTTPS, client certificates) and the admin
+side (plain HTTP on loopback: JSON API and console pages)."""
+
+import json
+import mimetypes
+import os
+import socket
+import ssl
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import engine as engine_mod
+
+CONSOLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "console")
+MAX_BODY = 8 * 1024 * 1024       # hard cap before reading a request body
+HANDSHAKE_TIMEOUT = 10
+IDLE_TIMEOUT = 30
+
+
+def peer_cn(sock):
+    cert = sock.getpeercert()
+    for rdn in (cert or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr, handler, engine, tls=None):
+        self.engine = engine
+        self.tls = tls
+        self.address_family = family_for(addr[0])
+        super().__init__(addr, handler)
+
+    def finish_request(self, request, client_address):
+        # The TLS handshake runs here, in the connection's own thread, so a
+        # slow or broken client cannot hold up accept().
+        if self.tls is not None:
+            request.settimeout(HANDSHAKE_TIMEOUT)
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                self.engine.log("TLS handshake from %s failed: %s",
+                                client_address[0], e)
+                try:
+                    request.close()
+                except OSError:
+                    pass
+                return
+        request.settimeout(IDLE_TIMEOUT)
+        super().finish_request(request, client_address)
+
+    def handle_error(self, request, client_address):
+        pass  # broken connections are the client's business; keep serving
+
+
+def tls_context(cert, key, client_ca):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    ctx.load_verify_locations(cafile=client_ca)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+class _Base(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "omadm-mockserver/1"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):
+        pass  # the engine logs what matters
+
+    def _send(self, code, body, ctype, extra=None):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _read_body(self):
+        n = self.headers.get("Content-Length")
+        if n is None or not n.isdigit():
+            self._send(411, b"Content-Length required\n", "text/plain")
+            return None
+        n = int(n)
+        if n > MAX_BODY:
+            self._send(413, b"request too large\n", "text/plain")
+            self.close_connection = True
+            return None
+        return self.rfile.read(n)
+
+
+class SyncMLHandler(_Base):
+    def do_POST(self):
+        body = self._read_body()
+        if body is None:
+            return
+        cn = peer_cn(self.connection)
+        if cn is None:
+            self._send(403, b"no client certificate CN\n", "text/plain")
+            return
+        r = self.server.engine.handle(cn, body,
+                                      self.headers.get("Content-Type"))
+        self._send(r.status, r.body, r.ctype)
+
+    def do_GET(self):
+        self._send(405, b"POST SyncML here\n", "text/plain",
+                   {"Allow": "POST"})
+
+
+class AdminHandler(_Base):
+    """JSON API under /api/, console pages elsewhere."""
+
+    def _json(self, code, obj):
+        self._send(code, engine_mod.dumps(obj),
+                   "application/json; charset=utf-8")
+
+    def _error(self, code, text):
+        self._json(code, {"error": text})
+
+    def _route(self):
+        u = urllib.parse.urlsplit(self.path)
+        parts = [urllib.parse.unquote(p) for p in u.path.split("/") if p]
+        return parts, urllib.parse.parse_qs(u.query)
+
+    def do_GET(self):
+        parts, query = self._route()
+        eng = self.server.engine
+        st = eng.store
+        if parts[:1] != ["api"]:
+            return self._console(parts)
+        with eng.lock:
+            if parts == ["api", "devices"]:
+                return self._json(200, st.devices())
+            if parts == ["api", "actions"]:
+                dev = query.get("device", [None])[0]
+                return self._json(200, st.actions(dev))
+            if parts == ["api", "violations"]:
+                return self._json(200, st.violations())
+            if len(parts) >= 3 and parts[1] == "devices":
+                dev = parts[2]
+                rest = parts[3:]
+                if rest == []:
+                    d = st.device(dev)
+                    if d is None:
+                        return self._error(404, "no device %s" % dev)
+                    d["config"] = eng.config(dev)
+                    return self._json(200, d)
+                if rest == ["commands"]:
+                    return self._json(200, st.commands(dev))
+                if rest == ["messages"]:
+                    since = query.get("since", ["0"])[0]
+                    if not since.isdigit():
+                        return self._error(400, "since must be an integer")
+                    return self._json(200, st.messages(dev, int(since)))
+                if rest == ["violations"]:
+                    return self._json(200, st.violations(dev))
+                if rest == ["actions"]:
+                    return self._json(200, st.actions(dev))
+                if rest == ["config"]:
+                    return self._json(200, eng.config(dev))
+        return self._error(404, "no such resource")
+
+    def do_POST(self):
+        parts, _ = self._route()
+        eng = self.server.engine
+        body = self._read_body()
+        if body is None:
+            return
+        if len(parts) != 4 or parts[:2] != ["api", "devices"]:
+            return self._error(404, "no such resource")
+        dev, what = parts[2], parts[3]
+        if not valid_device_id(dev):
+            return self._error(400, "bad device id")
+        try:
+            if what == "actions":
+                req = _json_body(body)
+                if not isinstance(req, dict) or "action" not in req:
+                    raise ValueError('expected {"action": "restart"}')
+                return self._json(201, eng.create_action(dev, req["action"]))
+            if what == "commands":
+                raw = body.decode("utf-8")
+                if raw.lstrip().startswith("{"):
+                    req = _json_body(body)
+                    if not isinstance(req, dict) or not isinstance(
+                            req.get("xml"), str):
+                        raise ValueError('expected {"xml": "<Get>...</Get>"}'
+                                         " or the XML itself")
+                    raw = req["xml"]
+                return self._json(201, eng.queue_raw(dev, raw))
+            if what == "config":
+                req = _json_body(body)
+                if not isinstance(req, dict):
+                    raise ValueError("expected a JSON object")
+                with eng.lock:
+                    d = eng.store.ensure_device(dev)
+                    merged = dict(d["config"])
+                    merged.update(req)
+                    engine_mod.validate_config(merged)
+                    eng.store.set_device_config(dev, merged)
+                    return self._json(200, eng.config(dev))
+        except (ValueError, UnicodeDecodeError) as e:
+            return self._error(400, str(e))
+        return self._error(404, "no such resource")
+
+    def _console(self, parts):
+        if parts == []:
+            return self._send(302, b"", "text/plain", {"Location": "/devices"})
+        page = None
+        if parts == ["devices"]:
+            page = "devices.html"
+        elif len(parts) == 2 and parts[0] == "devices":
+            page = "device.html"
+        elif parts == ["actions"] or (len(parts) == 3 and parts[0] ==
+                                      "devices" and parts[2] == "actions"):
+            page = "actions.html"
+        elif len(parts) == 2 and parts[0] == "static":
+            page = parts[1]
+        if page is None or "/" in page or page.startswith("."):
+            return self._error(404, "no such page")
+        path = os.path.join(CONSOLE_DIR, page)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return self._error(404, "no such page")
+        ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype.endswith("javascript"):
+            ctype += "; charset=utf-8"
+        self._send(200, data, ctype)
+
+
+def _json_body(body):
+    try:
+        return json.loads(body.decode("utf-8"))
+    except ValueError:
+        raise ValueError("body is not valid JSON") from None
+
+
+def valid_device_id(dev):
+    return (0 < len(dev) <= 128 and dev.isprintable()
+            and "/" not in dev and not dev.isspace())
+
+
+def serve_syncml(host, port, engine, ctx):
+    return _Server((host, port), SyncMLHandler, engine, tls=ctx)
+
+
+def serve_admin(host, port, engine):
+    return _Server((host, port), AdminHandler, engine)
+
+
+def family_for(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
