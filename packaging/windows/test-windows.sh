@@ -17,11 +17,15 @@ prefix=$(sh packaging/windows/build-deps.sh)
 say "dependencies ready in $prefix"
 
 dir=$top/build/win64
-if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$dir/.omadm-deps" 2>/dev/null)" != "$prefix" ]; then
+# Set up anew when the dependencies or the cross files change.
+stamp="$prefix $(cat packaging/windows/cross-x86_64-w64-mingw32.txt packaging/windows/cross-prefix.sh | sha256sum | cut -c1-16)"
+if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$dir/.omadm-deps" 2>/dev/null)" != "$stamp" ]; then
   rm -rf "$dir"
+  mkdir -p "$top/build"
+  sh packaging/windows/cross-prefix.sh "$prefix" >"$top/build/win64-deps.txt"
   meson setup "$dir" --cross-file "$top/packaging/windows/cross-x86_64-w64-mingw32.txt" \
-    --cross-file "$prefix/cross-prefix.txt" --buildtype=debugoptimized -Dwerror=true >/dev/null
-  echo "$prefix" >"$dir/.omadm-deps"
+    --cross-file "$top/build/win64-deps.txt" --buildtype=debugoptimized -Dwerror=true >/dev/null
+  echo "$stamp" >"$dir/.omadm-deps"
 fi
 meson compile -C "$dir"
 say "cross-built"
