@@ -369,6 +369,27 @@ static int svc_status(void)
 
 /* ---- configure: properties into the configuration file ---------------------------- */
 
+/* The file `configure` starts from when there is none (the MSI does not own
+ * it, so uninstalling keeps it). */
+static const char default_config[] =
+    "; omadm-agent configuration (Windows), read by the omadm-agent service.\r\n"
+    "; The installer writes the values given as SERVERURL, DEVICEID, CERT, CA and\r\n"
+    "; LOGLEVEL (msiexec /i omadm-agent.msi /qn SERVERURL=https://...) into this\r\n"
+    "; file and keeps its other lines; uninstalling keeps the file. Without\r\n"
+    "; DEVICEID the device id is this installation's MachineGuid.\r\n"
+    "\r\n"
+    "[server]\r\n"
+    "; url = https://mdm.example.com/ManagementServer/MDM.svc\r\n"
+    "\r\n"
+    "[tls]\r\n"
+    "; The client certificate: a store entry or a PFX file (key inside).\r\n"
+    "; cert = LocalMachine\\MY\\0123456789abcdef0123456789abcdef01234567\r\n"
+    "; cert = C:\\ProgramData\\omadm-agent\\device.pfx\r\n"
+    "; ca = C:\\ProgramData\\omadm-agent\\ca.pem\r\n"
+    "\r\n"
+    "[agent]\r\n"
+    "log_level = info\r\n";
+
 static const struct {
     const char *key, *section, *name;
 } config_keys[] = {
@@ -611,6 +632,15 @@ static int write_file_atomic(const char *path, const char *data, char *err, size
     return ok ? 0 : -1;
 }
 
+static int file_exists(const char *path)
+{
+    wchar_t *w = omadm__win32_wide(path);
+    int found = w && GetFileAttributesW(w) != INVALID_FILE_ATTRIBUTES;
+
+    free(w);
+    return found;
+}
+
 static int svc_configure(int argc, char **argv)
 {
     const char *path = agent_os_default_config();
@@ -626,8 +656,8 @@ static int svc_configure(int argc, char **argv)
         return fail("configure", err);
     if (lock_down_dir(dir, err, sizeof err) < 0)
         fprintf(stderr, "omadm-agent: warning: %s\n", err);
-    if (GetFileAttributesA(path) == INVALID_FILE_ATTRIBUTES)
-        textp = _strdup("");
+    if (!file_exists(path))
+        textp = _strdup(default_config);
     else if (agent_os_read_file(path, CONFIG_MAX, &textp, &len, &mode, err, sizeof err) < 0)
         return fail("configure", err);
     if (!textp)
@@ -711,7 +741,7 @@ int agent_os_service_command(int argc, char **argv, char *err, size_t errsize)
 
 static const agent_config *svc_cfg;
 static SERVICE_STATUS_HANDLE svc_handle;
-static SERVICE_STATUS svc_status;
+static SERVICE_STATUS scm_status;
 static CRITICAL_SECTION svc_lock;
 static volatile LONG svc_stop_wanted;
 static int svc_rc = AGENT_EXIT_FAILURE;
@@ -719,16 +749,16 @@ static int svc_rc = AGENT_EXIT_FAILURE;
 static void set_state(DWORD state, DWORD exit_code, DWORD specific, DWORD hint)
 {
     EnterCriticalSection(&svc_lock);
-    svc_status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
-    svc_status.dwCurrentState = state;
-    svc_status.dwControlsAccepted =
+    scm_status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+    scm_status.dwCurrentState = state;
+    scm_status.dwControlsAccepted =
         state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
-    svc_status.dwWin32ExitCode = exit_code;
-    svc_status.dwServiceSpecificExitCode = specific;
-    svc_status.dwWaitHint = hint;
-    svc_status.dwCheckPoint =
-        state == SERVICE_RUNNING || state == SERVICE_STOPPED ? 0 : svc_status.dwCheckPoint + 1;
-    SetServiceStatus(svc_handle, &svc_status);
+    scm_status.dwWin32ExitCode = exit_code;
+    scm_status.dwServiceSpecificExitCode = specific;
+    scm_status.dwWaitHint = hint;
+    scm_status.dwCheckPoint =
+        state == SERVICE_RUNNING || state == SERVICE_STOPPED ? 0 : scm_status.dwCheckPoint + 1;
+    SetServiceStatus(svc_handle, &scm_status);
     LeaveCriticalSection(&svc_lock);
 }
 

@@ -43,11 +43,34 @@ wine reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
 wineserver -w
 wineserver -p
 trap 'wineserver -k 2>/dev/null || true' EXIT
-# Start wine's system processes (services.exe, explorer...) now, on /dev/null:
-# started by a test they would inherit its output pipes and meson would wait
-# for them until the test's timeout.
-wine cmd /c exit </dev/null >/dev/null 2>&1
+# Start wine's system processes (services.exe, explorer...) now: started by
+# a test they would inherit its output pipes and meson would wait for them
+# until the test's timeout. Their wine debug output (and the service's, which inherits it) goes to
+# wine-system.log with the channels the service test reads: fixme+advapi
+# (InitiateShutdownW's arguments) and +eventlog (ReportEventW's strings).
+WINEDEBUG=-all,fixme+advapi,+eventlog wine cmd /c exit </dev/null >/dev/null \
+  2>"$top/build/wine-system.log"
 say "wine prefix ready"
 
 meson test -C "$dir" --print-errorlogs --num-processes 2 --timeout-multiplier 3
 say "unit tests passed under wine"
+
+# The MSI: the agent program (static, stripped) with its service.
+agent="$dir/agent/omadm-agent.exe"
+if [ ! -f "$agent" ]; then
+  say "no agent program in this tree yet: MSI and service test skipped"
+  exit 0
+fi
+version=$(meson introspect --projectinfo "$dir" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
+mkdir -p "$dir/msi"
+x86_64-w64-mingw32-strip -o "$dir/msi/omadm-agent.exe" "$agent"
+# wixl takes sources relative to the working directory (the checkout).
+wixl -a x64 -D Version="$version" -D AgentExe="build/win64/msi/omadm-agent.exe" \
+  -o "$dir/omadm-agent.msi" packaging/windows/omadm-agent.wxs
+say "MSI built: $dir/omadm-agent.msi ($(du -k "$dir/omadm-agent.msi" | cut -f1) KiB)"
+
+work="$top/build/win-service-test"
+rm -rf "$work"
+/usr/bin/python3 packaging/windows/test_service.py --msi "$dir/omadm-agent.msi" \
+  --system-log "$top/build/wine-system.log" --source-root "$top" --work "$work"
+say "service test passed under wine"
