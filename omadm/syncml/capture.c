@@ -65,19 +65,41 @@ static omadm_status put_qname(omadm__capture *c, const char *prefix, const char 
     return st == OMADM_OK ? puts_(c, local) : st;
 }
 
-/* ` prefix:local="value"` with the value given as [v, end). */
+/* ` prefix:local="value"`. Without entity substitution libxml2 hands every
+ * '&' of an attribute value (namespace names included) over as "&#38;";
+ * a literal '&' cannot occur, so the decoding is unambiguous. */
 static omadm_status put_attr(omadm__capture *c, const char *prefix, const char *local,
                              const char *v, size_t len)
 {
-    omadm_status st = put(c, " ", 1);
+    const char *end = v + len;
+    omadm_buf val = OMADM_BUF_INIT;
+    omadm_status st = OMADM_OK;
 
+    while (v < end && st == OMADM_OK) {
+        const char *amp = memchr(v, '&', (size_t)(end - v));
+        size_t run = amp ? (size_t)(amp - v) : (size_t)(end - v);
+
+        if (omadm__buf_append(&val, v, run) != OMADM_OK)
+            st = OMADM_ERR_NOMEM;
+        v += run;
+        if (st == OMADM_OK && v < end) {
+            if (omadm__buf_append(&val, "&", 1) != OMADM_OK)
+                st = OMADM_ERR_NOMEM;
+            v += ((size_t)(end - v) >= 5 && memcmp(v, "&#38;", 5) == 0) ? 5 : 1;
+        }
+    }
+    if (st == OMADM_OK)
+        st = put(c, " ", 1);
     if (st == OMADM_OK)
         st = put_qname(c, prefix, local);
     if (st == OMADM_OK)
         st = put(c, "=\"", 2);
     if (st == OMADM_OK)
-        st = put_escaped(c, v, len, true);
-    return st == OMADM_OK ? put(c, "\"", 1) : st;
+        st = put_escaped(c, val.data ? val.data : "", val.len, true);
+    if (st == OMADM_OK)
+        st = put(c, "\"", 1);
+    omadm__buf_free(&val);
+    return st;
 }
 
 static omadm_status close_tag(omadm__capture *c)
@@ -182,28 +204,9 @@ omadm_status omadm__capture_start(omadm__capture *c, unsigned depth, const char 
     for (i = 0; i < nb_attrs && st == OMADM_OK; i++)
         if (attrs[5 * i + 1])
             st = need_ns(c, depth, attrs[5 * i + 1], attrs[5 * i + 2]);
-    for (i = 0; i < nb_attrs && st == OMADM_OK; i++) {
-        const char *v = attrs[5 * i + 3], *end = attrs[5 * i + 4];
-        omadm_buf val = OMADM_BUF_INIT;
-
-        /* Without entity substitution libxml2 hands '&' over as "&#38;". */
-        while (v < end && st == OMADM_OK) {
-            const char *amp = memchr(v, '&', (size_t)(end - v));
-            size_t run = amp ? (size_t)(amp - v) : (size_t)(end - v);
-
-            if (omadm__buf_append(&val, v, run) != OMADM_OK)
-                st = OMADM_ERR_NOMEM;
-            v += run;
-            if (st == OMADM_OK && v < end) {
-                if (omadm__buf_append(&val, "&", 1) != OMADM_OK)
-                    st = OMADM_ERR_NOMEM;
-                v += ((size_t)(end - v) >= 5 && memcmp(v, "&#38;", 5) == 0) ? 5 : 1;
-            }
-        }
-        if (st == OMADM_OK)
-            st = put_attr(c, attrs[5 * i + 1], attrs[5 * i], val.data ? val.data : "", val.len);
-        omadm__buf_free(&val);
-    }
+    for (i = 0; i < nb_attrs && st == OMADM_OK; i++)
+        st = put_attr(c, attrs[5 * i + 1], attrs[5 * i], attrs[5 * i + 3],
+                      (size_t)(attrs[5 * i + 4] - attrs[5 * i + 3]));
     c->open_tag = st == OMADM_OK;
     return st;
 }

@@ -126,8 +126,13 @@ char *syncml_strndup(syncml_msg *msg, const char *src, size_t len)
 {
     char *copy;
 
+    const char *nul;
+
     if (!msg || !src || len == SIZE_MAX)
         return NULL;
+    nul = memchr(src, '\0', len); /* like strndup: at most len bytes */
+    if (nul)
+        len = (size_t)(nul - src);
     copy = omadm__syncml_alloc_raw(msg, len + 1);
     if (!copy)
         return NULL;
@@ -258,10 +263,14 @@ static syncml_item *clone_item(syncml_msg *msg, const syncml_item *src)
         !copy_str(msg, &it->source_name, src->source_name) || !copy_meta(msg, &it->meta, src->meta))
         return NULL;
     if (src->data) {
-        /* data_len, not strlen: the copy must be byte-exact. */
-        it->data = syncml_strndup(msg, src->data, src->data_len);
+        /* data_len bytes, not a string copy: the copy is byte-exact. */
+        if (src->data_len == SIZE_MAX)
+            return NULL;
+        it->data = omadm__syncml_alloc_raw(msg, src->data_len + 1);
         if (!it->data)
             return NULL;
+        memcpy(it->data, src->data, src->data_len);
+        it->data[src->data_len] = '\0';
     }
     it->data_len = src->data_len;
     it->data_is_xml = src->data_is_xml;

@@ -12,10 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libxml/SAX2.h>
 #include <libxml/entities.h>
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
+#include <libxml/parserInternals.h> /* xmlCreateMemoryParserCtxt */
 #include <libxml/xmlerror.h>
 
 #include "core/alloc.h"
@@ -69,7 +68,6 @@ typedef struct parser {
     unsigned commands;
     bool seen_hdr, seen_body;
     bool hdr_target, hdr_source;
-    const char *root_ns;
     omadm_buf text;      /* the open leaf's text, or the captured XML */
     omadm__capture data; /* active while a Data element holds child elements */
     frame inline_stack[INLINE_FRAMES];
@@ -450,8 +448,7 @@ static void root_start(parser *p, frame *f, const xmlChar *local, const xmlChar 
              (const char *)uri, SYNCML_NS);
         return;
     }
-    p->root_ns = (const char *)uri;
-    p->data.root_ns = p->root_ns;
+    p->data.root_ns = (const char *)uri;
     f->kind = F_ROOT;
 }
 
@@ -701,6 +698,22 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 
 /* ---- entry point -------------------------------------------------------- */
 
+static void quiet(void *ctx, const char *msg, ...)
+{
+}
+
+void omadm__syncml_quiet_begin(omadm__syncml_quiet *saved)
+{
+    saved->fn = xmlGenericError;
+    saved->ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet);
+}
+
+void omadm__syncml_quiet_end(const omadm__syncml_quiet *saved)
+{
+    xmlSetGenericErrorFunc(saved->ctx, saved->fn);
+}
+
 static void init_sax(xmlSAXHandler *sax)
 {
     memset(sax, 0, sizeof(*sax));
@@ -745,6 +758,7 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
 {
     static const syncml_limits defaults = SYNCML_LIMITS_DEFAULT;
     syncml_error local_err;
+    omadm__syncml_quiet saved;
     xmlSAXHandler sax;
     parser *p;
     omadm_status st;
@@ -785,8 +799,10 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
         goto done;
     }
     xmlInitParser();
+    omadm__syncml_quiet_begin(&saved);
     p->ctxt = xmlCreateMemoryParserCtxt(data, (int)len);
     if (!p->ctxt) {
+        omadm__syncml_quiet_end(&saved);
         nomem(p);
         goto done;
     }
@@ -796,6 +812,7 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
     xmlCtxtUseOptions(p->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
                                    XML_PARSE_NOWARNING);
     xmlParseDocument(p->ctxt);
+    omadm__syncml_quiet_end(&saved);
     if (p->status == OMADM_OK && !p->ctxt->wellFormed)
         fail(p, OMADM_ERR_PARSE, "malformed XML in <%.64s>", cur_name(p));
     if (p->status == OMADM_OK && !p->seen_hdr)

@@ -27,9 +27,9 @@ typedef struct syncml_limits {
     unsigned max_commands;     /* commands per message, nested ones included: 1000 */
     unsigned max_items;        /* Items per command: 100 */
     size_t max_uri;            /* bytes of a LocURI: 1024 */
-    unsigned max_uri_segments; /* segments of a LocURI: 32 */
+    unsigned max_uri_segments; /* segments of a LocURI: 32 (a leading "./" is not one) */
     size_t max_cmd_id;         /* bytes of a CmdID: 64 */
-    size_t max_value;          /* bytes of one Data value: 512 KiB */
+    size_t max_value;          /* bytes of one Data value (and of any other text field): 512 KiB */
 } syncml_limits;
 
 #define SYNCML_LIMITS_DEFAULT                                                                      \
@@ -131,7 +131,9 @@ typedef struct syncml_msg {
     bool final;       /* Final present */
 } syncml_msg;
 
-/* Error detail: what was wrong, which limit, which element. */
+/* Error detail: what was wrong, which limit, which element, e.g.
+ * "CmdID longer than 64 bytes in Exec", "more than 100 Items in Replace",
+ * "element depth over 32 at <Data>", "missing MsgID in SyncHdr". */
 typedef struct syncml_error {
     char message[256];
     unsigned line; /* 1-based input line when known, else 0 */
@@ -176,7 +178,9 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
 
 /* Writes the whole message as XML (UTF-8, no XML declaration, no
  * indentation). *out (NUL-terminated, *out_len bytes) is owned by the caller
- * (omadm__free). */
+ * (omadm__free); on failure *out is NULL. Errors: OMADM_ERR_NOMEM;
+ * OMADM_ERR_INVALID when the model cannot be written (an UNKNOWN command
+ * whose `element` is not an XML name, Item data holding a NUL). */
 omadm_status syncml_write(const syncml_msg *msg, char **out, size_t *out_len);
 
 /* Exact encoded size in bytes that syncml_write would produce. */

@@ -18,6 +18,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "syncml/syncml_internal.h"
 
 /* Where the bytes go: a buffer, or only a count. */
 typedef struct sink {
@@ -280,23 +281,26 @@ static bool valid_cmds(const syncml_cmd *c)
 /* Runs `emit` with a fresh writer into `s`. */
 static omadm_status run(sink *s, int (*emit)(xmlTextWriterPtr, const void *), const void *obj)
 {
+    omadm__syncml_quiet saved;
     xmlOutputBufferPtr out;
     xmlTextWriterPtr w;
     int rc;
 
     xmlInitParser();
+    omadm__syncml_quiet_begin(&saved);
     out = xmlOutputBufferCreateIO(sink_write, sink_close, s, NULL);
-    if (!out)
-        return OMADM_ERR_NOMEM;
-    w = xmlNewTextWriter(out);
+    w = out ? xmlNewTextWriter(out) : NULL;
     if (!w) {
-        xmlOutputBufferClose(out);
+        if (out)
+            xmlOutputBufferClose(out);
+        omadm__syncml_quiet_end(&saved);
         return OMADM_ERR_NOMEM;
     }
     rc = emit(w, obj);
     if (rc >= 0)
         rc = xmlTextWriterFlush(w);
     xmlFreeTextWriter(w);
+    omadm__syncml_quiet_end(&saved);
     if (s->status != OMADM_OK)
         return s->status;
     /* The sink never fails when counting and the input was validated:

@@ -121,13 +121,22 @@ def main():
         final = action_line(w, act["id"])
         say('Console, Device actions: Restart is "%s" (requested %s, last update %s).' % (
             final["state"], final.get("requested_at"), final.get("updated_at")))
-        print("      outcome reported: %s" % final.get("detail"))
+        detail = final.get("detail") or {}
+        print("      outcome reported: %s" % ";".join(
+            "%s=%s" % (k, v) for k, v in detail.items()) if isinstance(detail, dict) else detail)
         violations = w.violations()
         print("      protocol checker: %d violation(s)" % len(violations))
 
-        print("\nConsole for a person to open while this runs: %s/" % w.admin)
-        print("The demo stops the mock server now; the files are in %s." % w.dir
-              if w.keep else "The demo stops the mock server now.")
+        hold = int(os.environ.get("OMADM_DEMO_HOLD", "0") or 0)
+        print("\nConsole: %s/devices/%s (Device actions: %s/actions)" % (
+            w.admin, w.device_id, w.admin))
+        if hold > 0:
+            print("Keeping the mock server up for %d s (OMADM_DEMO_HOLD) ..." % hold)
+            sys.stdout.flush()
+            time.sleep(hold)
+        print("The demo stops the mock server now%s." % (
+            "; its files stay in " + w.dir if w.keep else
+            " (OMADM_DEMO_HOLD=600 keeps the console up for a person to look)"))
         ok = final["state"] == "completed" and not violations
         print("\nResult: %s" % ("restart completed end to end" if ok else "FAILED"))
         return 0 if ok else 1

@@ -65,7 +65,7 @@ class E2E(unittest.TestCase):
         self.sync()
         a = self.action(act["id"])
         self.assertEqual(a["state"], "completed", a)
-        self.assertIn("outcome=restarted", a.get("detail") or "")
+        self.assertEqual((a.get("detail") or {}).get("outcome"), "restarted", a)
         self.assertEqual(len(w.restart_lines()), 1)
         self.assertEqual(self.status_json()["outbox"]["entries"], 0)
 
@@ -92,7 +92,7 @@ class E2E(unittest.TestCase):
         self.sync()
         a = self.action(act["id"])
         self.assertEqual(a["state"], "failed", a)
-        self.assertIn("outcome=not-restarted", a.get("detail") or "")
+        self.assertEqual((a.get("detail") or {}).get("outcome"), "not-restarted", a)
         self.assertEqual(len(w.restart_lines()), 1, "no late restart")
 
     # 4 ---------------------------------------------------------------
@@ -136,7 +136,7 @@ class E2E(unittest.TestCase):
         sched = [a for a in w.actions() if a["action"] != "restart"]
         self.assertEqual(len(sched), 1, w.actions())
         self.assertEqual(sched[0]["state"], "completed", sched[0])
-        self.assertIn("trigger=single", sched[0].get("detail") or "")
+        self.assertEqual((sched[0].get("detail") or {}).get("trigger"), "single", sched[0])
 
     # 6 ---------------------------------------------------------------
     def test_bad_schedule_value_keeps_old(self):
@@ -151,7 +151,7 @@ class E2E(unittest.TestCase):
         self.sync()
         cmds = w.commands()
         self.assertEqual([c["status"] for c in cmds], ["200", "400", "200"], cmds)
-        got = cmds[2].get("results") or ""
+        got = (cmds[2].get("results") or [{}])[0].get("data", "")
         # Get returns the stored instant with its offset (+00:00 for Z).
         self.assertTrue(got.startswith(good[:19]), got)
 

@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/globals.h>
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include "core/alloc.h"
+
 SYNCML_HOSTILE_TESTS(SYNCML_DECLARE_TEST)
 
 #define HDR_OPEN                                                                                   \
@@ -540,4 +546,46 @@ void test_undefined_prefix(void **state)
     (void)state;
     body_error("<Alert><CmdID>1</CmdID><Item><Data><x:a/></Data></Item></Alert>", OMADM_ERR_PARSE,
                "Namespace prefix x on a is not defined");
+}
+
+static int generic_calls;
+
+static void count_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+    generic_calls++;
+}
+
+/* Encoding errors reach libxml2's generic (stderr) handler: the codec
+ * silences it while it runs and gives the caller's handler back. */
+void test_generic_error_handler_restored(void **state)
+{
+    /* UTF-16LE "<SyncML " then a lone surrogate: an encoder error */
+    static const char utf16_bad[] = "\xff\xfe<\0S\0y\0n\0c\0M\0L\0 \0\x00\xd8>\0";
+    int marker;
+    syncml_msg *msg;
+    xmlDocPtr doc;
+    size_t len;
+    char *in = wrap_body("", &len), *out;
+
+    (void)state;
+    xmlSetGenericErrorFunc(&marker, count_generic);
+    /* the input does reach the generic handler when libxml2 parses it */
+    generic_calls = 0;
+    doc = xmlReadMemory(utf16_bad, (int)sizeof(utf16_bad) - 1, NULL, NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    assert_null(doc);
+    assert_true(generic_calls > 0);
+    generic_calls = 0;
+    expect_error(utf16_bad, sizeof(utf16_bad) - 1, NULL, OMADM_ERR_PARSE, "");
+    msg = parse_ok(in, len);
+    assert_int_equal(syncml_write(msg, &out, &len), OMADM_OK);
+    assert_int_equal(generic_calls, 0);
+    assert_ptr_equal(xmlGenericError, count_generic);
+    assert_ptr_equal(xmlGenericErrorContext, &marker);
+    omadm__free(out);
+    syncml_msg_free(msg);
+    free(in);
+    xmlSetGenericErrorFunc(NULL, NULL);
 }

@@ -61,7 +61,8 @@ char *repeat(const char *s, size_t n);
     X(test_cmd_type_names)                                                                         \
     X(test_writer_escaping)                                                                        \
     X(test_writer_rejects_invalid)                                                                 \
-    X(test_arena)
+    X(test_arena)                                                                                  \
+    X(test_data_capture_escapes)
 
 #define SYNCML_HOSTILE_TESTS(X)                                                                    \
     X(test_xxe_external_entity)                                                                    \
@@ -87,7 +88,8 @@ char *repeat(const char *s, size_t n);
     X(test_wrong_root_and_namespace)                                                               \
     X(test_missing_hdr_fields)                                                                     \
     X(test_missing_hdr_or_body)                                                                    \
-    X(test_undefined_prefix)
+    X(test_undefined_prefix)                                                                       \
+    X(test_generic_error_handler_restored)
 
 #define SYNCML_ALLOC_TESTS(X)                                                                      \
     X(test_alloc_sweep_parse)                                                                      \

@@ -1,0 +1,18 @@
+/* The omadm-agent program: main() and the commands. */
+#ifndef AGENT_AGENT_H
+#define AGENT_AGENT_H
+
+#include "agent/config.h"
+
+/* The whole program; returns the exit code (enum agent_exit). */
+int agent_main(int argc, char **argv);
+
+/* The commands, each returning an exit code. `cfg` is complete and checked
+ * for what the command needs. */
+int agent_cmd_sync(const agent_config *cfg);
+int agent_cmd_run(const agent_config *cfg);
+int agent_cmd_status(const agent_config *cfg, int json);
+/* `temp_state`: run on a temporary state directory (no --state-dir). */
+int agent_cmd_replay(const agent_config *cfg, int temp_state, char **files, int n_files);
+
+#endif

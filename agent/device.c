@@ -1,0 +1,365 @@
+/* The managed device: platform, outbox, tree and CSPs; one session. */
+#include "agent/device.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/log.h"
+#include "agent/os.h"
+#include "csp/devdetail/devdetail.h"
+#include "csp/devinfo/devinfo.h"
+#include "platform/sim/sim.h"
+
+static void errf(char *err, size_t errsize, const char *what, omadm_status st)
+{
+    snprintf(err, errsize, "%s: %s", what, omadm_status_str(st));
+}
+
+int agent_device_open(agent_device *d, const agent_config *cfg, const char *state_dir,
+                      enum agent_device_mode mode, char *err, size_t errsize)
+{
+    omadm_status st;
+    unsigned corrupt = 0;
+    char what[600];
+
+    memset(d, 0, sizeof *d);
+    d->cfg = cfg;
+    d->state_dir = state_dir;
+    if (cfg->platform == AGENT_PLATFORM_SIM)
+        st = omadm_platform_sim_new(&d->platform, state_dir);
+    else
+        st = (omadm_status)agent_os_native_platform(&d->platform, state_dir,
+                                                    mode == AGENT_DEVICE_SESSION);
+    if (st != OMADM_OK) {
+        snprintf(what, sizeof what, "cannot open the %s platform on %s",
+                 agent_platform_name(cfg->platform), state_dir);
+        errf(err, errsize, what, st);
+        return -1;
+    }
+    d->have_platform = 1;
+    st = omadm_outbox_open(&d->outbox, &d->platform, NULL, &corrupt);
+    if (st != OMADM_OK) {
+        snprintf(what, sizeof what, "cannot open the outbox in %s", state_dir);
+        errf(err, errsize, what, st);
+        goto fail;
+    }
+    if (corrupt)
+        agent_log(OMADM_LOG_WARN, "outbox: %u corrupt record(s) set aside as *.bad in %s", corrupt,
+                  state_dir);
+    st = omadm__reboot_new(&d->reboot, &d->platform, d->outbox);
+    if (st != OMADM_OK) {
+        errf(err, errsize, "cannot load the restart state", st);
+        goto fail;
+    }
+    if (mode == AGENT_DEVICE_STATUS)
+        return 0;
+
+    st = omadm_tree_new(&d->tree);
+    if (st == OMADM_OK)
+        st = omadm__devinfo_register(d->tree, &d->platform, cfg->device_id);
+    if (st == OMADM_OK)
+        st = omadm__devdetail_register(d->tree, &d->platform);
+    if (st == OMADM_OK)
+        st = omadm__dmclient_register(d->tree, &d->platform, &d->dmclient);
+    if (st == OMADM_OK)
+        st = omadm__reboot_register(d->reboot, d->tree);
+    if (st != OMADM_OK) {
+        errf(err, errsize, "cannot build the DM tree", st);
+        goto fail;
+    }
+    return 0;
+fail:
+    agent_device_close(d);
+    return -1;
+}
+
+void agent_device_close(agent_device *d)
+{
+    /* The tree first: it borrows the CSPs. */
+    omadm_tree_free(d->tree);
+    d->tree = NULL;
+    d->dmclient = NULL;
+    omadm__reboot_free(d->reboot);
+    d->reboot = NULL;
+    omadm_outbox_close(d->outbox);
+    d->outbox = NULL;
+    if (d->have_platform && d->platform.destroy)
+        d->platform.destroy(d->platform.ctx);
+    d->have_platform = 0;
+}
+
+int agent_device_startup(agent_device *d, char *err, size_t errsize)
+{
+    omadm_status st = omadm__reboot_startup(d->reboot);
+
+    if (st != OMADM_OK) {
+        errf(err, errsize, "restart lifecycle start-up failed", st);
+        return -1;
+    }
+    return 0;
+}
+
+int64_t agent_device_now(const agent_device *d)
+{
+    int64_t t;
+
+    if (d->have_platform && d->platform.now(d->platform.ctx, &t) == OMADM_OK)
+        return t;
+    return agent_os_wall_time();
+}
+
+void agent_format_time(int64_t unix_seconds, char *buf, size_t size)
+{
+    time_t t = (time_t)unix_seconds;
+    struct tm tm;
+
+#if defined(_WIN32)
+    if (gmtime_s(&tm, &t) != 0)
+#else
+    if (!gmtime_r(&t, &tm))
+#endif
+    {
+        snprintf(buf, size, "%" PRId64, unix_seconds);
+        return;
+    }
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The next SessionID, 1..255 wrapping, durable before it is used so that
+ * two sessions never share one across a crash. */
+static int next_session_id(agent_device *d, unsigned *out)
+{
+    char *data = NULL, buf[16];
+    size_t len = 0;
+    unsigned last = 0;
+    omadm_status st;
+    int n;
+
+    st = d->platform.file_read(d->platform.ctx, AGENT_FILE_SESSION_ID, 64, &data, &len);
+    if (st == OMADM_OK) {
+        char *end;
+        unsigned long v = strtoul(data, &end, 10);
+        if (end != data && v <= 255)
+            last = (unsigned)v;
+        else
+            agent_log(OMADM_LOG_WARN, "%s is corrupt: starting again at 1", AGENT_FILE_SESSION_ID);
+        free(data);
+    } else if (st != OMADM_ERR_NOT_FOUND) {
+        agent_log(OMADM_LOG_ERROR, "cannot read %s: %s", AGENT_FILE_SESSION_ID,
+                  omadm_status_str(st));
+        return -1;
+    }
+    *out = last % 255 + 1;
+    n = snprintf(buf, sizeof buf, "%u\n", *out);
+    st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_SESSION_ID, buf, (size_t)n);
+    if (st != OMADM_OK) {
+        agent_log(OMADM_LOG_ERROR, "cannot write %s: %s", AGENT_FILE_SESSION_ID,
+                  omadm_status_str(st));
+        return -1;
+    }
+    return 0;
+}
+
+/* Copies `src` as one line: control characters become spaces. */
+static void one_line(char *dst, size_t size, const char *src)
+{
+    size_t i = 0;
+
+    for (; src && *src && i + 1 < size; src++)
+        dst[i++] = (unsigned char)*src < 0x20 || *src == 0x7f ? ' ' : *src;
+    dst[i] = '\0';
+}
+
+int agent_last_session_format(const agent_last_session *ls, char *buf, size_t size)
+{
+    char server[sizeof ls->server], error[sizeof ls->error];
+    int n;
+
+    one_line(server, sizeof server, ls->server);
+    one_line(error, sizeof error, ls->error);
+    n = snprintf(buf, size,
+                 "version=1\ntime=%" PRId64 "\nsession_id=%u\nresult=%s\nmessages=%u\n"
+                 "duration_ms=%" PRId64 "\nserver=%s\nerror=%s\n",
+                 ls->time, ls->session_id, ls->result, ls->messages, ls->duration_ms, server,
+                 error);
+    return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/* The value of "key=" on its own line, copied into buf; -1 if absent. */
+static int field_of(const char *text, const char *key, char *buf, size_t size)
+{
+    size_t klen = strlen(key);
+    const char *p = text;
+
+    while (p && *p) {
+        if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            const char *v = p + klen + 1, *e = strchr(v, '\n');
+            size_t n = e ? (size_t)(e - v) : strlen(v);
+            if (n >= size)
+                n = size - 1;
+            memcpy(buf, v, n);
+            buf[n] = '\0';
+            return 0;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return -1;
+}
+
+static int number_of(const char *text, const char *key, int64_t *out)
+{
+    char buf[32], *end;
+    long long v;
+
+    if (field_of(text, key, buf, sizeof buf) < 0 || !buf[0])
+        return -1;
+    v = strtoll(buf, &end, 10);
+    if (*end || v < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int agent_last_session_parse(agent_last_session *ls, const char *text)
+{
+    agent_last_session tmp;
+    int64_t v[4];
+    char version[8];
+
+    memset(&tmp, 0, sizeof tmp);
+    if (field_of(text, "version", version, sizeof version) < 0 || strcmp(version, "1") != 0 ||
+        number_of(text, "time", &v[0]) < 0 || number_of(text, "session_id", &v[1]) < 0 ||
+        number_of(text, "messages", &v[2]) < 0 || number_of(text, "duration_ms", &v[3]) < 0 ||
+        v[1] > 255 || v[2] > 100000 ||
+        field_of(text, "result", tmp.result, sizeof tmp.result) < 0 ||
+        field_of(text, "server", tmp.server, sizeof tmp.server) < 0 ||
+        field_of(text, "error", tmp.error, sizeof tmp.error) < 0)
+        return -1;
+    tmp.time = v[0];
+    tmp.session_id = (unsigned)v[1];
+    tmp.messages = (unsigned)v[2];
+    tmp.duration_ms = v[3];
+    *ls = tmp;
+    return 0;
+}
+
+static void record(agent_device *d, const agent_session_result *res)
+{
+    agent_last_session ls;
+    char buf[2048];
+    int n;
+    omadm_status st;
+
+    memset(&ls, 0, sizeof ls);
+    ls.time = res->started;
+    ls.session_id = res->session_id;
+    snprintf(ls.result, sizeof ls.result, "%s", omadm_session_state_name(res->state));
+    ls.messages = res->messages;
+    ls.duration_ms = res->duration_ms;
+    snprintf(ls.server, sizeof ls.server, "%s", d->cfg->server_url ? d->cfg->server_url : "");
+    snprintf(ls.error, sizeof ls.error, "%s", res->error);
+    n = agent_last_session_format(&ls, buf, sizeof buf);
+    if (n < 0)
+        return;
+    st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_LAST_SESSION, buf, (size_t)n);
+    if (st != OMADM_OK)
+        agent_log(OMADM_LOG_ERROR, "cannot write %s: %s", AGENT_FILE_LAST_SESSION,
+                  omadm_status_str(st));
+}
+
+int agent_device_session(agent_device *d, unsigned session_id, const agent_exchange *ex,
+                         agent_session_result *res)
+{
+    omadm_session_config scfg;
+    omadm_session *s = NULL;
+    omadm_status st;
+    int64_t t0 = agent_os_monotonic_ms();
+    agent_session_summary sum;
+
+    memset(res, 0, sizeof *res);
+    res->retry_after = -1;
+    res->state = OMADM_SESSION_FAILED;
+    res->started = agent_device_now(d);
+    if (session_id >= 1 && session_id <= 255) {
+        res->session_id = session_id;
+    } else if (next_session_id(d, &res->session_id) < 0) {
+        snprintf(res->error, sizeof res->error, "cannot persist the session id");
+        goto done;
+    }
+    memset(&scfg, 0, sizeof scfg);
+    scfg.server_uri = d->cfg->server_url;
+    scfg.device_id = d->cfg->device_id;
+    scfg.session_id = res->session_id;
+    scfg.auth_name = d->cfg->auth_name;
+    scfg.auth_secret = d->cfg->auth_secret;
+    scfg.tree = d->tree;
+    scfg.outbox = d->outbox;
+    scfg.platform = &d->platform;
+    st = omadm_session_new(&s, &scfg);
+    if (st != OMADM_OK) {
+        snprintf(res->error, sizeof res->error, "cannot start a session: %s", omadm_status_str(st));
+        goto done;
+    }
+    for (;;) {
+        char *msg = NULL, *reply = NULL, why[300] = "";
+        size_t len = 0, reply_len = 0;
+        int64_t retry_after = -1;
+
+        st = omadm_session_next_message(s, &msg, &len);
+        if (st != OMADM_OK) {
+            snprintf(res->error, sizeof res->error, "cannot build message %u: %s",
+                     omadm_session_messages_sent(s) + 1, omadm_status_str(st));
+            break;
+        }
+        if (!msg)
+            break;
+        if (agent_os_stop_requested()) {
+            /* Not sent: the server never sees it, and resends whatever it
+             * had not seen answered in the next session. */
+            omadm_free(msg);
+            omadm_session_fail(s, OMADM_ERR_ABORTED, "the agent is stopping");
+            continue;
+        }
+        if (ex->sent) /* counted once built: this is its number */
+            ex->sent(ex->user, omadm_session_messages_sent(s), msg, len);
+        st = ex->post(ex->user, msg, len, &reply, &reply_len, why, sizeof why, &retry_after);
+        omadm_free(msg);
+        if (st == OMADM_OK) {
+            omadm_session_feed(s, reply, reply_len);
+            ex->free_reply(ex->user, reply);
+        } else {
+            if (st == OMADM_ERR_RETRY_LATER)
+                res->retry_after = retry_after;
+            omadm_session_fail(s, st, why[0] ? why : omadm_status_str(st));
+        }
+    }
+    res->state = omadm_session_get_state(s);
+    res->messages = omadm_session_messages_sent(s);
+    if (!res->error[0])
+        snprintf(res->error, sizeof res->error, "%s", omadm_session_error(s));
+    omadm_session_free(s);
+    if (res->state == OMADM_SESSION_RUNNING)
+        res->state = OMADM_SESSION_FAILED;
+done:
+    res->duration_ms = agent_os_monotonic_ms() - t0;
+    if (res->state == OMADM_SESSION_COMPLETED)
+        res->error[0] = '\0';
+    else if (!res->error[0])
+        snprintf(res->error, sizeof res->error, "%s", omadm_session_state_name(res->state));
+    if (res->session_id)
+        record(d, res);
+    memset(&sum, 0, sizeof sum);
+    sum.server = d->cfg->server_url;
+    sum.session_id = res->session_id;
+    sum.messages = res->messages;
+    sum.result = omadm_session_state_name(res->state);
+    sum.error = res->error;
+    sum.duration_ms = res->duration_ms;
+    agent_log_session(&sum);
+    return res->state == OMADM_SESSION_COMPLETED ? 0 : -1;
+}

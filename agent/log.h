@@ -1,0 +1,40 @@
+/* The agent's log sink: one line per event,
+ * "2026-11-25T09:00:00Z omadm-agent[1234]: info: message", to stderr (which
+ * journald collects under systemd) or appended to a file. Installed as
+ * libomadm's sink too (omadm_log_set), so library lines look the same.
+ * Never pass secrets or key material. */
+#ifndef AGENT_LOG_H
+#define AGENT_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/compiler.h"
+#include "omadm/log.h"
+
+/* Opens the sink: `file` NULL = stderr. Returns 0, or -1 with a reason in
+ * err (the file cannot be opened). Replaces any previous sink. */
+int agent_log_open(omadm_log_level level, const char *file, char *err, size_t errsize);
+/* Closes the file, if any, and goes back to stderr. */
+void agent_log_close(void);
+
+void agent_log(omadm_log_level level, const char *fmt, ...) OMADM__PRINTF(2, 3);
+
+/* Formats one line into buf (no newline): the time stamp (UTC), program
+ * name, pid, level and message. For the sink and its tests. */
+void agent_log_format(char *buf, size_t size, int64_t unix_seconds, long pid, omadm_log_level level,
+                      const char *message);
+
+/* The one line a session leaves behind. */
+typedef struct agent_session_summary {
+    const char *server;
+    unsigned session_id;
+    unsigned messages;
+    const char *result; /* "completed", "failed", "aborted" */
+    const char *error;  /* why it failed, "" or NULL otherwise */
+    int64_t duration_ms;
+} agent_session_summary;
+
+void agent_log_session(const agent_session_summary *s);
+
+#endif

@@ -1,0 +1,7 @@
+/* omadm-agent: the program's entry point. */
+#include "agent/agent.h"
+
+int main(int argc, char **argv)
+{
+    return agent_main(argc, argv);
+}

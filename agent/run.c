@@ -1,0 +1,178 @@
+/* `run`: the poller over the real device, HTTPS and the OS wait. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "agent/cli.h"
+#include "agent/device.h"
+#include "agent/log.h"
+#include "agent/os.h"
+#include "agent/poller.h"
+#include "agent/sync.h"
+
+struct run_ctx {
+    agent_device dev;
+    omadm_transport *transport;
+    /* Highest outbox id present when the last session started: a newer
+     * alert or outcome is something new to report. */
+    uint64_t seen_id;
+};
+
+static int64_t r_now(void *user)
+{
+    struct run_ctx *r = user;
+    return agent_device_now(&r->dev);
+}
+
+static enum agent_wake r_wait(void *user, int64_t delay_ms)
+{
+    (void)user;
+    return agent_os_wait(delay_ms);
+}
+
+static uint64_t newest_sendable(const omadm_outbox *ob)
+{
+    uint64_t id = 0;
+
+    for (size_t i = 0, n = omadm_outbox_count(ob); i < n; i++) {
+        const omadm_outbox_entry *e = omadm_outbox_at(ob, i);
+        if (e && e->kind != OMADM_OUTBOX_INTENT && e->id > id)
+            id = e->id;
+    }
+    return id;
+}
+
+static int r_session(void *user, const char *why, int64_t *retry_after)
+{
+    struct run_ctx *r = user;
+    agent_exchange ex;
+    agent_session_result res;
+    int rc;
+
+    agent_log(OMADM_LOG_DEBUG, "session (%s)", why);
+    r->seen_id = newest_sendable(r->dev.outbox);
+    agent_https_exchange(&ex, r->transport);
+    rc = agent_device_session(&r->dev, 0, &ex, &res);
+    *retry_after = res.retry_after;
+    return rc;
+}
+
+static int64_t r_tick(void *user, int *report)
+{
+    struct run_ctx *r = user;
+    int64_t next = INT64_MAX;
+
+    if (omadm__reboot_tick(r->dev.reboot, &next) != OMADM_OK) {
+        agent_log(OMADM_LOG_ERROR, "restart lifecycle tick failed; trying again in a minute");
+        next = agent_device_now(&r->dev) + 60;
+    }
+    *report = newest_sendable(r->dev.outbox) > r->seen_id;
+    return next;
+}
+
+static void r_schedule(void *user, agent_poll_schedule *s, int *set)
+{
+    struct run_ctx *r = user;
+    omadm_poll_schedule ps;
+
+    omadm__dmclient_poll_get(r->dev.dmclient, &ps, set);
+    s->interval[0] = ps.interval_first;
+    s->count[0] = ps.count_first;
+    s->interval[1] = ps.interval_second;
+    s->count[1] = ps.count_second;
+    s->interval[2] = ps.interval_remaining;
+    s->count[2] = ps.count_remaining;
+}
+
+static int r_load(void *user, agent_poll_state *st)
+{
+    struct run_ctx *r = user;
+    char *data = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    if (r->dev.platform.file_read(r->dev.platform.ctx, AGENT_FILE_POLL_STATE, 4096, &data, &len) !=
+        OMADM_OK)
+        return -1;
+    rc = agent_poll_state_parse(st, data);
+    if (rc < 0)
+        agent_log(OMADM_LOG_WARN, "%s is corrupt: the poll schedule starts again",
+                  AGENT_FILE_POLL_STATE);
+    free(data);
+    return rc;
+}
+
+static void r_save(void *user, const agent_poll_state *st)
+{
+    struct run_ctx *r = user;
+    char buf[256];
+    int n = agent_poll_state_format(st, buf, sizeof buf);
+    omadm_status s;
+
+    if (n < 0)
+        return;
+    s = r->dev.platform.file_replace(r->dev.platform.ctx, AGENT_FILE_POLL_STATE, buf, (size_t)n);
+    if (s != OMADM_OK)
+        agent_log(OMADM_LOG_ERROR, "cannot write %s: %s", AGENT_FILE_POLL_STATE,
+                  omadm_status_str(s));
+}
+
+static int r_stop(void *user)
+{
+    (void)user;
+    return agent_os_stop_requested();
+}
+
+static const agent_poller_ops run_ops = { r_now,      r_wait, r_session, r_tick,
+                                          r_schedule, r_load, r_save,    r_stop };
+
+int agent_cmd_run(const agent_config *cfg)
+{
+    struct run_ctx r;
+    char err[1024];
+    int lock = -1, rc = AGENT_EXIT_FAILURE;
+
+    memset(&r, 0, sizeof r);
+    if (agent_os_signals_init(err, sizeof err) < 0) {
+        agent_log(OMADM_LOG_ERROR, "%s", err);
+        return AGENT_EXIT_FAILURE;
+    }
+    if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {
+        agent_log(OMADM_LOG_ERROR, "%s", err);
+        return AGENT_EXIT_FAILURE;
+    }
+    if (agent_device_open(&r.dev, cfg, cfg->state_dir, AGENT_DEVICE_SESSION, err, sizeof err) < 0) {
+        agent_log(OMADM_LOG_ERROR, "%s", err);
+        agent_os_unlock_dir(lock);
+        return AGENT_EXIT_FAILURE;
+    }
+    if (agent_https_open(&r.transport, cfg, err, sizeof err) < 0) {
+        agent_log(OMADM_LOG_ERROR, "%s", err);
+        goto out;
+    }
+    if (agent_device_startup(&r.dev, err, sizeof err) < 0)
+        agent_log(OMADM_LOG_ERROR, "%s", err);
+    {
+        /* Schedules due now fire before the start-up session reports. */
+        int64_t next;
+        if (omadm__reboot_tick(r.dev.reboot, &next) != OMADM_OK)
+            agent_log(OMADM_LOG_ERROR, "restart lifecycle tick failed");
+    }
+    agent_log(OMADM_LOG_INFO, "running: server %s, device %s, state %s (%s platform)",
+              cfg->server_url, cfg->device_id, cfg->state_dir, agent_platform_name(cfg->platform));
+    if (agent_poller_run(&run_ops, &r, cfg->poll_interval) == 0)
+        rc = AGENT_EXIT_OK;
+    /* Stopping: a restart the server was promised (armed, not yet
+     * requested) is requested now rather than left to a process that is
+     * going away. Everything else is already durable. */
+    if (omadm__reboot_flush(r.dev.reboot) != OMADM_OK)
+        agent_log(OMADM_LOG_ERROR, "requesting the armed restart failed");
+    agent_log(OMADM_LOG_INFO, "stopped");
+out:
+    omadm_transport_free(r.transport);
+    agent_device_close(&r.dev);
+    agent_os_unlock_dir(lock);
+    agent_os_signals_reset();
+    return rc;
+}

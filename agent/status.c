@@ -1,0 +1,435 @@
+/* `status [--json]`: what the agent knows, read from its state directory
+ * without changing it (no session, no restart lifecycle step). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "agent/cli.h"
+#include "agent/device.h"
+#include "agent/log.h"
+#include "agent/os.h"
+#include "agent/poll_schedule.h"
+#include "omadm/version.h"
+
+struct status {
+    const agent_config *cfg;
+    agent_device dev;
+    int have_state;
+    int have_last;
+    agent_last_session last;
+    size_t n_pending;
+    omadm_reboot_schedule sched[OMADM_REBOOT_KIND_COUNT];
+    int poll_from_server;
+    agent_poll_schedule poll;
+    agent_poll_plan plan;
+    int have_poll_state;
+    agent_poll_state poll_state;
+};
+
+static const char *const kind_names[] = { "single", "daily", "weekly" };
+
+static const char *outbox_kind_name(omadm_outbox_kind kind)
+{
+    switch (kind) {
+    case OMADM_OUTBOX_INTENT:
+        return "intent";
+    case OMADM_OUTBOX_OUTCOME:
+        return "outcome";
+    case OMADM_OUTBOX_ALERT:
+        return "alert";
+    }
+    return "unknown";
+}
+
+static int read_file(struct status *s, const char *name, char **data)
+{
+    size_t len;
+
+    return s->dev.platform.file_read(s->dev.platform.ctx, name, 65536, data, &len) == OMADM_OK ? 0
+                                                                                               : -1;
+}
+
+static int collect(struct status *s, char *err, size_t errsize)
+{
+    char *data = NULL;
+    omadm_poll_schedule ps;
+    int set = 0;
+
+    if (!agent_os_is_dir(s->cfg->state_dir))
+        return 0; /* nothing yet: no session has run */
+    if (agent_device_open(&s->dev, s->cfg, s->cfg->state_dir, AGENT_DEVICE_STATUS, err, errsize) <
+        0)
+        return -1;
+    s->have_state = 1;
+    if (read_file(s, AGENT_FILE_LAST_SESSION, &data) == 0) {
+        s->have_last = agent_last_session_parse(&s->last, data) == 0;
+        free(data);
+        data = NULL;
+    }
+    s->n_pending = omadm__reboot_pending_count(s->dev.reboot);
+    for (int k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
+        if (omadm__reboot_schedule_get(s->dev.reboot, (omadm_reboot_kind)k, &s->sched[k]) !=
+            OMADM_OK)
+            s->sched[k].set = 0;
+    }
+    if (omadm__dmclient_load_schedule(&s->dev.platform, &ps, &set) == OMADM_OK && set) {
+        s->poll_from_server = 1;
+        s->poll.interval[0] = ps.interval_first;
+        s->poll.count[0] = ps.count_first;
+        s->poll.interval[1] = ps.interval_second;
+        s->poll.count[1] = ps.count_second;
+        s->poll.interval[2] = ps.interval_remaining;
+        s->poll.count[2] = ps.count_remaining;
+    }
+    if (read_file(s, AGENT_FILE_POLL_STATE, &data) == 0) {
+        s->have_poll_state = agent_poll_state_parse(&s->poll_state, data) == 0 &&
+                             memcmp(&s->poll_state.schedule, &s->poll, sizeof s->poll) == 0;
+        free(data);
+    }
+    return 0;
+}
+
+/* ---- JSON: a tiny writer with proper string escaping ------------------- */
+
+static void j_str(FILE *f, const char *v)
+{
+    if (!v) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f); /* UTF-8 passes through */
+        }
+    }
+    fputc('"', f);
+}
+
+static void j_key(FILE *f, int *first, const char *key)
+{
+    fputs(*first ? "" : ",", f);
+    *first = 0;
+    j_str(f, key);
+    fputc(':', f);
+}
+
+static void j_time(FILE *f, int64_t t)
+{
+    char buf[40];
+
+    if (t <= 0 || t == INT64_MAX) {
+        fputs("null", f);
+        return;
+    }
+    agent_format_time(t, buf, sizeof buf);
+    j_str(f, buf);
+}
+
+static void j_pending(FILE *f, const omadm_reboot_pending *p)
+{
+    int first = 1;
+
+    fputc('{', f);
+    j_key(f, &first, "trigger");
+    j_str(f, p->trigger);
+    j_key(f, &first, "state");
+    j_str(f, p->state);
+    j_key(f, &first, "uri");
+    j_str(f, p->uri);
+    j_key(f, &first, "cmdref");
+    j_str(f, p->cmdref);
+    j_key(f, &first, "requested");
+    j_time(f, p->requested);
+    j_key(f, &first, "deadline");
+    j_time(f, p->deadline);
+    j_key(f, &first, "deadline_unix");
+    fprintf(f, "%" PRId64, p->deadline);
+    j_key(f, &first, "earlier_boot");
+    fputs(p->earlier_boot ? "true" : "false", f);
+    fputc('}', f);
+}
+
+static void print_json(FILE *f, struct status *s)
+{
+    const agent_config *cfg = s->cfg;
+    int first = 1;
+
+    fputc('{', f);
+    j_key(f, &first, "version");
+    j_str(f, OMADM_VERSION_STRING);
+    j_key(f, &first, "server");
+    j_str(f, cfg->server_url);
+    j_key(f, &first, "device_id");
+    j_str(f, cfg->device_id);
+    j_key(f, &first, "state_dir");
+    j_str(f, cfg->state_dir);
+    j_key(f, &first, "platform");
+    j_str(f, agent_platform_name(cfg->platform));
+
+    j_key(f, &first, "last_session");
+    if (s->have_last) {
+        int f2 = 1;
+        fputc('{', f);
+        j_key(f, &f2, "time");
+        j_time(f, s->last.time);
+        j_key(f, &f2, "time_unix");
+        fprintf(f, "%" PRId64, s->last.time);
+        j_key(f, &f2, "session_id");
+        fprintf(f, "%u", s->last.session_id);
+        j_key(f, &f2, "result");
+        j_str(f, s->last.result);
+        j_key(f, &f2, "messages");
+        fprintf(f, "%u", s->last.messages);
+        j_key(f, &f2, "duration_ms");
+        fprintf(f, "%" PRId64, s->last.duration_ms);
+        j_key(f, &f2, "server");
+        j_str(f, s->last.server);
+        j_key(f, &f2, "error");
+        j_str(f, s->last.error[0] ? s->last.error : NULL);
+        fputc('}', f);
+    } else {
+        fputs("null", f);
+    }
+
+    j_key(f, &first, "outbox");
+    {
+        size_t n = s->have_state ? omadm_outbox_count(s->dev.outbox) : 0;
+        int f2 = 1;
+        fputc('{', f);
+        j_key(f, &f2, "entries");
+        fprintf(f, "%lu", (unsigned long)n);
+        j_key(f, &f2, "items");
+        fputc('[', f);
+        for (size_t i = 0; i < n; i++) {
+            const omadm_outbox_entry *e = omadm_outbox_at(s->dev.outbox, i);
+            int f3 = 1;
+            if (!e)
+                continue;
+            fputs(i ? ",{" : "{", f);
+            j_key(f, &f3, "id");
+            fprintf(f, "%" PRIu64, e->id);
+            j_key(f, &f3, "kind");
+            j_str(f, outbox_kind_name(e->kind));
+            j_key(f, &f3, "created");
+            j_time(f, e->created);
+            j_key(f, &f3, "attempts");
+            fprintf(f, "%u", e->attempts);
+            j_key(f, &f3, "source");
+            j_str(f, e->source_uri);
+            j_key(f, &f3, "type");
+            j_str(f, e->type);
+            j_key(f, &f3, "mark");
+            j_str(f, e->mark);
+            j_key(f, &f3, "data");
+            j_str(f, e->data);
+            fputc('}', f);
+        }
+        fputs("]}", f);
+    }
+
+    {
+        omadm_reboot_pending p;
+        j_key(f, &first, "pending_restart");
+        if (s->n_pending && omadm__reboot_pending_at(s->dev.reboot, 0, &p) == OMADM_OK)
+            j_pending(f, &p);
+        else
+            fputs("null", f);
+        j_key(f, &first, "pending_restarts");
+        fputc('[', f);
+        for (size_t i = 0; i < s->n_pending; i++) {
+            if (omadm__reboot_pending_at(s->dev.reboot, i, &p) != OMADM_OK)
+                break;
+            if (i)
+                fputc(',', f);
+            j_pending(f, &p);
+        }
+        fputc(']', f);
+    }
+
+    j_key(f, &first, "schedules");
+    {
+        int f2 = 1, f3 = 1;
+        fputc('{', f);
+        j_key(f, &f2, "reboot");
+        fputc('{', f);
+        for (int k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
+            const omadm_reboot_schedule *r = &s->sched[k];
+            j_key(f, &f3, kind_names[k]);
+            if (r->set) {
+                int f4 = 1;
+                fputc('{', f);
+                j_key(f, &f4, "value");
+                j_str(f, r->value);
+                j_key(f, &f4, "instant");
+                j_time(f, r->instant);
+                j_key(f, &f4, "next");
+                j_time(f, r->next_fire);
+                fputc('}', f);
+            } else {
+                fputs("null", f);
+            }
+        }
+        fputc('}', f);
+        j_key(f, &f2, "poll");
+        {
+            static const char *const sets[] = { "first", "second", "remaining" };
+            int f4 = 1;
+            fputc('{', f);
+            j_key(f, &f4, "source");
+            j_str(f, s->poll_from_server ? "server" : "config");
+            j_key(f, &f4, "initial_interval_s");
+            fprintf(f, "%u", s->cfg->poll_interval);
+            for (int i = 0; i < 3; i++) {
+                j_key(f, &f4, sets[i]);
+                if (s->poll_from_server)
+                    fprintf(f, "{\"interval_min\":%u,\"count\":%u}", s->poll.interval[i],
+                            s->poll.count[i]);
+                else
+                    fputs("null", f); /* the server has set none */
+            }
+            j_key(f, &f4, "set");
+            if (s->have_poll_state)
+                fprintf(f, "%u", s->poll_state.set);
+            else
+                fputs("null", f);
+            j_key(f, &f4, "done");
+            if (s->have_poll_state)
+                fprintf(f, "%u", s->poll_state.done);
+            else
+                fputs("null", f);
+            j_key(f, &f4, "last");
+            j_time(f, s->have_poll_state ? s->poll_state.last : 0);
+            j_key(f, &f4, "next");
+            j_time(f, s->have_poll_state ? agent_poll_next(&s->plan, &s->poll_state) : 0);
+            fputc('}', f);
+        }
+        fputc('}', f);
+    }
+    fputs("}\n", f);
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+static const char *when(int64_t t, char *buf, size_t size)
+{
+    if (t <= 0 || t == INT64_MAX)
+        return "-";
+    agent_format_time(t, buf, size);
+    return buf;
+}
+
+static void print_text(FILE *f, struct status *s)
+{
+    const agent_config *cfg = s->cfg;
+    char t1[40], t2[40];
+    size_t n;
+
+    fprintf(f, "server:          %s\n", cfg->server_url ? cfg->server_url : "(not configured)");
+    fprintf(f, "device id:       %s\n", cfg->device_id ? cfg->device_id : "(not configured)");
+    fprintf(f, "state:           %s (%s platform)%s\n", cfg->state_dir,
+            agent_platform_name(cfg->platform), s->have_state ? "" : ", not created yet");
+    if (s->have_last) {
+        fprintf(f, "last session:    %s  #%u  %s  %u message%s  %" PRId64 ".%03" PRId64 " s\n",
+                when(s->last.time, t1, sizeof t1), s->last.session_id, s->last.result,
+                s->last.messages, s->last.messages == 1 ? "" : "s", s->last.duration_ms / 1000,
+                s->last.duration_ms % 1000);
+        if (s->last.error[0])
+            fprintf(f, "                 error: %s\n", s->last.error);
+    } else {
+        fprintf(f, "last session:    none\n");
+    }
+    n = s->have_state ? omadm_outbox_count(s->dev.outbox) : 0;
+    fprintf(f, "outbox:          %lu entr%s\n", (unsigned long)n, n == 1 ? "y" : "ies");
+    for (size_t i = 0; i < n; i++) {
+        const omadm_outbox_entry *e = omadm_outbox_at(s->dev.outbox, i);
+        if (!e)
+            continue;
+        fprintf(f, "  #%" PRIu64 " %-7s %s  attempts %u  %s  %s\n", e->id,
+                outbox_kind_name(e->kind), when(e->created, t1, sizeof t1), e->attempts,
+                e->mark ? e->mark : "-", e->source_uri ? e->source_uri : "-");
+        if (e->data)
+            fprintf(f, "      %s\n", e->data);
+    }
+    if (s->n_pending == 0)
+        fprintf(f, "pending restart: none\n");
+    for (size_t i = 0; i < s->n_pending; i++) {
+        omadm_reboot_pending p;
+        if (omadm__reboot_pending_at(s->dev.reboot, i, &p) != OMADM_OK)
+            break;
+        fprintf(f, "%s%s (%s), requested %s, deadline %s%s%s%s\n",
+                i ? "                 " : "pending restart: ", p.trigger, p.state,
+                when(p.requested, t1, sizeof t1), when(p.deadline, t2, sizeof t2),
+                p.uri ? "  " : "", p.uri ? p.uri : "", p.earlier_boot ? "  (earlier boot)" : "");
+    }
+    fprintf(f, "restart schedules:\n");
+    for (int k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
+        const omadm_reboot_schedule *r = &s->sched[k];
+        if (r->set)
+            fprintf(f, "  %-7s %s  next %s\n", kind_names[k], r->value,
+                    when(r->next_fire, t1, sizeof t1));
+        else
+            fprintf(f, "  %-7s none\n", kind_names[k]);
+    }
+    if (s->poll_from_server) {
+        fprintf(f, "poll schedule:   from the server:");
+        for (unsigned i = 0; i < s->plan.n; i++) {
+            fprintf(f, "%s %" PRId64 " min", i ? "," : "", s->plan.interval[i] / 60);
+            if (s->plan.count[i])
+                fprintf(f, " x %u", s->plan.count[i]);
+            else
+                fprintf(f, " forever");
+        }
+        fputc('\n', f);
+    } else {
+        fprintf(f, "poll schedule:   every %u s (the server has set none)\n",
+                s->cfg->poll_interval);
+    }
+    if (s->have_poll_state)
+        fprintf(f, "                 set %u, %u poll%s done, last %s, next %s\n",
+                s->poll_state.set + 1, s->poll_state.done, s->poll_state.done == 1 ? "" : "s",
+                when(s->poll_state.last, t1, sizeof t1),
+                when(agent_poll_next(&s->plan, &s->poll_state), t2, sizeof t2));
+}
+
+int agent_cmd_status(const agent_config *cfg, int json)
+{
+    struct status s;
+    char err[1024];
+
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    if (collect(&s, err, sizeof err) < 0) {
+        fprintf(stderr, "omadm-agent: %s\n", err);
+        return AGENT_EXIT_FAILURE;
+    }
+    agent_poll_plan_make(&s.poll, cfg->poll_interval, &s.plan);
+    if (json)
+        print_json(stdout, &s);
+    else
+        print_text(stdout, &s);
+    if (s.have_state)
+        agent_device_close(&s.dev);
+    return fflush(stdout) == 0 ? AGENT_EXIT_OK : AGENT_EXIT_FAILURE;
+}
