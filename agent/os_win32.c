@@ -374,7 +374,9 @@ static HANDLE wake_event;
 
 static BOOL WINAPI on_console(DWORD type)
 {
-    (void)type;
+    /* A service gets CTRL_LOGOFF_EVENT whenever any user logs off. */
+    if (type == CTRL_LOGOFF_EVENT)
+        return FALSE;
     if (InterlockedExchange(&stop_flag, 1))
         ExitProcess(1); /* second request: go now; durable state is complete */
     if (wake_event)
@@ -449,13 +451,4 @@ enum agent_wake agent_os_wait(int64_t delay_ms)
         if (rc == WAIT_FAILED)
             return AGENT_WAKE_ERROR;
     }
-}
-
-int agent_os_service_command(int argc, char **argv, char *err, size_t errsize)
-{
-    /* The service commands live with the Windows service code. */
-    (void)argc;
-    (void)argv;
-    snprintf(err, errsize, "service: not built into this omadm-agent");
-    return 2;
 }

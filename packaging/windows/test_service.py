@@ -84,16 +84,44 @@ def rsa_components_full(key):
     return all(sizes.get(k, 0) >= v for k, v in want.items())
 
 
+def der_tlv(b, i):
+    tag, length, i = b[i], b[i + 1], i + 2
+    if length & 0x80:
+        n = length & 0x7F
+        length, i = int.from_bytes(b[i:i + n], "big"), i + n
+    return tag, length, i
+
+
+def ecdsa_signature_full(pem):
+    """wine 8's crypt32 rejects an ECDSA P-256 certificate signature whose r
+    or s has a zero top byte (DER INTEGER shorter than 32 bytes; measured:
+    chain error 0x8, CERT_TRUST_IS_NOT_SIGNATURE_VALID): such a PKI is made
+    again."""
+    der = subprocess.run(["openssl", "x509", "-in", pem, "-outform", "DER"],
+                         capture_output=True, check=True).stdout
+    _, _, i = der_tlv(der, 0)            # Certificate
+    _, n, j = der_tlv(der, i)            # tbsCertificate
+    _, n, j = der_tlv(der, j + n)        # signatureAlgorithm
+    _, n, j = der_tlv(der, j + n)        # signatureValue (BIT STRING)
+    sig = der[j + 1:j + n]
+    _, _, k = der_tlv(sig, 0)            # Ecdsa-Sig-Value
+    _, rlen, k = der_tlv(sig, k)
+    r = sig[k:k + rlen]
+    _, slen, k = der_tlv(sig, k + rlen)
+    s = sig[k:k + slen]
+    return all(len(v.lstrip(b"\0")) == 32 for v in (r, s))
+
+
 def make_pki(source_root, pki):
     script = os.path.join(source_root, "tests", "mockserver", "make-certs.sh")
     for attempt in range(20):
-        for f in os.listdir(pki) if os.path.isdir(pki) else []:
-            if f.startswith("client"):
-                os.remove(os.path.join(pki, f))
+        shutil.rmtree(pki, ignore_errors=True)
         subprocess.run(["sh", script, pki, DEVICE], check=True)
-        if rsa_components_full(os.path.join(pki, "client-rsa.key")):
+        if (rsa_components_full(os.path.join(pki, "client-rsa.key"))
+                and ecdsa_signature_full(os.path.join(pki, "server.pem"))
+                and ecdsa_signature_full(os.path.join(pki, "ca.pem"))):
             return attempt
-    fail("no RSA client key wine can import after 20 tries")
+    fail("no PKI wine can use after 20 tries")
 
 
 class Admin:
@@ -130,7 +158,8 @@ def main():
     shutil.copy(os.path.join(pki, "client-rsa.p12"), os.path.join(files, "device.pfx"))
     shutil.copy(os.path.join(pki, "ca.pem"), os.path.join(files, "ca.pem"))
     step("PKI ready (RSA PFX client identity %s%s)" % (
-        DEVICE, ", made again %d time(s) for wine" % retries if retries else ""))
+        DEVICE, ", made again %d time(s) for wine's key and signature bugs" % retries
+        if retries else ""))
 
     mock_err = open(os.path.join(args.work, "mockserver.log"), "w")
     mock = subprocess.Popen(
