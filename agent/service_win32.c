@@ -429,6 +429,23 @@ static int text_line(text *t, const char *name, const char *value, const char *e
                : 0;
 }
 
+/* "name = value" + eol inserted at offset `at`. */
+static int text_insert_line(text *t, size_t at, const char *name, const char *value,
+                            const char *eol)
+{
+    text line = { NULL, 0, 0 };
+    size_t tail = t->len - at;
+
+    if (text_line(&line, name, value, eol) < 0 || text_add(t, line.p, line.len) < 0) {
+        free(line.p);
+        return -1;
+    }
+    memmove(t->p + at + line.len, t->p + at, tail);
+    memcpy(t->p + at, line.p, line.len);
+    free(line.p);
+    return 0;
+}
+
 static const char *skip_space(const char *s, const char *end)
 {
     while (s < end && (*s == ' ' || *s == '\t'))
@@ -466,7 +483,7 @@ char *agent_service_ini_set(const char *in, const char *assignment, char *err, s
     char cur[64] = "";
     text out = { NULL, 0, 0 };
     int in_section = 0, written = 0, seen_section = 0;
-    size_t i, klen;
+    size_t i, klen, insert_at = 0; /* after the section's last non-blank line */
 
     if (!eq) {
         snprintf(err, errsize, "\"%s\": expected KEY=VALUE", assignment);
@@ -498,9 +515,11 @@ char *agent_service_ini_set(const char *in, const char *assignment, char *err, s
         if (s < le && *s == '[') {
             const char *close = memchr(s, ']', (size_t)(le - s));
             size_t n = close ? (size_t)(close - s - 1) : 0;
-            /* Leaving our section without the key: add it at its end. */
+            /* Leaving our section without the key: add it after the
+             * section's last line (not after the blank lines before the
+             * next section). */
             if (in_section && !written) {
-                if (text_line(&out, name, value, eol) < 0)
+                if (text_insert_line(&out, insert_at, name, value, eol) < 0)
                     goto nomem;
                 written = 1;
             }
@@ -526,7 +545,14 @@ char *agent_service_ini_set(const char *in, const char *assignment, char *err, s
             goto nomem;
         if (!*end && end > p && text_add(&out, eol, strlen(eol)) < 0) /* last line had no EOL */
             goto nomem;
+        if (in_section && s < le)
+            insert_at = out.len;
         p = next;
+    }
+    if (!written && in_section) {
+        if (text_insert_line(&out, insert_at, name, value, eol) < 0)
+            goto nomem;
+        written = 1;
     }
     if (!written) {
         if (!seen_section) {
