@@ -10,6 +10,7 @@
 #include <windows.h>
 
 #include "platform/win32/win32.h"
+#include "transport/cert.h"
 
 /* ---- UTF-8 <-> UTF-16 ---------------------------------------------------- */
 
@@ -69,9 +70,9 @@ const char *agent_os_default_state_dir(void)
 
 int agent_os_is_cert_store_path(const char *cert)
 {
-    /* "CurrentUser\My\<thumbprint>", "LocalMachine\My\<thumbprint>" (as
-     * libcurl's Schannel backend takes them). */
-    return _strnicmp(cert, "CurrentUser\\", 12) == 0 || _strnicmp(cert, "LocalMachine\\", 13) == 0;
+    /* "LocalMachine\MY\<thumbprint>"...: the transport's rule (libcurl's
+     * Schannel store paths), so the two never disagree. */
+    return omadm__transport_cert_kind(cert) == OMADM__CERT_STORE;
 }
 
 /* ---- files --------------------------------------------------------------- */

@@ -20,7 +20,11 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
     as a stub that returns ERROR_CALL_NOT_IMPLEMENTED: nothing restarts);
  6. the session outcome is in the Event Log (ReportEventW);
  7. STOP: STOPPED with exit code 0, "service: stopped" in the Event Log;
- 8. msiexec /x: service and program gone, state directory kept.
+ 8. msiexec /x: service and program gone, state directory kept;
+ 9. the program's own verbs: service install, start, stop, status,
+    uninstall; `sync --cert LocalMachine\\MY\\<thumbprint>` with the PFX
+    imported into the machine store; `run --foreground` has a session
+    without the SCM.
 """
 
 import argparse
@@ -139,6 +143,8 @@ class Admin:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--msi", required=True)
+    ap.add_argument("--exe", required=True, help="the agent program (for the non-MSI steps)")
+    ap.add_argument("--import-pfx", required=True, help="platform/win32/tests' import-pfx.exe")
     ap.add_argument("--system-log", required=True)
     ap.add_argument("--source-root", required=True)
     ap.add_argument("--work", required=True)
@@ -285,6 +291,52 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     if not os.path.exists(os.path.join(state_dir, "agent.conf")):
         fail("uninstall removed the state directory's agent.conf")
     step("uninstalled: service and program removed, state directory kept")
+
+    # Without the MSI: the program's own service verbs, on the kept state.
+    local = os.path.join(prefix, "drive_c", "omadm-test", "omadm-agent.exe")
+    shutil.copy(args.exe, local)
+    lexe = r"C:\omadm-test\omadm-agent.exe"
+    for verb, expect in (("install", "installed"), ("status", "state: STOPPED"),
+                         ("start", ""), ("status", "state: RUNNING"), ("stop", ""),
+                         ("status", "state: STOPPED"), ("uninstall", "removed")):
+        rc, out = wine([lexe, "service", verb])
+        if rc != 0 or expect not in out:
+            fail("service %s: exit %d, expected %r in:\n%s" % (verb, rc, expect, out))
+    rc, out = wine([lexe, "service", "status"])
+    if rc == 0 or "not installed" not in out:
+        fail("service status after uninstall: exit %d: %s" % (rc, out))
+    step("service install/status/start/stop/uninstall verbs work without the MSI")
+
+    # The client certificate from the machine store instead of the PFX file.
+    shutil.copy(args.import_pfx, os.path.join(prefix, "drive_c", "omadm-test", "import-pfx.exe"))
+    rc, out = wine([r"C:\omadm-test\import-pfx.exe", r"C:\omadm-test\device.pfx"])
+    thumb = out.strip().splitlines()[-1] if out.strip() else ""
+    if rc != 0 or not re.fullmatch(r"[0-9a-f]{40}", thumb):
+        fail("import-pfx: exit %d: %s" % (rc, out))
+    before = len(admin.call("GET", "/api/devices/%s/messages" % DEVICE))
+    store_path = "LocalMachine\\MY\\" + thumb
+    rc, out = wine([lexe, "--cert", store_path, "sync"])
+    if rc != 0:
+        fail("sync with --cert %s: exit %d:\n%s" % (store_path, rc, out))
+    if len(admin.call("GET", "/api/devices/%s/messages" % DEVICE)) <= before:
+        fail("sync with --cert %s reached no server" % store_path)
+    step("sync with the certificate from the store (--cert %s)" % store_path)
+
+    # `run --foreground`: the same loop without the SCM, here until it has
+    # had a session with the server.
+    before = len(admin.call("GET", "/api/devices/%s/messages" % DEVICE))
+    env = dict(os.environ, WINEDEBUG="-all")
+    fg = subprocess.Popen(["wine", lexe, "run", "--foreground"], env=env,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=open(os.path.join(args.work, "foreground.log"), "w"))
+    try:
+        wait_for("a session from run --foreground",
+                 lambda: len(admin.call("GET", "/api/devices/%s/messages" % DEVICE)) > before,
+                 30)
+    finally:
+        fg.kill()
+        fg.wait(timeout=10)
+    step("run --foreground had a session without the service manager")
     step("passed in %.0f s" % (time.monotonic() - started))
 
 
