@@ -46,10 +46,19 @@ static void win_error(char *err, size_t errsize, const char *what, DWORD code)
     snprintf(err, errsize, "%s: %s", what, msg);
 }
 
-/* Prints "omadm-agent: service VERB: message" and returns 1. */
+static void event_report_once(const char *line);
+
+/* Prints "omadm-agent: service VERB: message" and returns 1. `configure`
+ * runs inside msiexec, where nobody sees the output: its failures also go
+ * to the Event Log. */
 static int fail(const char *verb, const char *msg)
 {
-    fprintf(stderr, "omadm-agent: service %s: %s\n", verb, msg);
+    char line[768];
+
+    snprintf(line, sizeof line, "service %s: %s", verb, msg);
+    fprintf(stderr, "omadm-agent: %s\n", line);
+    if (strcmp(verb, "configure") == 0)
+        event_report_once(line);
     return AGENT_EXIT_FAILURE;
 }
 
@@ -115,6 +124,18 @@ static void event_report(omadm_log_level level, const char *line)
     strings[0] = w;
     ReportEventW(event_source, type, 0, id, NULL, 1, 0, strings, NULL);
     free(w);
+}
+
+static void event_report_once(const char *line)
+{
+    HANDLE h = RegisterEventSourceW(NULL, SERVICE_NAME_W);
+
+    if (!h)
+        return;
+    event_source = h;
+    event_report(OMADM_LOG_ERROR, line);
+    event_source = NULL;
+    DeregisterEventSource(h);
 }
 
 static void event_tee(void *user, omadm_log_level level, const char *line)

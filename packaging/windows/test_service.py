@@ -9,7 +9,9 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
  1. a PKI from tests/mockserver/make-certs.sh (RSA client identity as a PFX);
  2. the mock MDM server on loopback with mutual TLS, a restart queued for
     the device before it ever checked in;
- 3. msiexec /i omadm-agent.msi /qn SERVERURL=... DEVICEID=... CERT=<pfx>
+ 3. msiexec /i with SERVERURL=http://... fails (configure refuses it; the
+    reason goes to the Event Log) and leaves no program or service behind;
+    msiexec /i omadm-agent.msi /qn SERVERURL=... DEVICEID=... CERT=<pfx>
     CA=... LOGLEVEL=debug: the properties land in agent.conf, the service
     reaches RUNNING;
  4. the service's first session: over mutual TLS (Schannel, client
@@ -49,8 +51,8 @@ def fail(msg):
     sys.exit(1)
 
 
-def wine(args, timeout=120):
-    env = dict(os.environ, WINEDEBUG="-all")
+def wine(args, timeout=120, debug="-all"):
+    env = dict(os.environ, WINEDEBUG=debug)
     p = subprocess.run(["wine"] + args, env=env, stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout + p.stderr
@@ -202,6 +204,22 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     admin = Admin(urls["admin"])
     action = admin.call("POST", "/api/devices/%s/actions" % DEVICE, {"action": "restart"})
     step("mock server at %s; restart action %s queued" % (urls["listening"], action["id"]))
+
+    # A bad property fails the installation, which leaves nothing behind.
+    # (The custom action inherits msiexec's wine debug channels.)
+    rc, out = wine(["msiexec", "/i", args.msi, "/qn", "SERVERURL=http://insecure.example/",
+                    "/l*v", r"C:\omadm-test\install-bad.log"], debug="-all,+eventlog")
+    if rc == 0:
+        fail("msiexec /i with SERVERURL=http://... succeeded")
+    if os.path.exists(program):
+        fail("a failed installation left %s behind" % program)
+    rc2, out2 = wine(["reg", "query", r"HKLM\System\CurrentControlSet\Services\omadm-agent"])
+    if rc2 == 0:
+        fail("a failed installation left the service registered:\n%s" % out2)
+    if not re.search(r'ReportEventW L"service configure: .*https', out):
+        fail("the failed configure is not in the Event Log:\n%s" % out)
+    step("SERVERURL=http://... fails the installation (exit %d), rolled back, "
+         "reason in the Event Log" % rc)
 
     rc, out = wine(["msiexec", "/i", args.msi, "/qn", "SERVERURL=" + server,
                     "DEVICEID=" + DEVICE, r"CERT=C:\omadm-test\device.pfx",
