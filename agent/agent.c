@@ -61,7 +61,7 @@ int agent_main(int argc, char **argv)
     }
     switch (cli.command) {
     case AGENT_CMD_RUN:
-        rc = agent_cmd_run(&cfg);
+        rc = cli.foreground ? agent_cmd_run(&cfg) : agent_os_run_service(&cfg);
         break;
     case AGENT_CMD_SYNC:
         rc = agent_cmd_sync(&cfg);

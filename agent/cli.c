@@ -110,6 +110,12 @@ int agent_cli_parse(agent_cli *cli, int argc, char **argv, char *err, size_t err
             continue;
         case ':':
             typed_flag(argv[optind - 1], typed, sizeof typed);
+            /* mingw's getopt_long answers ':' (not '?') for "--flag=value"
+             * on a flag that takes no value. */
+            if (optopt >= 256 && strchr(argv[optind - 1], '=')) {
+                snprintf(err, errsize, "%s takes no value", typed);
+                return AGENT_EXIT_USAGE;
+            }
             if (optopt && optopt < 256)
                 snprintf(typed, sizeof typed, "-%c", optopt);
             snprintf(err, errsize, "%s needs a value", typed);

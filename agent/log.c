@@ -29,6 +29,15 @@ void agent_log_format(char *buf, size_t size, int64_t unix_seconds, long pid, om
              message);
 }
 
+static void (*tee_fn)(void *user, omadm_log_level level, const char *line);
+static void *tee_user;
+
+void agent_log_set_tee(void (*fn)(void *user, omadm_log_level level, const char *line), void *user)
+{
+    tee_fn = fn;
+    tee_user = user;
+}
+
 static void sink(void *user, omadm_log_level level, const char *line)
 {
     char out[1200];
@@ -41,6 +50,8 @@ static void sink(void *user, omadm_log_level level, const char *line)
     strncat(out, "\n", sizeof out - strlen(out) - 1);
     fputs(out, f);
     fflush(f);
+    if (tee_fn)
+        tee_fn(tee_user, level, line);
 }
 
 int agent_log_open(omadm_log_level level, const char *file, char *err, size_t errsize)

@@ -20,6 +20,11 @@ void agent_log_close(void);
 
 void agent_log(omadm_log_level level, const char *fmt, ...) OMADM__PRINTF(2, 3);
 
+/* A second destination for every line the sink writes (the Windows service
+ * copies them to the Event Log): `fn` gets the message without time stamp.
+ * NULL removes it. Set while single-threaded. */
+void agent_log_set_tee(void (*fn)(void *user, omadm_log_level level, const char *line), void *user);
+
 /* Formats one line into buf (no newline): the time stamp (UTC), program
  * name, pid, level and message. For the sink and its tests. */
 void agent_log_format(char *buf, size_t size, int64_t unix_seconds, long pid, omadm_log_level level,

@@ -98,4 +98,10 @@ enum agent_wake agent_os_wait(int64_t delay_ms);
  * exit code 2. */
 int agent_os_service_command(int argc, char **argv, char *err, size_t errsize);
 
+/* `run` without --foreground: on Windows, hands the run loop to the service
+ * control manager (agent_cmd_run on a worker thread), or runs it here when
+ * not started by the SCM; elsewhere agent_cmd_run. Returns the exit code. */
+struct agent_config;
+int agent_os_run_service(const struct agent_config *cfg);
+
 #endif

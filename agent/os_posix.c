@@ -1,6 +1,8 @@
 /* POSIX side of agent/os.h: paths, file checks, signals, the idle wait. */
 #include "agent/os.h"
 
+#include "agent/agent.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -450,4 +452,9 @@ int agent_os_service_command(int argc, char **argv, char *err, size_t errsize)
     (void)argv;
     snprintf(err, errsize, "service: only available on Windows (use systemctl on Linux)");
     return 2;
+}
+
+int agent_os_run_service(const struct agent_config *cfg)
+{
+    return agent_cmd_run(cfg);
 }

@@ -10,6 +10,7 @@
 #include <windows.h>
 
 #include "platform/win32/win32.h"
+#include "transport/cert.h"
 
 /* ---- UTF-8 <-> UTF-16 ---------------------------------------------------- */
 
@@ -69,9 +70,9 @@ const char *agent_os_default_state_dir(void)
 
 int agent_os_is_cert_store_path(const char *cert)
 {
-    /* "CurrentUser\My\<thumbprint>", "LocalMachine\My\<thumbprint>" (as
-     * libcurl's Schannel backend takes them). */
-    return _strnicmp(cert, "CurrentUser\\", 12) == 0 || _strnicmp(cert, "LocalMachine\\", 13) == 0;
+    /* "LocalMachine\MY\<thumbprint>"...: the transport's rule (libcurl's
+     * Schannel store paths), so the two never disagree. */
+    return omadm__transport_cert_kind(cert) == OMADM__CERT_STORE;
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -374,7 +375,9 @@ static HANDLE wake_event;
 
 static BOOL WINAPI on_console(DWORD type)
 {
-    (void)type;
+    /* A service gets CTRL_LOGOFF_EVENT whenever any user logs off. */
+    if (type == CTRL_LOGOFF_EVENT)
+        return FALSE;
     if (InterlockedExchange(&stop_flag, 1))
         ExitProcess(1); /* second request: go now; durable state is complete */
     if (wake_event)
@@ -449,13 +452,4 @@ enum agent_wake agent_os_wait(int64_t delay_ms)
         if (rc == WAIT_FAILED)
             return AGENT_WAKE_ERROR;
     }
-}
-
-int agent_os_service_command(int argc, char **argv, char *err, size_t errsize)
-{
-    /* The service commands live with the Windows service code. */
-    (void)argc;
-    (void)argv;
-    snprintf(err, errsize, "service: not built into this omadm-agent");
-    return 2;
 }

@@ -11,8 +11,8 @@ packages="build-essential meson ninja-build pkg-config clang clang-format
 
 if [ "${OMADM_SETUP_WINDOWS:-1}" = 1 ]; then
   packages="$packages gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 mingw-w64
-    libz-mingw-w64-dev wine wine64 msitools dpkg-dev autoconf automake
-    libtool perl"
+    libz-mingw-w64-dev wine wine64 msitools wixl dpkg-dev autoconf automake
+    libtool perl cmake"
 fi
 
 log=$(mktemp)

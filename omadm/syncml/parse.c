@@ -19,6 +19,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/compiler.h"
 #include "syncml/capture.h"
 #include "syncml/syncml_internal.h"
 
@@ -95,7 +96,7 @@ static const char *context_name(const parser *p)
 
 static void fail(parser *p, omadm_status st, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(OMADM_PRINTF_ARCHETYPE, 3, 4)))
 #endif
     ;
 
@@ -738,7 +739,7 @@ static void init_sax(xmlSAXHandler *sax)
 
 static void set_error(syncml_error *err, unsigned line, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(OMADM_PRINTF_ARCHETYPE, 3, 4)))
 #endif
     ;
 

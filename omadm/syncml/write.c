@@ -7,6 +7,7 @@
  * closed with a full end tag for the same reason. */
 #include "syncml/syncml.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include <libxml/parser.h>

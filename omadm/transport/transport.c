@@ -11,7 +11,9 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/compiler.h"
 #include "core/log.h"
+#include "transport/cert.h"
 
 struct omadm_transport {
     CURL *curl;
@@ -143,6 +145,11 @@ static omadm_status check_config(const omadm_transport_config *cfg)
         omadm__log(OMADM_LOG_ERROR, "transport: a client key needs a client certificate");
         return OMADM_ERR_INVALID;
     }
+    if (cfg->key_file && omadm__transport_cert_kind(cfg->cert_file) != OMADM__CERT_PEM) {
+        omadm__log(OMADM_LOG_ERROR, "transport: a %s client certificate holds its key: no key file",
+                   omadm__transport_cert_kind_name(omadm__transport_cert_kind(cfg->cert_file)));
+        return OMADM_ERR_INVALID;
+    }
     if (cfg->connect_timeout_ms < 0 || cfg->total_timeout_ms < 0) {
         omadm__log(OMADM_LOG_ERROR, "transport: timeouts must not be negative");
         return OMADM_ERR_INVALID;
@@ -209,9 +216,18 @@ omadm_status omadm_transport_new(omadm_transport **out, const omadm_transport_co
         SETOPT(CURLOPT_CAINFO, cfg->ca_file);
     if (cfg->cert_file) {
         SETOPT(CURLOPT_SSLCERT, cfg->cert_file);
-        SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
-        SETOPT(CURLOPT_SSLKEY, cfg->key_file ? cfg->key_file : cfg->cert_file);
-        SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
+        switch (omadm__transport_cert_kind(cfg->cert_file)) {
+        case OMADM__CERT_PEM:
+            SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
+            SETOPT(CURLOPT_SSLKEY, cfg->key_file ? cfg->key_file : cfg->cert_file);
+            SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
+            break;
+        case OMADM__CERT_P12: /* the key is inside */
+            SETOPT(CURLOPT_SSLCERTTYPE, "P12");
+            break;
+        case OMADM__CERT_STORE: /* Schannel finds certificate and key there */
+            break;
+        }
     }
     SETOPT(CURLOPT_USERAGENT,
            cfg->user_agent ? cfg->user_agent : OMADM_TRANSPORT_DEFAULT_USER_AGENT);
@@ -305,11 +321,7 @@ static long parse_retry_after(CURL *curl)
 
 /* One line into info->error, truncated if need be; control characters
  * (libcurl's detail may end in a newline) become spaces. */
-static void set_error(omadm_transport_info *info, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+static void set_error(omadm_transport_info *info, const char *fmt, ...) OMADM__PRINTF(2, 3);
 
 static void set_error(omadm_transport_info *info, const char *fmt, ...)
 {

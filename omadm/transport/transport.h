@@ -36,8 +36,13 @@
 typedef struct omadm_transport_config {
     const char *url;         /* required; https:// only, anything else is OMADM_ERR_INVALID */
     const char *ca_file;     /* PEM CA bundle; NULL = libcurl's default (system) store */
-    const char *cert_file;   /* client certificate (PEM); NULL = none */
-    const char *key_file;    /* client key (PEM); NULL = the key is in cert_file */
+    const char *cert_file;   /* client certificate; NULL = none. A PEM file, a
+                                PKCS#12 file (*.pfx, *.p12: key inside, no
+                                password), or with Schannel (Windows) a store
+                                entry "LocalMachine\MY\<thumbprint>" (see
+                                transport/cert.h) */
+    const char *key_file;    /* client key (PEM); NULL = the key is in cert_file.
+                                Only with a PEM certificate */
     const char *user_agent;  /* NULL = OMADM_TRANSPORT_DEFAULT_USER_AGENT */
     const char *proxy;       /* NULL = from the environment (https_proxy, all_proxy,
                                 no_proxy: libcurl's default); "" = no proxy at all;

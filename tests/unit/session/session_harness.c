@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "../platform/testutil.h"
 #include "platform/sim/sim.h"
 
 static const char *devinfo_value(const char *path)
@@ -114,8 +115,13 @@ static const omadm_node_def test_nodes[] = {
 void harness_init(harness *h)
 {
     memset(h, 0, sizeof *h);
-    snprintf(h->dir, sizeof h->dir, "/tmp/omadm-session-XXXXXX");
-    assert_non_null(mkdtemp(h->dir));
+    {
+        /* Portable (Windows too): the platform tests' temp directories. */
+        char *dir = tu_mkdtemp();
+        assert_true(strlen(dir) < sizeof h->dir);
+        memcpy(h->dir, dir, strlen(dir) + 1);
+        free(dir);
+    }
     assert_int_equal(omadm_platform_sim_new(&h->platform, h->dir), OMADM_OK);
     assert_int_equal(omadm_outbox_open(&h->outbox, &h->platform, NULL, NULL), OMADM_OK);
     assert_int_equal(omadm_tree_new(&h->tree), OMADM_OK);
@@ -140,7 +146,7 @@ void harness_start(harness *h)
 
 void harness_free(harness *h)
 {
-    char cmd[300];
+    char *dir = malloc(strlen(h->dir) + 1);
 
     syncml_msg_free(h->last);
     omadm_session_free(h->session);
@@ -148,8 +154,9 @@ void harness_free(harness *h)
     omadm_tree_free(h->tree);
     if (h->platform.destroy)
         h->platform.destroy(h->platform.ctx);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", h->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_non_null(dir);
+    memcpy(dir, h->dir, strlen(h->dir) + 1);
+    tu_rmtree_free(dir);
 }
 
 syncml_msg *harness_next(harness *h)

@@ -269,7 +269,9 @@ void test_alloc_sweep_write(void **state)
         free(in);
     }
     report("write sweep", &o);
-    assert_true(o.failed_runs > (long)n * 10);
+    /* Without dladdr (Windows) the writer is swept with our allocations
+     * only: far fewer failing runs, still at least one per fixture. */
+    assert_true(o.failed_runs > (long)n * (CAN_SPARE_LIST_PUSH ? 10 : 1));
     assert_int_equal(o.misreported, 0);
 }
 

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "core/compiler.h"
+
 #include "omadm/status.h"
 #include "syncml/syncml.h"
 
@@ -34,7 +36,7 @@ char *wrap_body(const char *body, size_t *len);
 /* printf into a malloc'd string. */
 char *fmt(const char *f, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
+    __attribute__((format(OMADM_PRINTF_ARCHETYPE, 1, 2)))
 #endif
     ;
 /* `s` repeated n times (malloc'd). */
