@@ -2,17 +2,18 @@
  *
  * The library is built with hidden visibility; only declarations carrying
  * OMADM_API (the public omadm_* API) are exported, so `nm -D` shows nothing
- * else. On Windows the DLL's exports are chosen by the packaging (a .def
- * file or the linker's defaults), so OMADM_API is empty there. */
+ * else. Targets without ELF visibility (Windows DLLs) define OMADM_API
+ * themselves: the build passes -DOMADM_API= there, and so do the Cflags of
+ * the omadm.pc it installs. */
 #ifndef OMADM_EXPORT_H
 #define OMADM_EXPORT_H
 
-#if defined(_WIN32) || defined(__CYGWIN__)
-#define OMADM_API
-#elif defined(__GNUC__) && __GNUC__ >= 4
+#ifndef OMADM_API
+#if defined(__GNUC__) && __GNUC__ >= 4
 #define OMADM_API __attribute__((visibility("default")))
 #else
 #define OMADM_API
+#endif
 #endif
 
 #endif
