@@ -535,6 +535,20 @@ omadm_status omadm__rb_request_armed(omadm_reboot *rb, int64_t now, const char *
 
 /* ---- entry points ------------------------------------------------------- */
 
+/* What startup and tick both need first: the clock, the boot (identity and
+ * start) and the intents as they are on disk. */
+static omadm_status begin_pass(omadm_reboot *rb, int64_t *now, char *boot, size_t boot_size,
+                               int64_t *boot_time)
+{
+    omadm_status st = probe_now(rb, now, boot, boot_size);
+
+    if (st == OMADM_OK)
+        st = rb->platform->boot_time(rb->platform->ctx, boot_time);
+    if (st == OMADM_OK)
+        st = omadm__rb_intents_load(rb);
+    return st;
+}
+
 /* Resolves intents of an earlier boot and, when `at_start`, same-boot
  * intents whose deadline passed. */
 static omadm_status resolve_intents(omadm_reboot *rb, int64_t now, const char *boot,
@@ -571,11 +585,7 @@ omadm_status omadm__reboot_startup(omadm_reboot *rb)
 
     if (!rb)
         return OMADM_ERR_INVALID;
-    st = probe_now(rb, &now, boot, sizeof(boot));
-    if (st == OMADM_OK)
-        st = rb->platform->boot_time(rb->platform->ctx, &boot_time);
-    if (st == OMADM_OK)
-        st = omadm__rb_intents_load(rb);
+    st = begin_pass(rb, &now, boot, sizeof(boot), &boot_time);
     if (st != OMADM_OK)
         return st;
     /* Schedules first: their occurrence check must still see the intents. */
@@ -598,11 +608,7 @@ omadm_status omadm__reboot_tick(omadm_reboot *rb, int64_t *next_wakeup)
     if (!rb || !next_wakeup)
         return OMADM_ERR_INVALID;
     *next_wakeup = INT64_MAX;
-    st = probe_now(rb, &now, boot, sizeof(boot));
-    if (st == OMADM_OK)
-        st = rb->platform->boot_time(rb->platform->ctx, &boot_time);
-    if (st == OMADM_OK)
-        st = omadm__rb_intents_load(rb);
+    st = begin_pass(rb, &now, boot, sizeof(boot), &boot_time);
     if (st != OMADM_OK)
         return st;
     first_err = omadm__rb_sched_run(rb, now, boot_time, boot, &next);
