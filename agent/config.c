@@ -37,6 +37,8 @@ static const struct key_def {
     [AGENT_KEY_LOG_LEVEL] = { "agent", "log_level", "--log-level", V_LEVEL },
     [AGENT_KEY_LOG_FILE] = { "agent", "log_file", NULL, V_PATH },
     [AGENT_KEY_POLL_INTERVAL] = { "poll", "initial_interval", NULL, V_INTERVAL },
+    [AGENT_KEY_USER_AGENT] = { "server", "user_agent", NULL, V_TEXT },
+    [AGENT_KEY_PROXY] = { "server", "proxy", NULL, V_TEXT },
 };
 
 static const char *const sections[] = { "server", "tls", "agent", "poll" };
@@ -92,6 +94,10 @@ static char **field(agent_config *cfg, agent_key key)
         return &cfg->state_dir;
     case AGENT_KEY_LOG_FILE:
         return &cfg->log_file;
+    case AGENT_KEY_USER_AGENT:
+        return &cfg->user_agent;
+    case AGENT_KEY_PROXY:
+        return &cfg->proxy;
     default:
         return NULL;
     }

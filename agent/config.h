@@ -1,6 +1,6 @@
 /* The agent's configuration: an INI file (inih) plus command-line overrides.
  *
- *   [server] url, device_id, auth_name, auth_secret
+ *   [server] url, device_id, auth_name, auth_secret, user_agent, proxy
  *   [tls]    ca, cert, key
  *   [agent]  state_dir, platform (native|sim), log_level, log_file
  *   [poll]   initial_interval (until the server sets DMClient's poll schedule)
@@ -33,6 +33,8 @@ typedef enum agent_key {
     AGENT_KEY_LOG_LEVEL,
     AGENT_KEY_LOG_FILE,
     AGENT_KEY_POLL_INTERVAL,
+    AGENT_KEY_USER_AGENT,
+    AGENT_KEY_PROXY,
     AGENT_KEY_COUNT
 } agent_key;
 
@@ -54,6 +56,9 @@ typedef struct agent_config {
     char *key_file;
     char *state_dir; /* never NULL after agent_config_init */
     char *log_file;
+    char *user_agent; /* HTTP User-Agent; NULL = "MSFT OMA DM Client/1.2.0.1" */
+    char *proxy;      /* proxy URL, "none" for no proxy; NULL = from the
+                         environment (https_proxy, no_proxy...) */
     agent_platform_kind platform;
     omadm_log_level log_level;
     unsigned poll_interval; /* seconds; default 900 */

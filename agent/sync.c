@@ -45,6 +45,9 @@ int agent_https_open(omadm_transport **out, const agent_config *cfg, char *err, 
     tc.ca_file = cfg->ca_file;
     tc.cert_file = cfg->cert;
     tc.key_file = cfg->key_file;
+    tc.user_agent = cfg->user_agent;
+    /* "none" turns the proxy off even when the environment names one. */
+    tc.proxy = cfg->proxy && strcmp(cfg->proxy, "none") == 0 ? "" : cfg->proxy;
     st = omadm_transport_new(out, &tc);
     if (st != OMADM_OK) {
         snprintf(err, errsize, "cannot set up HTTPS to %s: %s", cfg->server_url,

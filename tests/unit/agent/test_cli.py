@@ -400,6 +400,17 @@ class Agent(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertRegex(r.stderr, r"info: session: server=\S+ id=1 messages=\d+ "
                                        r"result=completed")
+            # [server] proxy is used: a dead proxy fails the session...
+            dead = "http://127.0.0.1:%d" % free_port()
+            self.conf = self.write("proxy.conf", "[server]\nproxy = %s\n" % dead)
+            r = self.agent(*args)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            # ...and "none" ignores the environment's proxy.
+            self.conf = self.write("noproxy.conf", "[server]\nproxy = none\n")
+            env = dict(os.environ, https_proxy=dead, HTTPS_PROXY=dead, all_proxy=dead)
+            r = subprocess.run([AGENT, "--config", self.conf] + args, capture_output=True,
+                               text=True, timeout=60, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
             # A private key others can read is refused before anything runs.
             os.chmod(os.path.join(certs, "client.key"), 0o640)
             r = self.agent(*args)

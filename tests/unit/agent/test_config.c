@@ -55,6 +55,9 @@ static const struct bad_case bad_files[] = {
     { "[tls]\nca =\n", "agent.conf:2: [tls] ca: empty value" },
     { "[server]\nauth_name = a\tb\n",
       "agent.conf:2: [server] auth_name: control characters are not allowed" },
+    { "[server]\nuser_agent = a\tb\n",
+      "agent.conf:2: [server] user_agent: control characters are not allowed" },
+    { "[server]\n\nproxy =\n", "agent.conf:3: [server] proxy: empty value" },
     /* comments and blank lines count as lines */
     { "; comment\n\n# another\n[server]\nurl = ftp://x\n",
       "agent.conf:5: [server] url: \"ftp://x\" is not an https:// URL" },
@@ -106,6 +109,8 @@ static void test_good_full(void **state)
         "device_id = B5B954E81FBCB94EB79BD08BE625F4EE\r\n"
         "auth_name = dev1\r\n"
         "auth_secret = s3cret value\r\n"
+        "user_agent = Contoso DM/2.0\r\n"
+        "proxy = http://proxy.example.com:3128\r\n"
         "\r\n"
         "[tls]\r\n"
         "ca = /etc/omadm-agent/ca.pem\r\n"
@@ -128,6 +133,8 @@ static void test_good_full(void **state)
     assert_string_equal(cfg.device_id, "B5B954E81FBCB94EB79BD08BE625F4EE");
     assert_string_equal(cfg.auth_name, "dev1");
     assert_string_equal(cfg.auth_secret, "s3cret value");
+    assert_string_equal(cfg.user_agent, "Contoso DM/2.0");
+    assert_string_equal(cfg.proxy, "http://proxy.example.com:3128");
     assert_string_equal(cfg.ca_file, "/etc/omadm-agent/ca.pem");
     assert_string_equal(cfg.cert, "/etc/omadm-agent/client.pem");
     assert_string_equal(cfg.key_file, "/etc/omadm-agent/client.key");
@@ -137,7 +144,8 @@ static void test_good_full(void **state)
     assert_int_equal(cfg.log_level, OMADM_LOG_DEBUG);
     assert_int_equal(cfg.poll_interval, 90);
     assert_int_equal(cfg.origin[AGENT_KEY_URL].line, 3);
-    assert_int_equal(cfg.origin[AGENT_KEY_KEY].line, 11);
+    assert_int_equal(cfg.origin[AGENT_KEY_KEY].line, 13);
+    assert_int_equal(cfg.origin[AGENT_KEY_PROXY].line, 8);
     assert_null(cfg.origin[AGENT_KEY_KEY].flag);
     agent_config_free(&cfg);
 }
