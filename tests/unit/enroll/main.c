@@ -1,0 +1,12 @@
+#include "etest.h"
+
+int test_messages_run(void);
+int test_provdoc_run(void);
+
+int main(void)
+{
+    int failed = test_messages_run();
+
+    failed += test_provdoc_run();
+    return failed ? 1 : 0;
+}
