@@ -132,8 +132,11 @@ typedef struct omadm_enroll_prov {
     char *client_cert_pem; /* CertificateStore/My/(User|System)/<thumbprint> */
     char *client_thumbprint;
     char *root_pem; /* CertificateStore/Root/System certificates, PEM, may be NULL */
-    char *client_auth_name, *client_auth_secret, *client_auth_data; /* APPAUTH CLIENT */
-    char *server_auth_name, *server_auth_secret, *server_auth_data; /* APPAUTH APPSRV */
+    /* w7 CSP: AAUTHLEVEL APPSRV = the client authenticates itself to the
+     * server (the device's credentials, DMAcc AppAuth CLCRED); CLIENT = the
+     * server authenticates itself to the client (SRVCRED). */
+    char *device_auth_name, *device_auth_secret, *device_auth_data; /* APPAUTH APPSRV */
+    char *server_auth_name, *server_auth_secret, *server_auth_data; /* APPAUTH CLIENT */
     char *ent_dmid;                              /* DMClient/Provider/<id>/EntDMID, may be NULL */
     omadm_enroll_poll poll;                      /* zero when not given */
     unsigned renew_period_days, renew_retry_min; /* WSTEP/Renew, 0 = not given */

@@ -105,9 +105,9 @@ void omadm__enroll_prov_clear(omadm_enroll_prov *p)
     omadm__free(p->client_cert_pem);
     omadm__free(p->client_thumbprint);
     omadm__free(p->root_pem);
-    omadm__free(p->client_auth_name);
-    omadm__enroll_secret_free(p->client_auth_secret);
-    omadm__free(p->client_auth_data);
+    omadm__free(p->device_auth_name);
+    omadm__enroll_secret_free(p->device_auth_secret);
+    omadm__free(p->device_auth_data);
     omadm__free(p->server_auth_name);
     omadm__enroll_secret_free(p->server_auth_secret);
     omadm__free(p->server_auth_data);
@@ -223,11 +223,11 @@ static omadm_status parse_appauth(const enroll_node *app, omadm_enroll_prov *out
 
         if (!t || strcmp(t, "APPAUTH") != 0 || !(level = parm(c, "AAUTHLEVEL")))
             continue;
-        if (strcmp(level, "CLIENT") == 0) {
-            name = &out->client_auth_name;
-            secret = &out->client_auth_secret;
-            data = &out->client_auth_data;
-        } else if (strcmp(level, "APPSRV") == 0) {
+        if (strcmp(level, "APPSRV") == 0) {
+            name = &out->device_auth_name;
+            secret = &out->device_auth_secret;
+            data = &out->device_auth_data;
+        } else if (strcmp(level, "CLIENT") == 0) {
             name = &out->server_auth_name;
             secret = &out->server_auth_secret;
             data = &out->server_auth_data;

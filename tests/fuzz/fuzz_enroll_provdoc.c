@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(p.client_thumbprint && strlen(p.client_thumbprint) == 40, "bad thumbprint");
     } else {
         check(!p.addr && !p.provider_id && !p.client_cert_pem && !p.root_pem &&
-                  !p.client_auth_secret,
+                  !p.device_auth_secret,
               "refused document left results behind");
         check(err[0] != '\0', "refused without a reason");
     }

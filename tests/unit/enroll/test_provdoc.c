@@ -39,9 +39,9 @@ static void test_good(void **state)
     assert_string_equal(p.client_thumbprint, e->thumb);
     assert_non_null(strstr(p.client_cert_pem, "-----BEGIN CERTIFICATE-----"));
     assert_non_null(strstr(p.root_pem, "-----BEGIN CERTIFICATE-----"));
-    assert_string_equal(p.client_auth_name, "dev-name");
-    assert_string_equal(p.client_auth_secret, "dev-s3cret");
-    assert_string_equal(p.client_auth_data, "bm9uY2U=");
+    assert_string_equal(p.device_auth_name, "dev-name");
+    assert_string_equal(p.device_auth_secret, "dev-s3cret");
+    assert_string_equal(p.device_auth_data, "bm9uY2U=");
     assert_string_equal(p.server_auth_name, "srv-name");
     assert_string_equal(p.server_auth_secret, "srv-s3cret");
     assert_string_equal(p.ent_dmid, "ent-42");
