@@ -90,6 +90,14 @@ typedef struct omadm_platform {
      * Reboot CSP asks before it accepts an Exec. May be NULL: then a restart
      * is assumed permitted. */
     omadm_status (*can_restart)(void *ctx);
+
+    /* This installation's machine identity, stable across restarts and
+     * changed when the system is imaged anew (Linux: /etc/machine-id;
+     * Windows: the MachineGuid, which sysprep renews; sim: sim/machine-id,
+     * random at first use). Enrollment derives the device id from it and
+     * notices a cloned image by it. OMADM_ERR_NOT_FOUND when the OS has none.
+     * May be NULL (older platforms): then enrollment cannot run. */
+    omadm_status (*machine_id)(void *ctx, char *buf, size_t size);
 } omadm_platform;
 
 #ifdef __cplusplus

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,8 @@ struct omadm_transport {
     omadm_status write_status; /* why on_write stopped the transfer */
     bool first_write_seen;
     bool is_200;
+    bool any_type; /* a GET: whatever Content-Type */
+    char content_type[96]; /* expected, "" = SyncML's */
     size_t discarded; /* body bytes of a non-200 response, counted not kept */
 };
 
@@ -53,10 +56,9 @@ void omadm_transport_global_cleanup(void)
 
 /* "application/vnd.syncml.dm+xml", any case, optionally followed by
  * parameters (";charset=utf-8"). */
-static bool is_syncml_type(const char *ct)
+static bool is_type(const char *ct, const char *want)
 {
-    static const char want[] = OMADM_TRANSPORT_CONTENT_TYPE;
-    const size_t n = sizeof want - 1;
+    size_t n = strcspn(want, ";");
 
     if (!ct)
         return false;
@@ -68,6 +70,23 @@ static bool is_syncml_type(const char *ct)
     while (*ct == ' ' || *ct == '\t')
         ct++;
     return *ct == '\0' || *ct == ';';
+}
+
+static bool is_syncml_type(const char *ct)
+{
+    return is_type(ct, OMADM_TRANSPORT_CONTENT_TYPE);
+}
+
+static bool is_expected_type(const omadm_transport *t, const char *ct)
+{
+    if (t->any_type)
+        return true;
+    return t->content_type[0] ? is_type(ct, t->content_type) : is_syncml_type(ct);
+}
+
+static const char *expected_type(const omadm_transport *t)
+{
+    return t->content_type[0] ? t->content_type : OMADM_TRANSPORT_CONTENT_TYPE;
 }
 
 /* libcurl hands the body over piece by piece: the cap is enforced here, so
@@ -88,7 +107,7 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *user)
         t->is_200 = code == 200;
         /* Wrong type (an HTML page, a SOAP fault): stop before reading it. */
         curl_easy_getinfo(t->curl, CURLINFO_CONTENT_TYPE, &ct);
-        if (t->is_200 && n > 0 && !is_syncml_type(ct)) {
+        if (t->is_200 && n > 0 && !is_expected_type(t, ct)) {
             t->write_status = OMADM_ERR_PROTOCOL;
             return 0;
         }
@@ -150,6 +169,16 @@ static omadm_status check_config(const omadm_transport_config *cfg)
                    omadm__transport_cert_kind_name(omadm__transport_cert_kind(cfg->cert_file)));
         return OMADM_ERR_INVALID;
     }
+    if ((cfg->cert_pem && (!cfg->key_pem || cfg->cert_file)) || (cfg->key_pem && !cfg->cert_pem)) {
+        omadm__log(OMADM_LOG_ERROR, "transport: an in-memory certificate needs its key, and no "
+                                    "certificate file");
+        return OMADM_ERR_INVALID;
+    }
+    if (cfg->content_type && (strlen(cfg->content_type) > 90 || strchr(cfg->content_type, '\n') ||
+                              strchr(cfg->content_type, '\r'))) {
+        omadm__log(OMADM_LOG_ERROR, "transport: bad content type");
+        return OMADM_ERR_INVALID;
+    }
     if (cfg->connect_timeout_ms < 0 || cfg->total_timeout_ms < 0) {
         omadm__log(OMADM_LOG_ERROR, "transport: timeouts must not be negative");
         return OMADM_ERR_INVALID;
@@ -162,10 +191,11 @@ omadm_status omadm_transport_new(omadm_transport **out, const omadm_transport_co
     omadm_transport *t;
     struct curl_slist *list;
     omadm_status st;
-    static const char *const headers[] = {
-        "Content-Type: " OMADM_TRANSPORT_CONTENT_TYPE, "Accept: " OMADM_TRANSPORT_CONTENT_TYPE,
-        "Expect:", /* no 100-continue round trip */
+    char ct_header[128], accept_header[128];
+    const char *headers[] = {
+        ct_header, accept_header, "Expect:", /* no 100-continue round trip */
     };
+    const char *ctype;
     size_t i;
 
     if (!out)
@@ -183,6 +213,11 @@ omadm_status omadm_transport_new(omadm_transport **out, const omadm_transport_co
     t = omadm__calloc(1, sizeof *t);
     if (!t)
         return OMADM_ERR_NOMEM;
+    ctype = cfg->content_type ? cfg->content_type : OMADM_TRANSPORT_CONTENT_TYPE;
+    if (cfg->content_type)
+        snprintf(t->content_type, sizeof t->content_type, "%s", cfg->content_type);
+    snprintf(ct_header, sizeof ct_header, "Content-Type: %s", ctype);
+    snprintf(accept_header, sizeof accept_header, "Accept: %s", ctype);
     t->connect_timeout_ms =
         cfg->connect_timeout_ms ? cfg->connect_timeout_ms : OMADM_TRANSPORT_DEFAULT_CONNECT_MS;
     t->total_timeout_ms =
@@ -214,6 +249,21 @@ omadm_status omadm_transport_new(omadm_transport **out, const omadm_transport_co
     SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
     if (cfg->ca_file)
         SETOPT(CURLOPT_CAINFO, cfg->ca_file);
+    if (cfg->ca_pem) {
+        struct curl_blob blob = { (void *)(uintptr_t)cfg->ca_pem, strlen(cfg->ca_pem),
+                                  CURL_BLOB_COPY };
+        SETOPT(CURLOPT_CAINFO_BLOB, &blob);
+    }
+    if (cfg->cert_pem) {
+        struct curl_blob cert = { (void *)(uintptr_t)cfg->cert_pem, strlen(cfg->cert_pem),
+                                  CURL_BLOB_COPY };
+        struct curl_blob key = { (void *)(uintptr_t)cfg->key_pem, strlen(cfg->key_pem),
+                                 CURL_BLOB_COPY };
+        SETOPT(CURLOPT_SSLCERT_BLOB, &cert);
+        SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
+        SETOPT(CURLOPT_SSLKEY_BLOB, &key);
+        SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
+    }
     if (cfg->cert_file) {
         SETOPT(CURLOPT_SSLCERT, cfg->cert_file);
         switch (omadm__transport_cert_kind(cfg->cert_file)) {
@@ -429,11 +479,10 @@ static omadm_status curl_failure(omadm_transport *t, CURLcode rc, omadm_transpor
         }
         if (t->write_status == OMADM_ERR_PROTOCOL) {
             if (info->content_type[0])
-                set_error(info, "Content-Type %s is not " OMADM_TRANSPORT_CONTENT_TYPE,
-                          info->content_type);
+                set_error(info, "Content-Type %s is not %s", info->content_type,
+                          expected_type(t));
             else
-                set_error(info, "response has no Content-Type (" OMADM_TRANSPORT_CONTENT_TYPE
-                                " expected)");
+                set_error(info, "response has no Content-Type (%s expected)", expected_type(t));
             return OMADM_ERR_PROTOCOL;
         }
         break;
@@ -514,16 +563,16 @@ static omadm_status classify(omadm_transport *t, CURLcode rc, omadm_transport_in
         return OMADM_ERR_TRANSPORT;
     }
     /* on_write has already checked a non-empty body's type; belt and braces. */
-    if (t->resp.len > 0 && !is_syncml_type(info->content_type)) {
-        set_error(info, "Content-Type %s is not " OMADM_TRANSPORT_CONTENT_TYPE,
-                  info->content_type[0] ? info->content_type : "(none)");
+    if (t->resp.len > 0 && !is_expected_type(t, info->content_type)) {
+        set_error(info, "Content-Type %s is not %s",
+                  info->content_type[0] ? info->content_type : "(none)", expected_type(t));
         return OMADM_ERR_PROTOCOL;
     }
     return OMADM_OK;
 }
 
-omadm_status omadm_transport_post(omadm_transport *t, const char *body, size_t len, char **resp,
-                                  size_t *resp_len, omadm_transport_info *info)
+static omadm_status transfer(omadm_transport *t, const char *body, size_t len, char **resp,
+                             size_t *resp_len, omadm_transport_info *info, const char *method)
 {
     omadm_transport_info scratch;
     CURLcode rc;
@@ -553,9 +602,12 @@ omadm_status omadm_transport_post(omadm_transport *t, const char *body, size_t l
     t->discarded = 0;
     t->curl_err[0] = '\0';
 
-    rc = curl_easy_setopt(t->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, body ? body : "");
+    rc = CURLE_OK;
+    if (!method) {
+        rc = curl_easy_setopt(t->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, body ? body : "");
+    }
     if (rc == CURLE_OK)
         rc = curl_easy_perform(t->curl);
 
@@ -583,11 +635,44 @@ omadm_status omadm_transport_post(omadm_transport *t, const char *body, size_t l
     }
     omadm__buf_free(&t->resp);
     if (st == OMADM_OK)
-        omadm__log(OMADM_LOG_DEBUG,
-                   "transport: POST %zu bytes: HTTP 200, %zu bytes back, %s, %ld ms", len,
-                   *resp_len, connects ? "new connection" : "connection reused", info->elapsed_ms);
+        omadm__log(OMADM_LOG_DEBUG, "transport: %s %zu bytes: HTTP 200, %zu bytes back, %s, %ld ms",
+                   method ? method : "POST", len, *resp_len,
+                   connects ? "new connection" : "connection reused", info->elapsed_ms);
     else
-        omadm__log(OMADM_LOG_DEBUG, "transport: POST %zu bytes failed (%s): %s", len,
-                   omadm_status_name(st), info->error);
+        omadm__log(OMADM_LOG_DEBUG, "transport: %s %zu bytes failed (%s): %s",
+                   method ? method : "POST", len, omadm_status_name(st), info->error);
+    return st;
+}
+
+omadm_status omadm_transport_post(omadm_transport *t, const char *body, size_t len, char **resp,
+                                  size_t *resp_len, omadm_transport_info *info)
+{
+    return transfer(t, body, len, resp, resp_len, info, NULL);
+}
+
+omadm_status omadm_transport_set_url(omadm_transport *t, const char *url)
+{
+    if (!t || !url || !curl_strnequal(url, "https://", 8))
+        return OMADM_ERR_INVALID;
+    if (curl_easy_setopt(t->curl, CURLOPT_URL, url) != CURLE_OK)
+        return OMADM_ERR_NOMEM;
+    return OMADM_OK;
+}
+
+omadm_status omadm_transport_get(omadm_transport *t, char **resp, size_t *resp_len,
+                                 omadm_transport_info *info)
+{
+    omadm_status st;
+
+    if (!t)
+        return OMADM_ERR_INVALID;
+    if (curl_easy_setopt(t->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK)
+        return OMADM_ERR_NOMEM;
+    t->any_type = true;
+    st = transfer(t, NULL, 0, resp, resp_len, info, "GET");
+    t->any_type = false;
+    /* back to POST (CURLOPT_POSTFIELDS is set again by each POST) */
+    if (curl_easy_setopt(t->curl, CURLOPT_POST, 1L) != CURLE_OK && st == OMADM_OK)
+        st = OMADM_ERR_NOMEM;
     return st;
 }

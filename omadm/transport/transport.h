@@ -51,11 +51,21 @@ typedef struct omadm_transport_config {
     long total_timeout_ms;   /* one whole POST; 0 = 120000 */
     size_t max_response;     /* response body cap in bytes; 0 = 1 MiB. Enforced
                                 while reading: nothing beyond it is buffered */
+    const char *content_type; /* Content-Type and Accept of the requests, and the
+                                 type a non-empty answer must have; NULL =
+                                 OMADM_TRANSPORT_CONTENT_TYPE. Enrollment uses
+                                 "application/soap+xml; charset=utf-8" */
+    /* PEM in memory instead of files (enrollment state); each NULL = unused.
+     * cert_pem needs key_pem and excludes cert_file; ca_pem replaces ca_file.
+     * OpenSSL builds of libcurl only (else OMADM_ERR_UNSUPPORTED). */
+    const char *ca_pem;
+    const char *cert_pem;
+    const char *key_pem; /* secret: copied by libcurl, never logged */
 } omadm_transport_config;
 
 #define OMADM_TRANSPORT_CONFIG_INIT                                                                \
     {                                                                                              \
-        NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0                                                \
+        NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL                        \
     }
 
 /* What happened on one POST, filled whatever the outcome (when non-NULL). */
@@ -113,6 +123,17 @@ omadm_status omadm_transport_new(omadm_transport **out, const omadm_transport_co
  * are never logged above debug level. */
 omadm_status omadm_transport_post(omadm_transport *t, const char *body, size_t len, char **resp,
                                   size_t *resp_len, omadm_transport_info *info);
+
+/* Points the transport at another https:// URL (enrollment talks to the
+ * URLs the server announces, one after the other). OMADM_ERR_INVALID for a
+ * non-https URL. */
+omadm_status omadm_transport_set_url(omadm_transport *t, const char *url);
+
+/* A GET of the current URL (Windows' enrollment reachability probe): the
+ * same outcomes as omadm_transport_post, except that any Content-Type is
+ * accepted. The transport goes back to POST afterwards. */
+omadm_status omadm_transport_get(omadm_transport *t, char **resp, size_t *resp_len,
+                                 omadm_transport_info *info);
 
 /* Accepts NULL. Closes the connection. */
 void omadm_transport_free(omadm_transport *t);

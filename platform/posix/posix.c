@@ -329,6 +329,21 @@ static omadm_status dmi_value(const posix_ctx *c, const char *file, char *buf, s
     return st;
 }
 
+static omadm_status posix_machine_id(void *ctx, char *buf, size_t size)
+{
+    const posix_ctx *c = ctx;
+    omadm_status st;
+
+    if (!buf || size == 0)
+        return OMADM_ERR_INVALID;
+    st = read_root_text(c, "/etc/machine-id", buf, size);
+    if (st == OMADM_OK && buf[0] == '\0')
+        st = OMADM_ERR_NOT_FOUND;
+    if (st != OMADM_OK && st != OMADM_ERR_LIMIT)
+        st = OMADM_ERR_NOT_FOUND;
+    return st;
+}
+
 static omadm_status posix_device_fact(void *ctx, omadm_fact fact, char *buf, size_t size)
 {
     const posix_ctx *c = ctx;
@@ -462,6 +477,7 @@ omadm_status omadm_platform_posix_new_with(omadm_platform *out, const char *stat
     out->file_list = posix_file_list;
     out->destroy = posix_destroy;
     out->can_restart = posix_can_restart;
+    out->machine_id = posix_machine_id;
     return OMADM_OK;
 }
 

@@ -246,6 +246,28 @@ static void random_id(char *out)
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
+/* sim/machine-id: random at first use; a test "clones the image" by
+ * writing another. */
+static omadm_status sim_machine_id(void *ctx, char *buf, size_t size)
+{
+    sim_ctx *c = ctx;
+    char id[33];
+    omadm_status st;
+
+    if (!buf || size == 0)
+        return OMADM_ERR_INVALID;
+    st = omadm__durable_read_text(&c->sim, "machine-id", buf, size);
+    if (st == OMADM_OK && buf[0] != '\0')
+        return OMADM_OK;
+    if (st != OMADM_OK && st != OMADM_ERR_NOT_FOUND)
+        return st;
+    random_id(id);
+    st = omadm__durable_replace(&c->sim, "machine-id", id, strlen(id));
+    if (st == OMADM_OK)
+        st = omadm__copy_string(buf, size, id);
+    return st;
+}
+
 /* boot-seen holds "<boot-id>\n<boot-time text>\n" as of the last start. */
 static omadm_status sim_boot_setup(sim_ctx *c)
 {
@@ -371,5 +393,6 @@ omadm_status omadm_platform_sim_new(omadm_platform *out, const char *state_dir)
     out->file_list = sim_file_list;
     out->destroy = sim_destroy;
     out->can_restart = sim_can_restart;
+    out->machine_id = sim_machine_id;
     return OMADM_OK;
 }

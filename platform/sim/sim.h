@@ -22,6 +22,8 @@
  *   now             if present, its decimal content is the current unix time
  *                   (re-read at every call); else the real clock.
  *   utc-offset      if present, seconds east of UTC; else 0.
+ *   machine-id      the machine identity (32 hex digits, random at first
+ *                   use); a test clones an image by writing another.
  *   refuse-restart  if present, request_restart fails with OMADM_ERR_ACCESS
  *                   and writes nothing.
  *   fact-<name>     if present, overrides a device fact; names: manufacturer,

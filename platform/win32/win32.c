@@ -487,6 +487,23 @@ static omadm_status registry_string(const wchar_t *value, char *buf, size_t size
     return copy_wide(buf, size, w);
 }
 
+/* The MachineGuid (sysprep makes a new one). */
+static omadm_status win32_machine_id(void *ctx, char *buf, size_t size)
+{
+    wchar_t w[128];
+    DWORD n = sizeof w;
+    LONG r;
+
+    (void)ctx;
+    if (!buf || size == 0)
+        return OMADM_ERR_INVALID;
+    r = RegGetValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Microsoft\\Cryptography", L"MachineGuid",
+                     RRF_RT_REG_SZ | RRF_SUBKEY_WOW6464KEY, NULL, w, &n);
+    if (r != ERROR_SUCCESS)
+        return r == ERROR_MORE_DATA ? OMADM_ERR_LIMIT : OMADM_ERR_NOT_FOUND;
+    return copy_wide(buf, size, w);
+}
+
 typedef LONG(WINAPI *rtl_get_version_fn)(OSVERSIONINFOW *);
 
 /* The real version (GetVersionExW answers 6.2 to programs without a
@@ -717,6 +734,7 @@ omadm_status omadm_platform_win32_new_with(omadm_platform *out, const char *stat
     out->file_list = win32_file_list;
     out->destroy = win32_destroy;
     out->can_restart = win32_can_restart;
+    out->machine_id = win32_machine_id;
     return OMADM_OK;
 }
 
