@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent/cli.h"
+#include "agent/enroll.h"
 #include "agent/log.h"
 #include "agent/os.h"
 #include "omadm/omadm.h"
@@ -59,7 +60,20 @@ int agent_main(int argc, char **argv)
         agent_config_free(&cfg);
         return usage_error(msg);
     }
+    /* Not enrolled yet (or a cloned image) with [enroll] set: enroll first. */
+    if ((cli.command == AGENT_CMD_RUN || cli.command == AGENT_CMD_SYNC) && cfg.enroll_pending &&
+        agent_enroll_before_session(&cfg) < 0) {
+        agent_log_close();
+        agent_config_free(&cfg);
+        return AGENT_EXIT_FAILURE;
+    }
     switch (cli.command) {
+    case AGENT_CMD_ENROLL:
+        rc = agent_cmd_enroll(&cfg);
+        break;
+    case AGENT_CMD_UNENROLL:
+        rc = agent_cmd_unenroll(&cfg);
+        break;
     case AGENT_CMD_RUN:
         rc = cli.foreground ? agent_cmd_run(&cfg) : agent_os_run_service(&cfg);
         break;

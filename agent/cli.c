@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/enroll.h"
 #include "agent/os.h"
 
 enum opt_id {
@@ -20,7 +21,11 @@ enum opt_id {
     OPT_HELP,
     OPT_VERSION,
     OPT_JSON,
-    OPT_FOREGROUND
+    OPT_FOREGROUND,
+    OPT_URL,
+    OPT_USER,
+    OPT_SECRET_FILE,
+    OPT_TOKEN_FILE
 };
 
 static const struct option long_options[] = {
@@ -37,6 +42,10 @@ static const struct option long_options[] = {
     { "version", no_argument, NULL, OPT_VERSION },
     { "json", no_argument, NULL, OPT_JSON },
     { "foreground", no_argument, NULL, OPT_FOREGROUND },
+    { "url", required_argument, NULL, OPT_URL },
+    { "user", required_argument, NULL, OPT_USER },
+    { "secret-file", required_argument, NULL, OPT_SECRET_FILE },
+    { "token-file", required_argument, NULL, OPT_TOKEN_FILE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -54,16 +63,21 @@ static const struct {
     { OPT_KEY, "--key", AGENT_KEY_KEY },
     { OPT_DEVICE_ID, "--device-id", AGENT_KEY_DEVICE_ID },
     { OPT_LOG_LEVEL, "--log-level", AGENT_KEY_LOG_LEVEL },
+    { OPT_URL, "--url", AGENT_KEY_ENROLL_URL },
+    { OPT_USER, "--user", AGENT_KEY_ENROLL_USER },
+    { OPT_SECRET_FILE, "--secret-file", AGENT_KEY_ENROLL_SECRET_FILE },
+    { OPT_TOKEN_FILE, "--token-file", AGENT_KEY_ENROLL_TOKEN_FILE },
 };
 
 static const char *const command_names[] = {
     [AGENT_CMD_RUN] = "run",       [AGENT_CMD_SYNC] = "sync",       [AGENT_CMD_STATUS] = "status",
-    [AGENT_CMD_REPLAY] = "replay", [AGENT_CMD_SERVICE] = "service",
+    [AGENT_CMD_REPLAY] = "replay", [AGENT_CMD_SERVICE] = "service",  [AGENT_CMD_ENROLL] = "enroll",
+    [AGENT_CMD_UNENROLL] = "unenroll",
 };
 
 const char *agent_command_name(agent_command command)
 {
-    if (command <= AGENT_CMD_NONE || command > AGENT_CMD_SERVICE)
+    if (command <= AGENT_CMD_NONE || command > AGENT_CMD_LAST)
         return NULL;
     return command_names[command];
 }
@@ -158,7 +172,7 @@ int agent_cli_parse(agent_cli *cli, int argc, char **argv, char *err, size_t err
     }
     if (optind < argc) {
         const char *name = argv[optind++];
-        for (int k = AGENT_CMD_RUN; k <= AGENT_CMD_SERVICE; k++) {
+        for (int k = AGENT_CMD_RUN; k <= AGENT_CMD_LAST; k++) {
             if (strcmp(name, command_names[k]) == 0)
                 cli->command = (agent_command)k;
         }
@@ -229,6 +243,16 @@ int agent_cli_configure(const agent_cli *cli, agent_config *cfg, char *err, size
     default:
         break;
     }
+    /* An enrollment fills what the file and flags leave unset. */
+    if (cli->command == AGENT_CMD_RUN || cli->command == AGENT_CMD_SYNC ||
+        cli->command == AGENT_CMD_STATUS || cli->command == AGENT_CMD_UNENROLL) {
+        if (agent_enroll_apply(cfg, err, errsize) < 0)
+            return AGENT_EXIT_USAGE;
+        if (cfg->enroll_pending) /* enrolls first, then knows its server */
+            needs &= ~(unsigned)AGENT_NEED_SERVER;
+    }
+    if (cli->command == AGENT_CMD_UNENROLL)
+        needs = AGENT_NEED_FILES;
     if (agent_config_check(cfg, needs, err, errsize) < 0)
         return AGENT_EXIT_USAGE;
     return AGENT_EXIT_OK;
@@ -256,8 +280,13 @@ static void print_options(FILE *out, agent_command command)
             "  --key FILE              the client certificate's private key (owner-only mode)\n"
             "  --state-dir DIR         durable state (default %s)\n"
             "  --platform native|sim   device layer; sim keeps its state under DIR/sim\n"
-            "  --log-level LEVEL       error, warn, info (default) or debug\n",
-            agent_os_default_config(), agent_os_default_state_dir());
+            "  --log-level LEVEL       error, warn, info (default) or debug\n"
+            "  --url URL               enroll: the discovery URL (no path: %s)\n"
+            "  --user NAME             enroll: the user (OnPremise)\n"
+            "  --secret-file FILE      enroll: the user's password, owner-only (OnPremise)\n"
+            "  --token-file FILE       enroll: a security token, owner-only (Federated)\n",
+            agent_os_default_config(), agent_os_default_state_dir(),
+            "/EnrollmentServer/Discovery.svc");
     if (command == AGENT_CMD_NONE || command == AGENT_CMD_STATUS)
         fprintf(out, "  --json                  status: print one JSON object\n");
     if (command == AGENT_CMD_NONE || command == AGENT_CMD_RUN)
@@ -285,7 +314,30 @@ void agent_cli_help(FILE *out, agent_command command)
                 "                      reply\n"
                 "  service install|uninstall|start|stop\n"
                 "                      Windows: manage the omadm-agent service\n"
+                "  enroll              join an MDM server (MS-MDE2): --url, and --user with\n"
+                "                      --secret-file, or --token-file\n"
+                "  unenroll            tell the server in one last session, then forget the\n"
+                "                      enrollment\n"
                 "\n");
+        break;
+    case AGENT_CMD_ENROLL:
+        fprintf(out, "Usage: omadm-agent enroll --url URL [--ca FILE] [--user NAME]\n"
+                     "                          (--secret-file FILE | --token-file FILE) [OPTION]...\n"
+                     "Enrolls this device with an MDM server as Windows does (MS-MDE2: discovery,\n"
+                     "certificate policy, certificate request). The device key is made here and\n"
+                     "never leaves it; the issued certificate, the server's management URL and\n"
+                     "the device id are kept in the state directory, so that sync and run need\n"
+                     "no other setting. Exit 0 enrolled, 1 the server refused or could not be\n"
+                     "reached (nothing kept), 2 bad flags or files. [enroll] in the config file\n"
+                     "holds the same settings (url, ca, user, secret_file, token_file).\n"
+                     "\n");
+        break;
+    case AGENT_CMD_UNENROLL:
+        fprintf(out, "Usage: omadm-agent unenroll [OPTION]...\n"
+                     "Runs one last session that tells the server the user unenrolled (Alert\n"
+                     "1226 com.microsoft:mdm.unenrollment.userrequest), then removes the\n"
+                     "enrollment state. Exit 1 (state kept) when that session fails.\n"
+                     "\n");
         break;
     case AGENT_CMD_RUN:
         fprintf(out, "Usage: omadm-agent run [OPTION]...\n"

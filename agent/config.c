@@ -39,9 +39,14 @@ static const struct key_def {
     [AGENT_KEY_POLL_INTERVAL] = { "poll", "initial_interval", NULL, V_INTERVAL },
     [AGENT_KEY_USER_AGENT] = { "server", "user_agent", NULL, V_TEXT },
     [AGENT_KEY_PROXY] = { "server", "proxy", NULL, V_TEXT },
+    [AGENT_KEY_ENROLL_URL] = { "enroll", "url", "--url", V_URL },
+    [AGENT_KEY_ENROLL_CA] = { "enroll", "ca", NULL, V_PATH },
+    [AGENT_KEY_ENROLL_USER] = { "enroll", "user", "--user", V_TEXT },
+    [AGENT_KEY_ENROLL_SECRET_FILE] = { "enroll", "secret_file", "--secret-file", V_PATH },
+    [AGENT_KEY_ENROLL_TOKEN_FILE] = { "enroll", "token_file", "--token-file", V_PATH },
 };
 
-static const char *const sections[] = { "server", "tls", "agent", "poll" };
+static const char *const sections[] = { "server", "tls", "agent", "poll", "enroll" };
 
 static void set_err(char *err, size_t errsize, const char *fmt, ...) OMADM__PRINTF(3, 4);
 
@@ -98,6 +103,16 @@ static char **field(agent_config *cfg, agent_key key)
         return &cfg->user_agent;
     case AGENT_KEY_PROXY:
         return &cfg->proxy;
+    case AGENT_KEY_ENROLL_URL:
+        return &cfg->enroll_url;
+    case AGENT_KEY_ENROLL_CA:
+        return &cfg->enroll_ca;
+    case AGENT_KEY_ENROLL_USER:
+        return &cfg->enroll_user;
+    case AGENT_KEY_ENROLL_SECRET_FILE:
+        return &cfg->enroll_secret_file;
+    case AGENT_KEY_ENROLL_TOKEN_FILE:
+        return &cfg->enroll_token_file;
     default:
         return NULL;
     }
@@ -118,6 +133,12 @@ void agent_config_free(agent_config *cfg)
     }
     free(cfg->path);
     cfg->path = NULL;
+    free(cfg->enrolled_cert_pem);
+    if (cfg->enrolled_key_pem)
+        memset(cfg->enrolled_key_pem, 0, strlen(cfg->enrolled_key_pem));
+    free(cfg->enrolled_key_pem);
+    free(cfg->enrolled_ca_pem);
+    cfg->enrolled_cert_pem = cfg->enrolled_key_pem = cfg->enrolled_ca_pem = NULL;
 }
 
 int agent_config_check_url(const char *url, char *err, size_t errsize)
@@ -429,7 +450,7 @@ static char *reader(char *str, int num, void *stream)
     if (p < line + len && *p == '[') {
         const char *close = memchr(p, ']', len - (size_t)(p - line));
         if (close && !known_section(p + 1, (size_t)(close - p - 1)))
-            ctx_error(ctx, "unknown section [%.*s] (expected [server], [tls], [agent] or [poll])",
+            ctx_error(ctx, "unknown section [%.*s] (expected [server], [tls], [agent], [poll] or [enroll])",
                       (int)(close - p - 1), p + 1);
     }
     return str;

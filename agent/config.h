@@ -4,6 +4,7 @@
  *   [tls]    ca, cert, key
  *   [agent]  state_dir, platform (native|sim), log_level, log_file
  *   [poll]   initial_interval (until the server sets DMClient's poll schedule)
+ *   [enroll] url, ca, user, secret_file, token_file (MS-MDE2 enrollment)
  *
  * Every error is one line naming where the bad value came from:
  * "FILE:LINE: ..." for the file, "--flag: ..." for the command line. */
@@ -35,6 +36,11 @@ typedef enum agent_key {
     AGENT_KEY_POLL_INTERVAL,
     AGENT_KEY_USER_AGENT,
     AGENT_KEY_PROXY,
+    AGENT_KEY_ENROLL_URL,
+    AGENT_KEY_ENROLL_CA,
+    AGENT_KEY_ENROLL_USER,
+    AGENT_KEY_ENROLL_SECRET_FILE,
+    AGENT_KEY_ENROLL_TOKEN_FILE,
     AGENT_KEY_COUNT
 } agent_key;
 
@@ -63,6 +69,20 @@ typedef struct agent_config {
     omadm_log_level log_level;
     unsigned poll_interval; /* seconds; default 900 */
     agent_origin origin[AGENT_KEY_COUNT];
+
+    /* [enroll]: where and how to enroll (owned, NULL when unset) */
+    char *enroll_url; /* discovery URL; no path = /EnrollmentServer/Discovery.svc */
+    char *enroll_ca;  /* CA that verifies the enrollment server; NULL = [tls] ca */
+    char *enroll_user;
+    char *enroll_secret_file; /* OnPremise password, owner-only file */
+    char *enroll_token_file;  /* Federated token, owner-only file */
+    /* From the enrollment state (agent_enroll_apply), owned, NULL = none */
+    char *enrolled_cert_pem;
+    char *enrolled_key_pem; /* secret */
+    char *enrolled_ca_pem;
+    int enrolled;         /* the state applies: Alert 1224 in package 1 */
+    int enroll_pending;   /* sync/run enroll first (none yet, or a cloned image) */
+    int unenroll_request; /* this session carries the unenrollment alert */
 } agent_config;
 
 /* Sets the defaults (state directory per OS, native platform, info level,

@@ -306,6 +306,9 @@ int agent_device_session(agent_device *d, unsigned session_id, const agent_excha
     scfg.tree = d->tree;
     scfg.outbox = d->outbox;
     scfg.platform = &d->platform;
+    /* MS-MDM: an enrolled device reports its login status in package 1. */
+    scfg.login_status = d->cfg->enrolled ? "user" : NULL;
+    scfg.unenroll_request = d->cfg->unenroll_request;
     st = omadm_session_new(&s, &scfg);
     if (st != OMADM_OK) {
         snprintf(res->error, sizeof res->error, "cannot start a session: %s", omadm_status_str(st));

@@ -46,6 +46,13 @@ int agent_https_open(omadm_transport **out, const agent_config *cfg, char *err, 
     tc.cert_file = cfg->cert;
     tc.key_file = cfg->key_file;
     tc.user_agent = cfg->user_agent;
+    /* An enrollment's certificate and CA, unless the config names files. */
+    if (!cfg->cert && cfg->enrolled_cert_pem) {
+        tc.cert_pem = cfg->enrolled_cert_pem;
+        tc.key_pem = cfg->enrolled_key_pem;
+    }
+    if (!cfg->ca_file && cfg->enrolled_ca_pem)
+        tc.ca_pem = cfg->enrolled_ca_pem;
     /* "none" turns the proxy off even when the environment names one. */
     tc.proxy = cfg->proxy && strcmp(cfg->proxy, "none") == 0 ? "" : cfg->proxy;
     st = omadm_transport_new(out, &tc);

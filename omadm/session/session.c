@@ -37,6 +37,8 @@ struct omadm_session {
     char *device_id;
     char *auth_name;
     char *auth_secret;
+    char *login_status; /* NULL = no Alert 1224 */
+    int unenroll_request;
     char session_id[12];
     int server_initiated;
     size_t max_msg_size;
@@ -206,7 +208,10 @@ omadm_status omadm_session_new(omadm_session **out, const omadm_session_config *
         s->auth_name = omadm__strdup(cfg->auth_name);
         s->auth_secret = omadm__strdup(cfg->auth_secret);
     }
-    if (!s->server_uri || !s->device_id ||
+    if (cfg->login_status)
+        s->login_status = omadm__strdup(cfg->login_status);
+    s->unenroll_request = cfg->unenroll_request;
+    if (!s->server_uri || !s->device_id || (cfg->login_status && !s->login_status) ||
         (cfg->auth_name && cfg->auth_secret && (!s->auth_name || !s->auth_secret))) {
         omadm_session_free(s);
         return OMADM_ERR_NOMEM;
@@ -238,6 +243,7 @@ void omadm_session_free(omadm_session *session)
     omadm__free(session->server_uri);
     omadm__free(session->device_id);
     omadm__free(session->auth_name);
+    omadm__free(session->login_status);
     if (session->auth_secret) {
         memset(session->auth_secret, 0, strlen(session->auth_secret));
         omadm__free(session->auth_secret);
@@ -359,6 +365,38 @@ static omadm_status add_outbox_alerts(omadm_session *s, syncml_msg *m, unsigned 
     return OMADM_OK;
 }
 
+/* MS-MDM: Alert 1224 LoginStatus after 1201; Alert 1226 for the user's
+ * unenrollment request (its Item has no Source or Target). */
+static omadm_status add_enrollment_alerts(omadm_session *s, syncml_msg *m, unsigned *counter)
+{
+    syncml_cmd *a;
+    syncml_item *it;
+
+    if (s->login_status) {
+        a = new_alert(m, "1224", counter);
+        it = syncml_item_new(m);
+        if (!a || !it || !(it->meta = syncml_meta_new(m)) ||
+            !set_str(m, &it->meta->type, "com.microsoft/MDM/LoginStatus") ||
+            !set_str(m, &it->data, s->login_status))
+            return OMADM_ERR_NOMEM;
+        it->data_len = strlen(it->data);
+        a->items = it;
+        syncml_cmd_append(&m->body, a);
+    }
+    if (s->unenroll_request) {
+        a = new_alert(m, "1226", counter);
+        it = syncml_item_new(m);
+        if (!a || !it || !(it->meta = syncml_meta_new(m)) ||
+            !set_str(m, &it->meta->type, "com.microsoft:mdm.unenrollment.userrequest") ||
+            !set_str(m, &it->meta->format, "int") || !set_str(m, &it->data, "1"))
+            return OMADM_ERR_NOMEM;
+        it->data_len = 1;
+        a->items = it;
+        syncml_cmd_append(&m->body, a);
+    }
+    return OMADM_OK;
+}
+
 static const char *const devinfo_nodes[] = { "./DevInfo/DevId", "./DevInfo/Man", "./DevInfo/Mod",
                                              "./DevInfo/DmV", "./DevInfo/Lang" };
 
@@ -426,7 +464,9 @@ static omadm_status build_package1(omadm_session *s, syncml_msg *m, unsigned *co
     if (!a)
         return OMADM_ERR_NOMEM;
     syncml_cmd_append(&m->body, a);
-    st = add_outbox_alerts(s, m, counter);
+    st = add_enrollment_alerts(s, m, counter);
+    if (st == OMADM_OK)
+        st = add_outbox_alerts(s, m, counter);
     if (st == OMADM_OK)
         st = add_devinfo_replace(s, m, counter);
     m->final = true;

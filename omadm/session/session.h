@@ -48,6 +48,15 @@ typedef struct omadm_session_config {
     omadm_outbox *outbox;           /* borrowed, may be NULL */
     const omadm_platform *platform; /* borrowed */
     const syncml_limits *limits;    /* copied; NULL = SYNCML_LIMITS_DEFAULT */
+    /* Enrolled devices (MS-MDM, as Windows sends them; NULL/0 = none):
+     * package 1 carries, right after Alert 1201/1200, Alert 1224 with Meta
+     * Type com.microsoft/MDM/LoginStatus and this Data ("user", "others",
+     * "none"...); copied */
+    const char *login_status;
+    /* non-zero: package 1 also carries Alert 1226, Meta Type
+     * com.microsoft:mdm.unenrollment.userrequest, Format int, Data 1, no
+     * Source/Target (the user asked to unenroll) */
+    int unenroll_request;
 } omadm_session_config;
 
 typedef enum omadm_session_state {

@@ -1,0 +1,31 @@
+/* Enrollment (MS-MDE2) in the agent: the `enroll` and `unenroll` commands,
+ * and how an enrollment fills the configuration of sync, run and status. */
+#ifndef AGENT_ENROLL_H
+#define AGENT_ENROLL_H
+
+#include <stddef.h>
+
+#include "agent/config.h"
+
+/* `omadm-agent enroll`: Discover, GetPolicies, RequestSecurityToken, then
+ * the enrollment state written atomically. Exit code: 0, 1 (the server
+ * refused, or could not be reached), 2 (bad flags or files). */
+int agent_cmd_enroll(const agent_config *cfg);
+
+/* `omadm-agent unenroll`: one last session carrying Alert 1226
+ * com.microsoft:mdm.unenrollment.userrequest, then the state removed. */
+int agent_cmd_unenroll(agent_config *cfg);
+
+/* Fills what the configuration leaves unset (server URL, device id, DM
+ * credentials, client certificate and key, CA) from the enrollment state
+ * in cfg->state_dir, when there is one and it belongs to this machine.
+ * When there is none (or it belongs to another machine: a cloned image) and
+ * [enroll] has a URL and credentials, sets cfg->enroll_pending. Returns 0,
+ * or -1 with a message (a corrupt state file). */
+int agent_enroll_apply(agent_config *cfg, char *err, size_t errsize);
+
+/* Runs the enrollment sync/run owe before their session (enroll_pending),
+ * then applies it. 0, or -1 (logged). */
+int agent_enroll_before_session(agent_config *cfg);
+
+#endif
