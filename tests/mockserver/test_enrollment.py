@@ -347,6 +347,10 @@ class Enrollment(EnrollTest):
         url = self.url("Enrollment")
         for body in (b"<s:Envelope", b"<x/>",
                      b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
+                     '<?xml version="1.0" encoding="utf-16"?><!DOCTYPE x>'
+                     '<x/>'.encode("utf-16"),
+                     b'<?xml version="1.0" encoding="cp500"?>'
+                     + '<!DOCTYPE x><x/>'.encode("cp500"),
                      E.envelope(E.header(soap.ACTION_DISCOVER, url,
                                          self.creds()), "")):
             r = E.post(url, body, self.ctx)

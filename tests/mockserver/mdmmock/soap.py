@@ -68,6 +68,7 @@ MAX_DEPTH = 24
 MAX_ELEMENTS = 2000
 
 _DTD_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
 
 
 class Fault(Exception):
@@ -90,6 +91,17 @@ def parse(body):
     """Parse a SOAP envelope; Fault(MessageFormat) when it is not one we can
     read: not XML, a DTD or entity, too deep or too many elements, not an
     s:Envelope with s:Header and s:Body."""
+    # UTF-8 only: a DTD in another encoding (UTF-16, or any codec an XML
+    # declaration names) would slip past the byte check below.
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Fault(MESSAGE_FORMAT, "the message is not UTF-8",
+                    "s:Sender") from None
+    decl = _DECL_RE.match(body)
+    if b"\x00" in body or (decl and decl.group(1).lower() not in (
+            b"utf-8", b"us-ascii")):
+        raise Fault(MESSAGE_FORMAT, "the message is not UTF-8", "s:Sender")
     if _DTD_RE.search(body):
         raise Fault(MESSAGE_FORMAT, "DTDs and entities are not accepted",
                     "s:Sender")
