@@ -4,6 +4,7 @@ enrollment client (keys and CSRs from the openssl CLI)."""
 
 import base64
 import os
+import re
 import select
 import shutil
 import signal
@@ -321,6 +322,30 @@ class Enrollment(EnrollTest):
         self.assertEqual([(x["id"], x["enrollment_state"]) for x in listed],
                          [(DEV1, "enrolled")])
 
+    def test_indented_messages_as_windows_sends_them(self):
+        # Windows and Fleet's test client send indented XML with line-wrapped
+        # base64 (enrollment.md, mdmtest/windows.go).
+        def indent(body):
+            return re.sub(rb">\s*<", b">\n    <", body)
+        d = Device(self, DEV1)
+        b64 = base64.encodebytes(d.csr).decode()
+        r = E.post(self.url("Discovery"), indent(E.envelope(
+            E.header(soap.ACTION_DISCOVER, self.url("Discovery")),
+            E.discover_body())), self.ctx)
+        self.assertIsNone(r.fault, r.body)
+        r = E.post(self.url("Policy"), indent(E.envelope(
+            E.header(soap.ACTION_GET_POLICIES, self.url("Policy"),
+                     self.creds()), E.get_policies_body())), self.ctx)
+        self.assertIsNone(r.fault, r.body)
+        body = E.rst_body(d.csr, DEV1).replace(
+            base64.b64encode(d.csr).decode(), b64)
+        r = E.post(self.url("Enrollment"), indent(E.envelope(
+            E.header(soap.ACTION_RST, self.url("Enrollment"), self.creds()),
+            body)), self.ctx)
+        self.assertIsNone(r.fault, r.body)
+        d.keep(r.provisioning_doc())
+        self.assertEqual(self.sync(d)[0], 200)
+
     def test_csr_and_request_refused(self):
         d = Device(self, DEV1)
         cases = [
@@ -331,6 +356,9 @@ class Enrollment(EnrollTest):
             (d.csr, {"context": [c for c in E.CONTEXT
                                  if c[0] != "HWDevID"]}, soap.MESSAGE_FORMAT),
             (d.csr, {"value_type": soap.PKCS7}, soap.MESSAGE_FORMAT),
+            (d.csr, {"context": [c if c[0] != "EnrollmentType" else
+                                 (c[0], "Other") for c in E.CONTEXT]},
+             soap.MESSAGE_FORMAT),
             (d.csr, {"request_type": soap.NS_WST + "/Cancel"},
              soap.MESSAGE_FORMAT),
         ]
@@ -355,6 +383,16 @@ class Enrollment(EnrollTest):
                                          self.creds()), "")):
             r = E.post(url, body, self.ctx)
             self.assert_fault(r, soap.MESSAGE_FORMAT, "s:Sender")
+        no_to = E.envelope(E.header(soap.ACTION_RST, url, self.creds())
+                           .replace("<a:To", "<a:Xx").replace("</a:To>",
+                                                              "</a:Xx>"),
+                           E.rst_body(Device(self, DEV1).csr, DEV1))
+        self.assert_fault(E.post(url, no_to, self.ctx), soap.MESSAGE_FORMAT,
+                          "s:Sender")
+        two = E.envelope(E.header(soap.ACTION_RST, url, self.creds()),
+                         E.rst_body(b"x", DEV1) * 2)
+        self.assert_fault(E.post(url, two, self.ctx), soap.MESSAGE_FORMAT,
+                          "s:Sender")
         deep = E.envelope(E.header(soap.ACTION_RST, url, self.creds()),
                           "<a>" * 100 + "</a>" * 100)
         self.assert_fault(E.post(url, deep, self.ctx), soap.MESSAGE_FORMAT,

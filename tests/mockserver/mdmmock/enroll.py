@@ -44,8 +44,12 @@ MIN_VERSION, MAX_VERSION = 4.0, 7.0
 # AdditionalContext items required to enrol: Fleet refuses a request without
 # HWDevID or OSEdition and stores DeviceID, DeviceType, DeviceName,
 # EnrollmentType and ApplicationVersion (microsoft_mdm.go).
-REQUIRED_CONTEXT = ("DeviceID", "HWDevID", "OSEdition", "DeviceType",
-                    "DeviceName", "EnrollmentType", "ApplicationVersion")
+# IsValidRequestSecurityTokenMsg also needs OSVersion and an EnrollmentType
+# of Device or Full.
+REQUIRED_CONTEXT = ("DeviceID", "HWDevID", "OSEdition", "OSVersion",
+                    "DeviceType", "DeviceName", "EnrollmentType",
+                    "ApplicationVersion")
+ENROLLMENT_TYPES = ("Device", "Full")
 # A DeviceID becomes a certificate CN and a URL path segment.
 DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9{}][A-Za-z0-9._:{}@-]{0,127}$")
 DOTTED_QUAD_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
@@ -135,8 +139,10 @@ class EnrollmentService:
                 raise soap.Fault(soap.MESSAGE_FORMAT, "a:Action is %r,"
                                  " expected %s" % (req.action, action),
                                  "s:Sender")
-            if not req.message_id:
-                raise soap.Fault(soap.MESSAGE_FORMAT, "a:MessageID missing",
+            # Fleet's isValidHeader: MessageID, Action, ReplyTo, To.
+            if not (req.message_id and req.reply_to and req.to):
+                raise soap.Fault(soap.MESSAGE_FORMAT, "a:MessageID,"
+                                 " a:ReplyTo/a:Address and a:To are required",
                                  "s:Sender")
             with self.engine.lock:
                 out = handler(req, peer_der)
@@ -238,7 +244,8 @@ class EnrollmentService:
                              " needs ValueType DeviceEnrollmentUserToken and"
                              " EncodingType base64binary", "s:Sender")
         try:
-            token = base64.b64decode(bst.text or "", validate=True)
+            token = base64.b64decode("".join((bst.text or "").split()),
+                                     validate=True)
         except (binascii.Error, ValueError):
             raise soap.Fault(soap.INVALID_SECURITY, "BinarySecurityToken is"
                              " not base64", "s:Sender") from None
@@ -338,6 +345,9 @@ class EnrollmentService:
         if missing:
             raise soap.Fault(soap.MESSAGE_FORMAT, "AdditionalContext lacks"
                              " %s" % ", ".join(missing), "s:Sender")
+        if ctx["EnrollmentType"] not in ENROLLMENT_TYPES:
+            raise soap.Fault(soap.MESSAGE_FORMAT, "EnrollmentType must be"
+                             " Device or Full", "s:Sender")
         dev = ctx["DeviceID"]
         if not DEVICE_ID_RE.match(dev):
             raise soap.Fault(soap.MESSAGE_FORMAT, "DeviceID %r is not"

@@ -158,13 +158,18 @@ class Request:
         self.action = text(self.header.find(q(NS_A, "Action")))
         self.message_id = text(self.header.find(q(NS_A, "MessageID")))
         self.security = self.header.find(q(NS_WSSE, "Security"))
+        self.reply_to = text(self.header.find(
+            "%s/%s" % (q(NS_A, "ReplyTo"), q(NS_A, "Address"))))
+        self.to = text(self.header.find(q(NS_A, "To")))
 
     def payload(self, ns, name):
-        """The Body's child {ns}name, else Fault(MessageFormat)."""
-        el = self.body.find(q(ns, name))
-        if el is None:
-            raise Fault(MESSAGE_FORMAT, "Body has no %s" % name, "s:Sender")
-        return el
+        """The Body's only child, {ns}name, else Fault(MessageFormat)
+        (Fleet's isValidBody: exactly one message)."""
+        kids = [c for c in self.body if isinstance(c.tag, str)]
+        if len(kids) != 1 or kids[0].tag != q(ns, name):
+            raise Fault(MESSAGE_FORMAT, "Body must hold one %s" % name,
+                        "s:Sender")
+        return kids[0]
 
 
 def utc(minutes=0):
