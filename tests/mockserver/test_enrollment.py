@@ -75,6 +75,7 @@ class Device:
 
 class EnrollTest(unittest.TestCase):
     options = ["--enroll-user", USER, "--enroll-secret", SECRET]
+    default_ca = False   # True: the server makes its CA in DB.device-ca
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(dir=TMP)
@@ -82,6 +83,8 @@ class EnrollTest(unittest.TestCase):
         self.server_ca = os.path.join(self.pki, "ca.pem")
         self.db = os.path.join(self.tmp, "db.sqlite")
         self.ca_dir = os.path.join(TMP, "device-ca")  # made once, reused
+        if self.default_ca:
+            self.ca_dir = self.db + ".device-ca"
         self.log = open(os.path.join(self.tmp, "log.txt"), "w+")
         self.proc = self.start(self.options)
         self.ctx = C.tls_client_context(self.server_ca)
@@ -92,8 +95,9 @@ class EnrollTest(unittest.TestCase):
                 "--tls-cert", os.path.join(self.pki, "server.pem"),
                 "--tls-key", os.path.join(self.pki, "server.key"),
                 "--client-ca", os.path.join(self.pki, "ca.pem"),
-                "--db", self.db, "--admin", "127.0.0.1:0",
-                "--enroll-ca-dir", self.ca_dir] + options
+                "--db", self.db, "--admin", "127.0.0.1:0"] + options
+        if self.ca_dir != self.db + ".device-ca":
+            args += ["--enroll-ca-dir", self.ca_dir]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE,
                                 stderr=self.log, bufsize=0)
         if not expect_ok:
@@ -527,6 +531,7 @@ class Management(EnrollTest):
 
 class Federated(EnrollTest):
     options = ["--enroll-token", TOKEN, "--enroll-provider-id", "Contoso"]
+    default_ca = True
 
     def test_federated_enrollment(self):
         r = self.discover()
@@ -549,9 +554,39 @@ class Federated(EnrollTest):
         d.keep(doc)
         self.assertIsNotNone(E.characteristic(doc, "DMClient", "Provider",
                                               "Contoso"))
+        self.assertEqual(oct(os.stat(os.path.join(self.ca_dir, "ca.key"))
+                             .st_mode & 0o777), "0o600")
+        E.openssl("verify", "-CAfile", os.path.join(self.ca_dir, "ca.pem"),
+                  d.cert)
         self.assertEqual(self.sync(d)[0], 200)
         rec = self.admin.get("/api/devices/%s" % DEV2)["enrollment"]
         self.assertEqual((rec["auth"], rec["user"]), ("Federated", None))
+
+
+class SecretFiles(EnrollTest):
+    """--enroll-secret-file / --enroll-token-file: both policies at once."""
+
+    def setUp(self):
+        files = {}
+        for name, value in (("secret", SECRET), ("token", TOKEN)):
+            files[name] = os.path.join(TMP, name + ".txt")
+            with open(files[name], "w") as f:
+                f.write(value + "\n")
+        self.options = ["--enroll-user", USER, "--enroll-secret-file",
+                        files["secret"], "--enroll-token-file",
+                        files["token"]]
+        super().setUp()
+
+    def test_both_policies_from_files(self):
+        res = "s:Body/disc:DiscoverResponse/disc:DiscoverResult/disc:"
+        self.assertEqual(self.discover().find(res + "AuthPolicy").text,
+                         "OnPremise")
+        self.assertEqual(self.discover(("Federated",)).find(
+            res + "AuthPolicy").text, "Federated")
+        self.assertIsNone(self.policies(self.creds()).fault)
+        self.assertIsNone(self.policies(E.user_token(TOKEN)).fault)
+        self.assert_fault(self.policies(E.user_token(TOKEN + "\n")),
+                          soap.AUTHENTICATION)
 
 
 class Options(unittest.TestCase):

@@ -7,8 +7,9 @@ discovery response names the other two, as a real server does):
   GET  /EnrollmentServer/Discovery.svc   reachability probe: 200, empty
   POST /EnrollmentServer/Discovery.svc   Discover -> DiscoverResponse
   POST /EnrollmentServer/Policy.svc      GetPolicies -> GetPoliciesResponse
-  POST /EnrollmentServer/Enrollment.svc  RequestSecurityToken (Issue, Renew)
-                                         -> RequestSecurityTokenResponseCollection
+  POST /EnrollmentServer/Enrollment.svc  RequestSecurityToken (Issue,
+                                         Renew) -> RequestSecurityToken-
+                                         ResponseCollection
   GET  /EnrollmentServer/Auth.svc        Federated STS page (token given
                                          out of band; shows how to pass it)
 Errors are SOAP faults with HTTP 200 ([MS-MDE2] 2.2.10 and Fleet's
@@ -22,11 +23,13 @@ import hashlib
 import hmac
 import re
 import secrets
+import ssl
 import urllib.parse
 
 from . import pki, soap
 from .engine import Reply
 from .enrollstore import EnrollmentStore
+from .store import now
 from .syncml import x
 
 PREFIX = "/EnrollmentServer/"
@@ -542,7 +545,7 @@ class EnrollmentService:
                 self._unenrolled(dev, "server")
 
     def _unenrolled(self, dev, reason):
-        self.store.set_state(dev, "unenrolled", unenrolled_at=_now(),
+        self.store.set_state(dev, "unenrolled", unenrolled_at=now(),
                              unenroll_reason=reason)
         self.log("device %s unenrolled (%s)", dev, reason)
 
@@ -578,12 +581,7 @@ class EnrollmentService:
 
 
 def _same_cert(pem_bundle, der):
-    import ssl
+    """The first certificate of a PEM bundle is the DER one."""
     m = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----",
                   pem_bundle, re.S)
     return m is not None and ssl.PEM_cert_to_DER_cert(m.group(0)) == der
-
-
-def _now():
-    from .store import now
-    return now()

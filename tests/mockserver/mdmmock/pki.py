@@ -79,18 +79,28 @@ class DeviceCA:
                             "device CA").split("=", 1)[1].strip()
 
     def _create(self):
+        """Made in a temporary directory and renamed into place, key first:
+        a crash or a concurrent start never leaves a certificate without
+        its key."""
         os.makedirs(self.dir, mode=0o700, exist_ok=True)
         old = os.umask(0o077)
         try:
-            _run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256",
-                  "-keyout", self.key, "-out", self.cert, "-days", "3650",
-                  "-subj", "/CN=omadm-agent mock MDM device CA",
-                  "-addext", "basicConstraints=critical,CA:true",
-                  "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
-                 self.dir, "creating the device CA")
+            with tempfile.TemporaryDirectory(dir=self.dir,
+                                             prefix=".new-ca-") as d:
+                _run(["req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                      "-sha256", "-keyout", "ca.key", "-out", "ca.pem",
+                      "-days", "3650",
+                      "-subj", "/CN=omadm-agent mock MDM device CA",
+                      "-addext", "basicConstraints=critical,CA:true",
+                      "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+                     d, "creating the device CA")
+                os.chmod(os.path.join(d, "ca.pem"), 0o644)
+                if os.path.exists(self.cert) and os.path.exists(self.key):
+                    return  # another process made one meanwhile
+                os.replace(os.path.join(d, "ca.key"), self.key)
+                os.replace(os.path.join(d, "ca.pem"), self.cert)
         finally:
             os.umask(old)
-        os.chmod(self.cert, 0o644)
 
     def check_csr(self, der):
         """PKCS#10 checks against the policy GetPolicies announced: a valid
