@@ -512,6 +512,26 @@ class Management(EnrollTest):
         code, _ = self.admin.post("/api/devices/nobody/retire", {})
         self.assertEqual(code, 404)
 
+    def test_reenrolling_a_retired_device_drops_its_unenroll(self):
+        d = self.enroll()
+        code, rec = self.admin.post("/api/devices/%s/retire" % DEV1, {})
+        self.assertEqual(code, 200)
+        old = d.ctx()
+        d = self.enroll()
+        status, data, _ = self.sync(d)
+        self.assertEqual(status, 200)
+        self.assertEqual([c.name for c in syncml.parse(data).commands
+                          if c.name != "Status"], [])
+        cmds = self.admin.get("/api/devices/%s/commands" % DEV1)
+        self.assertEqual([(c["cmd_id"], c["status"]) for c in cmds],
+                         [(rec["unenroll_cmd"], "cancelled")])
+        self.assertEqual(self.admin.get("/api/devices/%s" % DEV1)[
+            "enrollment_state"], "enrolled")
+        # The first enrollment's certificate no longer manages the device.
+        status, data, headers = self.sync(d, ctx=old, sid="2")
+        self.assertIn("of an earlier enrollment",
+                      E.Response(status, data, headers).fault[2])
+
     def test_user_unenrollment_alert(self):
         d = self.enroll()
         alert = C.alert("3", "1226", "<Item><Meta><Type xmlns=\"syncml:"

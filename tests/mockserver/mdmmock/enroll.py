@@ -356,9 +356,15 @@ class EnrollmentService:
             raise soap.Fault(soap.MESSAGE_FORMAT, "DeviceID %r is not"
                              " accepted" % dev[:64], "s:Sender")
         issued = self._sign(blob, dev)
+        old = self.store.get(dev)
+        st = self.engine.store
+        if old is not None and old["unenroll_cmd"]:
+            # A fresh enrollment must not receive the old one's Unenroll.
+            row = st.find_command(dev, old["unenroll_cmd"], "Exec")
+            if row is not None and row["state"] != "answered":
+                st.mark_answered(row["id"], "cancelled")
         self.store.enroll(dev, auth, user, ctx["EnrollmentType"], ctx,
                           issued)
-        st = self.engine.store
         st.ensure_device(dev)
         st.set_device_info(dev, {}, ctx.get("DeviceName") or None)
         self.log("device %s enrolled (%s), certificate serial %s until %s",
@@ -511,8 +517,11 @@ class EnrollmentService:
             return "device was not MDM enrolled"
         if peer_der is None:
             return "no client certificate"
-        owner = self.store.cert_owner(hashlib.sha256(peer_der).hexdigest())
+        sha = hashlib.sha256(peer_der).hexdigest()
+        owner = self.store.cert_owner(sha)
         if owner is None:
+            if self.store.cert_owner(sha, revoked=True):
+                return "client certificate of an earlier enrollment"
             return "client certificate not issued by the device CA"
         if owner[0] != source:
             return "client certificate issued to another device"

@@ -113,11 +113,12 @@ class EnrollmentStore:
             (issued.sha256, dev, issued.serial, _iso(issued.not_after), t,
              kind))
 
-    def cert_owner(self, sha256):
-        """(device, not_after) of a live certificate we issued, or None."""
+    def cert_owner(self, sha256, revoked=False):
+        """(device, not_after) of a live certificate we issued (revoked:
+        of one a later enrollment superseded), or None."""
         r = self.db.execute(
             "SELECT device, not_after FROM enrollment_certs WHERE sha256=?"
-            " AND revoked=0", (sha256,)).fetchone()
+            " AND revoked=?", (sha256, 1 if revoked else 0)).fetchone()
         return None if r is None else (r["device"], r["not_after"])
 
     def set_state(self, dev, state, **fields):
