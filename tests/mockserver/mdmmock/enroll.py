@@ -154,10 +154,15 @@ class EnrollmentService:
                 security=(reply_action == soap.ACTION_RSTRC)),
                 soap.CONTENT_TYPE)
         except soap.Fault as f:
-            self.log("%s: fault %s %s: %s", p, f.code, f.subcode, f.text)
-            return Reply(200, soap.fault_envelope(
-                reply_action, req.message_id if req else None, f),
-                soap.CONTENT_TYPE)
+            fault = f
+        except Exception as e:  # a bug here must still answer, as a fault
+            fault = soap.Fault(soap.INTERNAL_SERVICE_FAULT,
+                               "internal error: %s" % type(e).__name__)
+        self.log("%s: fault %s %s: %s", p, fault.code, fault.subcode,
+                 fault.text)
+        return Reply(200, soap.fault_envelope(
+            reply_action, req.message_id if req else None, fault),
+            soap.CONTENT_TYPE)
 
     # --- Discovery [MS-MDE2] 3.1 ----------------------------------------
     def discover(self, req, _peer):
