@@ -248,7 +248,8 @@ class AdminHandler(_Base):
             return self._error(400, "bad device id")
         if what == "retire":
             enr = getattr(eng, "enrollment", None)
-            rec = enr.retire(dev) if enr is not None else None
+            with eng.lock:
+                rec = enr.retire(dev) if enr is not None else None
             if rec is None:
                 return self._error(404, "device %s is not enrolled" % dev)
             return self._json(200, rec)
