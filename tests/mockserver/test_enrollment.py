@@ -609,6 +609,32 @@ class SecretFiles(EnrollTest):
                           soap.AUTHENTICATION)
 
 
+class NoEnrollment(EnrollTest):
+    """Without --enroll-* options nothing of the above exists."""
+    options = []
+    default_ca = True   # i.e. no --enroll-ca-dir either
+
+    def test_enrollment_off(self):
+        ctx = C.tls_client_context(self.server_ca,
+                                   os.path.join(self.pki, "client.pem"),
+                                   os.path.join(self.pki, "client.key"))
+        with self.assertRaises((ssl.SSLError, ConnectionError)):
+            self.discover()          # no client certificate: no TLS
+        status, _, _ = C.post(self.url("Discovery"), b"<x", ctx,
+                              ctype=soap.CONTENT_TYPE)
+        self.assertEqual(status, 400)  # just a malformed SyncML message
+        d = Device(self, DEV1)
+        self.assertEqual(self.sync(d, ctx=ctx)[0], 200)
+        (dev,) = self.admin.get("/api/devices")
+        self.assertEqual((dev["id"], dev["enrollment_state"],
+                          dev["enrolled_at"], dev["enrollment"]),
+                         (DEV1, None, None, None))
+        self.assertEqual(self.admin.get("/api/enrollments"), [])
+        code, _ = self.admin.post("/api/devices/%s/retire" % DEV1, {})
+        self.assertEqual(code, 404)
+        self.assertFalse(os.path.exists(self.db + ".device-ca"))
+
+
 class Options(unittest.TestCase):
     def test_bad_enrollment_options(self):
         pki = os.path.join(TMP, "pki")
