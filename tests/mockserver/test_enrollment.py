@@ -455,6 +455,66 @@ class Enrollment(EnrollTest):
         self.assertEqual((r.status, r.fault), (200, None))
 
 
+class Hostile(EnrollTest):
+    """The test hook that makes the next answers misbehave."""
+
+    def hook(self, **kw):
+        code, obj = self.admin.post("/api/enrollment/hostile", kw)
+        self.assertEqual(code, 200, obj)
+        return obj
+
+    def issue(self):
+        d = Device(self, DEV1)
+        return d, self.rst(self.creds(), d.csr, DEV1)
+
+    def test_hostile_answers(self):
+        for bad in ({"mode": "nope"}, {"mode": "xxe", "endpoint": "policy"},
+                    {"mode": "huge", "size": 0}, {"endpoint": "x"},
+                    {"mode": "fault", "count": 0}):
+            code, _ = self.admin.post("/api/enrollment/hostile", bad)
+            self.assertEqual(code, 400, bad)
+        self.hook(mode="fault", subcode="s:EnrollmentServer", count=2)
+        for _ in range(2):
+            self.assert_fault(self.issue()[1], "s:EnrollmentServer")
+        self.assertEqual(self.admin.get("/api/enrollment/hostile"), {})
+        self.assertIsNone(self.issue()[1].fault)   # count used up
+        self.hook(mode="http-500", endpoint="discovery")
+        self.assertEqual(self.discover().status, 500)
+        self.hook(mode="malformed", endpoint="policy")
+        status, body, _ = C.post(self.url("Policy"), E.envelope(
+            E.header(soap.ACTION_GET_POLICIES, self.url("Policy"),
+                     self.creds()), E.get_policies_body()), self.ctx,
+            ctype=soap.CONTENT_TYPE)
+        self.assertEqual(status, 200)
+        with self.assertRaises(Exception):
+            E.ET.fromstring(body)
+        self.hook(mode="huge", size=1 << 20)
+        r = self.issue()[1]
+        self.assertEqual(len(r.body), 1 << 20)
+        self.assertIsNotNone(r.provisioning_doc())
+        self.hook(mode="not-base64")
+        with self.assertRaises(Exception):
+            self.issue()[1].provisioning_doc()
+        self.hook(mode="xxe")
+        bst = self.issue()[1].find(
+            "s:Body/wst:RequestSecurityTokenResponseCollection/"
+            "wst:RequestSecurityTokenResponse/wst:RequestedSecurityToken/"
+            "wsse:BinarySecurityToken").text
+        doc = base64.b64decode(bst).decode()
+        self.assertIn('<!ENTITY xxe SYSTEM "file:///etc/passwd">', doc)
+        self.assertIn('<parm name="ADDR" value="&xxe;"/>', doc)
+        self.hook(mode="no-addr")
+        doc = self.issue()[1].provisioning_doc()
+        self.assertNotIn("ADDR", E.parms(E.characteristic(doc,
+                                                          "APPLICATION")))
+        self.hook(mode="wrong-cert")
+        d, r = self.issue()
+        d.keep(r.provisioning_doc())
+        self.assertNotEqual(
+            E.openssl("x509", "-in", d.cert, "-noout", "-pubkey"),
+            E.openssl("pkey", "-in", d.key, "-pubout"))
+
+
 class Management(EnrollTest):
     def test_unknown_device_or_foreign_certificate_refused(self):
         # make-certs.sh's certificate (CN = DEV1, the --client-ca) is valid

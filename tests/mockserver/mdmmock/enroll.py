@@ -26,7 +26,7 @@ import secrets
 import ssl
 import urllib.parse
 
-from . import pki, soap
+from . import enrollhostile, pki, soap
 from .engine import Reply
 from .enrollstore import EnrollmentStore
 from .store import now
@@ -91,6 +91,8 @@ class EnrollmentService:
         self.ca = ca
         self.store = EnrollmentStore(engine.store.db)
         self.base_url = None               # https://host:port, set at start
+        self.hostile = enrollhostile.Hostile()
+        self._doc_mode = None              # hostile mode of this answer
 
     def log(self, fmt, *args):
         self.engine.log("enroll: " + fmt, *args)
@@ -122,6 +124,8 @@ class EnrollmentService:
         if method != "POST" or p not in handlers:
             return Reply(404, b"not found\n", "text/plain")
         handler, action, reply_action = handlers[p]
+        endpoint = {DISCOVERY_PATH: "discovery", POLICY_PATH: "policy",
+                    ENROLLMENT_PATH: "enrollment"}[p]
         ctype = (headers.get("Content-Type") or "").split(";")[0].strip()
         if ctype.lower() != "application/soap+xml":
             self.log("%s: Content-Type %r refused (415)", p, ctype)
@@ -135,6 +139,16 @@ class EnrollmentService:
                 % MAX_SOAP_BODY, "s:Sender")), soap.CONTENT_TYPE)
             r.close = True
             return r
+        with self.engine.lock:
+            hostile = self.hostile.take(endpoint)
+        if hostile is not None:
+            self.log("%s: test hook %s", p, hostile["mode"])
+            if hostile["mode"] == "http-500":
+                return Reply(500, b"internal error (test hook)\n",
+                             "text/plain")
+            if hostile["mode"] == "malformed":
+                return Reply(200, soap.envelope(reply_action, None, "")[:90],
+                             soap.CONTENT_TYPE)
         req = None
         try:
             req = soap.Request(soap.parse(body))
@@ -147,12 +161,19 @@ class EnrollmentService:
                 raise soap.Fault(soap.MESSAGE_FORMAT, "a:MessageID,"
                                  " a:ReplyTo/a:Address and a:To are required",
                                  "s:Sender")
+            if hostile is not None and hostile["mode"] == "fault":
+                raise soap.Fault(hostile["subcode"], hostile["text"])
             with self.engine.lock:
-                out = handler(req, peer_der)
-            return Reply(200, soap.envelope(
-                reply_action, req.message_id, out,
-                security=(reply_action == soap.ACTION_RSTRC)),
-                soap.CONTENT_TYPE)
+                self._doc_mode = hostile["mode"] if hostile else None
+                try:
+                    out = handler(req, peer_der)
+                finally:
+                    self._doc_mode = None
+            env = soap.envelope(reply_action, req.message_id, out,
+                                security=(reply_action == soap.ACTION_RSTRC))
+            if hostile is not None and hostile["mode"] == "huge":
+                env = enrollhostile.pad(env, hostile["size"])
+            return Reply(200, env, soap.CONTENT_TYPE)
         except soap.Fault as f:
             fault = f
         except Exception as e:  # a bug here must still answer, as a fault
@@ -422,8 +443,17 @@ class EnrollmentService:
             raise soap.Fault(soap.CERTIFICATE_REQUEST, str(e)) from None
 
     def _response(self, dev, enrollment_type, issued):
+        mode = self._doc_mode
+        if mode == "wrong-cert":
+            issued = self.ca.sign_fresh_key(dev, self.cfg.cert_days)
         doc = self.provisioning_doc(dev, enrollment_type, issued)
+        if mode == "xxe":
+            doc = enrollhostile.xxe_doc(doc)
+        elif mode == "no-addr":
+            doc = enrollhostile.no_addr_doc(doc)
         b64 = base64.b64encode(doc.encode("utf-8")).decode()
+        if mode == "not-base64":
+            b64 = "!!" + b64[2:]
         return ('<RequestSecurityTokenResponseCollection xmlns="%s">'
                 "<RequestSecurityTokenResponse><TokenType>%s</TokenType>"
                 '<DispositionMessage xmlns="%s"></DispositionMessage>'

@@ -203,6 +203,9 @@ class AdminHandler(_Base):
         with eng.lock:
             if parts == ["api", "devices"]:
                 return self._json(200, annotate(eng, st.devices()))
+            if parts == ["api", "enrollment", "hostile"]:
+                enr = getattr(eng, "enrollment", None)
+                return self._json(200, enr.hostile.get() if enr else {})
             if parts == ["api", "enrollments"]:
                 enr = getattr(eng, "enrollment", None)
                 return self._json(200, enr.store.all() if enr else [])
@@ -241,6 +244,8 @@ class AdminHandler(_Base):
         body = self._read_body()
         if body is None:
             return
+        if parts == ["api", "enrollment", "hostile"]:
+            return self._hostile(body)
         if len(parts) != 4 or parts[:2] != ["api", "devices"]:
             return self._error(404, "no such resource")
         dev, what = parts[2], parts[3]
@@ -283,6 +288,19 @@ class AdminHandler(_Base):
         except (ValueError, UnicodeDecodeError) as e:
             return self._error(400, str(e))
         return self._error(404, "no such resource")
+
+    def _hostile(self, body):
+        """Test hook (enrollhostile.py): the next enrollment answers
+        misbehave."""
+        eng = self.server.engine
+        enr = getattr(eng, "enrollment", None)
+        if enr is None:
+            return self._error(404, "enrollment is off")
+        try:
+            with eng.lock:
+                return self._json(200, enr.hostile.set(_json_body(body)))
+        except ValueError as e:
+            return self._error(400, str(e))
 
     def _console(self, parts):
         if parts == []:

@@ -169,3 +169,14 @@ class DeviceCA:
                       if "=" in line)
         return Issued(pem, fields["serial"].strip().upper(),
                       _parse_openssl_time(fields["notAfter"]))
+
+    def sign_fresh_key(self, cn, days):
+        """A certificate for cn on a key made here and thrown away (the
+        wrong-cert test hook: a certificate that matches no device key)."""
+        with tempfile.TemporaryDirectory(prefix="mdmmock-other-") as d:
+            _run(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                  "k", "-subj", "/CN=other", "-outform", "DER", "-out",
+                  "req.der"], d, "making another key")
+            with open(os.path.join(d, "req.der"), "rb") as f:
+                csr = f.read()
+        return self.sign(csr, cn, days)
