@@ -188,9 +188,16 @@ class Discovery(EnrollTest):
         u = urllib.parse.urlsplit(self.base)
         conn = http.client.HTTPSConnection(u.hostname, u.port,
                                            context=self.ctx, timeout=10)
-        conn.request("GET", "/EnrollmentServer/Discovery.svc")
-        resp = conn.getresponse()
-        self.assertEqual((resp.status, resp.read()), (200, b""))
+        for path, code in (("/EnrollmentServer/Discovery.svc", 200),
+                           ("/ENROLLMENTSERVER/DISCOVERY.SVC?x=1", 200),
+                           ("/EnrollmentServer/Nothing.svc", 404)):
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, code, path)
+            if code == 200:
+                self.assertEqual(resp.read(), b"")
+            else:
+                resp.read()
         conn.close()
         r = self.discover()
         self.assertEqual(r.status, 200)
@@ -422,6 +429,13 @@ class Enrollment(EnrollTest):
                        "req.der", "-signer", old_cert, "-inkey", d.key,
                        "-outform", "DER", cwd=new.dir)
         ctx_old = d.ctx()
+        # A certificate this service did not issue: refused.
+        foreign = C.tls_client_context(
+            self.server_ca, os.path.join(self.pki, "client-rsa.pem"),
+            os.path.join(self.pki, "client-rsa.key"))
+        r = self.rst("", p7, DEV1, ctx=foreign,
+                     request_type=soap.REQUEST_RENEW, value_type=soap.PKCS7)
+        self.assert_fault(r, soap.AUTHENTICATION)
         # No client certificate: refused.
         r = self.rst("", p7, DEV1, request_type=soap.REQUEST_RENEW,
                      value_type=soap.PKCS7)

@@ -100,32 +100,34 @@ class EnrollmentService:
     # --- HTTP entry ------------------------------------------------------
     @staticmethod
     def owns(path):
-        return urllib.parse.urlsplit(path).path.startswith(PREFIX)
+        # Case-insensitive, as on IIS (MS-MDE2's examples mix cases).
+        return _path(path).startswith(PREFIX.lower())
 
     def handle(self, method, path, headers, read_body, peer_der):
         """One HTTP request under /EnrollmentServer/. read_body(limit)
         returns the body, or None when it is larger than limit."""
-        p = urllib.parse.urlsplit(path).path
+        p = _path(path)
         if method in ("GET", "HEAD"):
-            if p == DISCOVERY_PATH:
+            if p == DISCOVERY_PATH.lower():
                 return Reply(200, b"", "text/html; charset=utf-8")
-            if p == AUTH_PATH:
+            if p == AUTH_PATH.lower():
                 return Reply(200, b"<html><body>This mock server has no"
                              b" sign-in page: the Federated token is given"
                              b" to the device (mockserver --enroll-token)."
                              b"</body></html>", "text/html; charset=utf-8")
             return Reply(404, b"not found\n", "text/plain")
-        handlers = {DISCOVERY_PATH: (self.discover, soap.ACTION_DISCOVER,
+        handlers = {
+            DISCOVERY_PATH.lower(): ("discovery", self.discover,
+                                     soap.ACTION_DISCOVER,
                                      soap.ACTION_DISCOVER_RESPONSE),
-                    POLICY_PATH: (self.get_policies, soap.ACTION_GET_POLICIES,
+            POLICY_PATH.lower(): ("policy", self.get_policies,
+                                  soap.ACTION_GET_POLICIES,
                                   soap.ACTION_GET_POLICIES_RESPONSE),
-                    ENROLLMENT_PATH: (self.request_token, soap.ACTION_RST,
-                                      soap.ACTION_RSTRC)}
+            ENROLLMENT_PATH.lower(): ("enrollment", self.request_token,
+                                      soap.ACTION_RST, soap.ACTION_RSTRC)}
         if method != "POST" or p not in handlers:
             return Reply(404, b"not found\n", "text/plain")
-        handler, action, reply_action = handlers[p]
-        endpoint = {DISCOVERY_PATH: "discovery", POLICY_PATH: "policy",
-                    ENROLLMENT_PATH: "enrollment"}[p]
+        endpoint, handler, action, reply_action = handlers[p]
         ctype = (headers.get("Content-Type") or "").split(";")[0].strip()
         if ctype.lower() != "application/soap+xml":
             self.log("%s: Content-Type %r refused (415)", p, ctype)
@@ -622,6 +624,10 @@ class EnrollmentService:
             d["enrolled_at"] = r["enrolled_at"] if r else None
             d["enrollment"] = r
         return devices
+
+
+def _path(url):
+    return urllib.parse.urlsplit(url).path.lower()
 
 
 def _same_cert(pem_bundle, der):
