@@ -719,6 +719,9 @@ class Options(unittest.TestCase):
                 "--client-ca", os.path.join(pki, "ca.pem"),
                 "--db", os.path.join(TMP, "opt.sqlite")]
         for extra in (["--enroll-user", "u"], ["--enroll-secret", "s"],
+                      ["--enroll-provider-id", "X"],
+                      ["--enroll-token", "t", "--enroll-provider-id", "a/b"],
+                      ["--enroll-token-file", "/nonexistent"],
                       ["--enroll-ca-dir", TMP],
                       ["--enroll-token", "t", "--enroll-cert-days", "0"]):
             r = subprocess.run(base + extra, capture_output=True, text=True,
