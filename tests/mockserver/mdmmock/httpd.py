@@ -10,6 +10,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import engine as engine_mod
+from . import syncml
 
 CONSOLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            "console")
@@ -59,12 +60,17 @@ class _Server(ThreadingHTTPServer):
         pass  # broken connections are the client's business; keep serving
 
 
-def tls_context(cert, key, client_ca):
+def tls_context(cert, key, client_ca, extra_cas=(), optional=False):
+    """optional: a client certificate is asked for but not required (the
+    enrollment endpoints take devices that have none yet); the SyncML side
+    then checks it itself (enroll.check_syncml)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert, key)
     ctx.load_verify_locations(cafile=client_ca)
-    ctx.verify_mode = ssl.CERT_REQUIRED
+    for ca in extra_cas:
+        ctx.load_verify_locations(cafile=ca)
+    ctx.verify_mode = ssl.CERT_OPTIONAL if optional else ssl.CERT_REQUIRED
     return ctx
 
 
@@ -102,10 +108,15 @@ class _Base(BaseHTTPRequestHandler):
 
 class SyncMLHandler(_Base):
     def do_POST(self):
+        enr = getattr(self.server.engine, "enrollment", None)
+        if enr is not None and enr.owns(self.path):
+            return self._enroll()
         body = self._read_body()
         if body is None:
             return
         cn = peer_cn(self.connection)
+        if enr is not None:
+            return self._managed(enr, cn, body)
         if cn is None:
             self._send(403, b"no client certificate CN\n", "text/plain")
             return
@@ -114,8 +125,58 @@ class SyncMLHandler(_Base):
         self._send(r.status, r.body, r.ctype)
 
     def do_GET(self):
+        enr = getattr(self.server.engine, "enrollment", None)
+        if enr is not None and enr.owns(self.path):
+            return self._enroll()
         self._send(405, b"POST SyncML here\n", "text/plain",
                    {"Allow": "POST"})
+
+    def _enroll(self):
+        if self.command == "POST" and not (
+                self.headers.get("Content-Length") or "").isdigit():
+            return self._send(411, b"Content-Length required\n",
+                              "text/plain")
+
+        def read_body(limit):
+            n = int(self.headers.get("Content-Length"))
+            if n > limit:
+                if n <= MAX_BODY:  # drain it so the client reads the 413
+                    self.rfile.read(n)
+                return None
+            return self.rfile.read(n)
+        r = self.server.engine.enrollment.handle(
+            self.command, self.path, self.headers, read_body,
+            self.connection.getpeercert(binary_form=True))
+        if getattr(r, "close", False):
+            self.close_connection = True
+        self._send(r.status, r.body, r.ctype)
+
+    def _managed(self, enr, cn, body):
+        """Enrollment on: only enrolled devices with their issued
+        certificate are managed (enroll.check_syncml)."""
+        eng = self.server.engine
+        try:
+            msg = syncml.parse(body)
+        except syncml.ParseError:
+            msg = None
+        source = msg.source if msg is not None else None
+        with eng.lock:
+            why = enr.check_syncml(
+                source, self.connection.getpeercert(binary_form=True))
+            if why is not None:
+                r = enr.refuse_syncml(msg.msg_id if msg else None, why)
+                sid = msg.session_id if msg else None
+                mid = msg.msg_id if msg else None
+                eng.store.add_message(source, "in", sid, mid, body)
+                eng.store.add_message(source, "out", sid, None, r.body,
+                                      http_status=r.status)
+                eng.log("SyncML from %r (certificate CN %r) refused: %s",
+                        source, cn, why)
+            else:
+                r = eng.handle(cn, body, self.headers.get("Content-Type"))
+                if r.status == 200:
+                    enr.after_syncml(source, msg)
+        self._send(r.status, r.body, r.ctype)
 
 
 class AdminHandler(_Base):
@@ -141,7 +202,13 @@ class AdminHandler(_Base):
             return self._console(parts)
         with eng.lock:
             if parts == ["api", "devices"]:
-                return self._json(200, st.devices())
+                return self._json(200, annotate(eng, st.devices()))
+            if parts == ["api", "enrollment", "hostile"]:
+                enr = getattr(eng, "enrollment", None)
+                return self._json(200, enr.hostile.get() if enr else {})
+            if parts == ["api", "enrollments"]:
+                enr = getattr(eng, "enrollment", None)
+                return self._json(200, enr.store.all() if enr else [])
             if parts == ["api", "actions"]:
                 dev = query.get("device", [None])[0]
                 return self._json(200, st.actions(dev))
@@ -155,7 +222,7 @@ class AdminHandler(_Base):
                     if d is None:
                         return self._error(404, "no device %s" % dev)
                     d["config"] = eng.config(dev)
-                    return self._json(200, d)
+                    return self._json(200, annotate(eng, [d])[0])
                 if rest == ["commands"]:
                     return self._json(200, st.commands(dev))
                 if rest == ["messages"]:
@@ -177,11 +244,20 @@ class AdminHandler(_Base):
         body = self._read_body()
         if body is None:
             return
+        if parts == ["api", "enrollment", "hostile"]:
+            return self._hostile(body)
         if len(parts) != 4 or parts[:2] != ["api", "devices"]:
             return self._error(404, "no such resource")
         dev, what = parts[2], parts[3]
         if not valid_device_id(dev):
             return self._error(400, "bad device id")
+        if what == "retire":
+            enr = getattr(eng, "enrollment", None)
+            with eng.lock:
+                rec = enr.retire(dev) if enr is not None else None
+            if rec is None:
+                return self._error(404, "device %s is not enrolled" % dev)
+            return self._json(200, rec)
         try:
             if what == "actions":
                 req = _json_body(body)
@@ -212,6 +288,19 @@ class AdminHandler(_Base):
         except (ValueError, UnicodeDecodeError) as e:
             return self._error(400, str(e))
         return self._error(404, "no such resource")
+
+    def _hostile(self, body):
+        """Test hook (enrollhostile.py): the next enrollment answers
+        misbehave."""
+        eng = self.server.engine
+        enr = getattr(eng, "enrollment", None)
+        if enr is None:
+            return self._error(404, "enrollment is off")
+        try:
+            with eng.lock:
+                return self._json(200, enr.hostile.set(_json_body(body)))
+        except ValueError as e:
+            return self._error(400, str(e))
 
     def _console(self, parts):
         if parts == []:
@@ -245,6 +334,17 @@ def _json_body(body):
         return json.loads(body.decode("utf-8"))
     except ValueError:
         raise ValueError("body is not valid JSON") from None
+
+
+def annotate(eng, devices):
+    """enrollment_state, enrolled_at and enrollment of each device (null
+    when it never enrolled or enrollment is off)."""
+    enr = getattr(eng, "enrollment", None)
+    if enr is not None:
+        return enr.annotate(devices)
+    for d in devices:
+        d.update(enrollment_state=None, enrolled_at=None, enrollment=None)
+    return devices
 
 
 def valid_device_id(dev):

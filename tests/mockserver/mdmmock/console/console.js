@@ -78,9 +78,13 @@ async function devicesPage() {
     tr.append(el("td", {}, (d.info && d.info.Man) || "\u2014"));
     tr.append(el("td", {}, (d.info && d.info.Mod) || "\u2014"));
     tr.append(el("td", { class: "checkin" }, d.last_checkin ? when(d.last_checkin) : "Never"));
+    // Enrollment state and date (null when the device never enrolled).
+    const enr = el("td", { class: "enrollment" }, d.enrollment_state ? capitalise(d.enrollment_state) : "\u2014");
+    if (d.enrolled_at) enr.append(el("div", { class: "sub" }, when(d.enrolled_at)));
+    tr.append(enr);
     return tr;
   });
-  fillRows(document.getElementById("devices"), rows, 5);
+  fillRows(document.getElementById("devices"), rows, 6);
 }
 
 function deviceId() {
