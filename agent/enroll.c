@@ -139,25 +139,22 @@ static void dotted_quad(const char *v, char *out, size_t size)
              part[3] % 100000);
 }
 
-/* Replaces what follows each `after` up to `end` with "(elided)". */
-static char *elide(char *s, const char *after, char end)
+/* Replaces what follows each `after` up to `end` with "(elided)"; the
+ * buffer has room for it (see trace). */
+static void elide(char *s, const char *after, char end)
 {
+    static const char mark[] = "(elided)";
     char *p = s;
 
-    while (s && (p = strstr(p, after)) != NULL) {
+    while ((p = strstr(p, after)) != NULL) {
         char *v = p + strlen(after), *e = strchr(v, end);
-        size_t keep = strlen(e ? e : "");
-        static const char mark[] = "(elided)";
 
         if (!e)
             break;
-        if ((size_t)(e - v) >= sizeof mark - 1) {
-            memcpy(v, mark, sizeof mark - 1);
-            memmove(v + sizeof mark - 1, e, keep + 1);
-        }
-        p = v;
+        memmove(v + sizeof mark - 1, e, strlen(e) + 1);
+        memcpy(v, mark, sizeof mark - 1);
+        p = v + sizeof mark - 1;
     }
-    return s;
 }
 
 /* --log-level debug: the wire messages on stderr, secrets elided. */
@@ -167,7 +164,8 @@ static void trace(const agent_config *cfg, const char *what, const char *body, s
 
     if (cfg->log_level < OMADM_LOG_DEBUG || !body)
         return;
-    copy = malloc(len + 1);
+    /* room for every elision mark: at most one per 8 bytes of input */
+    copy = malloc(2 * len + 16);
     if (!copy)
         return;
     memcpy(copy, body, len);
@@ -178,7 +176,7 @@ static void trace(const agent_config *cfg, const char *what, const char *body, s
           '<');
     elide(copy, "name=\"AAUTHSECRET\" value=\"", '"');
     fprintf(stderr, "----- %s (%zu bytes) -----\n%s\n", what, len, copy);
-    OPENSSL_cleanse(copy, len);
+    OPENSSL_cleanse(copy, strlen(copy));
     free(copy);
 }
 
@@ -393,7 +391,7 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet)
     agent_enrollment e;
     char *secret = NULL, *key_pem = NULL, *csr = NULL, *ca_pem = NULL;
     const char *ca = cfg->enroll_ca ? cfg->enroll_ca : cfg->ca_file;
-    omadm_status st;
+    omadm_status st = OMADM_OK;
     int rc = AGENT_EXIT_FAILURE;
     int64_t now = 0;
 
@@ -494,9 +492,13 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet)
     rc = AGENT_EXIT_OK;
     goto out;
 fail:
-    agent_log(OMADM_LOG_ERROR, "enrollment failed: %s (nothing was kept)", f.err);
-    if (!quiet)
-        fprintf(stderr, "omadm-agent: enrollment failed: %s\n", f.err);
+    {
+        const char *why = st == OMADM_ERR_AUTH ? "the server refused the credentials: " : "";
+
+        agent_log(OMADM_LOG_ERROR, "enrollment failed: %s%s (nothing was kept)", why, f.err);
+        if (!quiet)
+            fprintf(stderr, "omadm-agent: enrollment failed: %s%s\n", why, f.err);
+    }
 out:
     agent_enrollment_clear(&e);
     omadm__enroll_prov_clear(&prov);

@@ -65,8 +65,10 @@ class Issued:
 class DeviceCA:
     def __init__(self, directory, cert=None, key=None):
         self.dir = directory
-        self.cert = cert or os.path.join(directory, "ca.pem")
-        self.key = key or os.path.join(directory, "ca.key")
+        # absolute: openssl runs in a temporary directory (a relative --db
+        # made "Unable to load CA certificate")
+        self.cert = os.path.abspath(cert or os.path.join(directory, "ca.pem"))
+        self.key = os.path.abspath(key or os.path.join(directory, "ca.key"))
         if not (os.path.exists(self.cert) and os.path.exists(self.key)):
             if cert or key:
                 raise OSError("device CA %s / %s not found" % (cert, key))
