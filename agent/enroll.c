@@ -71,8 +71,8 @@ static void derive(const char *machine, const char *label, char *out, size_t dig
     EVP_MD_CTX *c = EVP_MD_CTX_new();
 
     memset(md, 0, sizeof md);
-    if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) && EVP_DigestUpdate(c, label, strlen(label)) &&
-        EVP_DigestUpdate(c, machine, strlen(machine)))
+    if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+        EVP_DigestUpdate(c, label, strlen(label)) && EVP_DigestUpdate(c, machine, strlen(machine)))
         EVP_DigestFinal_ex(c, md, &md_len);
     EVP_MD_CTX_free(c);
     for (i = 0; i < digits / 2 && i < sizeof md; i++)
@@ -171,8 +171,9 @@ static void trace(const agent_config *cfg, const char *what, const char *body, s
     memcpy(copy, body, len);
     copy[len] = '\0';
     elide(copy, "#PasswordText\">", '<');
-    elide(copy, "DeviceEnrollmentUserToken\" EncodingType=\"http://docs.oasis-open.org/wss/2004/"
-                "01/oasis-200401-wss-wssecurity-secext-1.0.xsd#base64binary\">",
+    elide(copy,
+          "DeviceEnrollmentUserToken\" EncodingType=\"http://docs.oasis-open.org/wss/2004/"
+          "01/oasis-200401-wss-wssecurity-secext-1.0.xsd#base64binary\">",
           '<');
     elide(copy, "name=\"AAUTHSECRET\" value=\"", '"');
     fprintf(stderr, "----- %s (%zu bytes) -----\n%s\n", what, len, copy);
@@ -240,6 +241,11 @@ static omadm_status discover(flow *f, omadm_enroll_discovery *d)
     req.email = f->cfg->enroll_user && strchr(f->cfg->enroll_user, '@') ? f->cfg->enroll_user : "";
     req.app_version = app;
     req.os_edition = "4"; /* Enterprise */
+    /* Only the policy we hold credentials for: the server picks one of the
+     * listed, and a token cannot answer an OnPremise choice. */
+    req.auth_policies = f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED
+                            ? OMADM_ENROLL_POLICY_FEDERATED
+                            : OMADM_ENROLL_POLICY_ONPREMISE;
     st = omadm__enroll_message_id(msg_id, sizeof msg_id);
     if (st == OMADM_OK)
         st = omadm__enroll_build_discover(&body, &addr, &req);
@@ -248,12 +254,11 @@ static omadm_status discover(flow *f, omadm_enroll_discovery *d)
                   sizeof f->err);
     if (st == OMADM_OK)
         st = omadm__enroll_parse_discover(resp, resp_len, d, f->err, sizeof f->err);
-    if (st == OMADM_OK && strcmp(d->auth_policy, f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED
-                                                     ? "Federated"
-                                                     : "OnPremise") != 0) {
+    if (st == OMADM_OK &&
+        strcmp(d->auth_policy,
+               f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED ? "Federated" : "OnPremise") != 0) {
         snprintf(f->err, sizeof f->err,
-                 "the server wants AuthPolicy %.64s, but %s credentials were given",
-                 d->auth_policy,
+                 "the server wants AuthPolicy %.64s, but %s credentials were given", d->auth_policy,
                  f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED ? "Federated (--token-file)"
                                                               : "OnPremise (--user/--secret-file)");
         st = OMADM_ERR_AUTH;
@@ -306,12 +311,18 @@ static omadm_status request_token(flow *f, const omadm_enroll_discovery *d, cons
     {
         /* The items a Windows device sends (reference/enrollment.md). */
         const omadm_enroll_context_item items[] = {
-            { "UXInitiated", "false" },       { "HWDevID", f->hwdevid },
-            { "Locale", lang },               { "TargetedUserLoggedIn", "false" },
-            { "OSEdition", "4" },             { "DeviceName", name },
-            { "DeviceID", f->device_id },     { "EnrollmentType", "Full" },
-            { "DeviceType", "CIMClient_Windows" }, { "OSVersion", app },
-            { "ApplicationVersion", app },    { "NotInOobe", "true" },
+            { "UXInitiated", "false" },
+            { "HWDevID", f->hwdevid },
+            { "Locale", lang },
+            { "TargetedUserLoggedIn", "false" },
+            { "OSEdition", "4" },
+            { "DeviceName", name },
+            { "DeviceID", f->device_id },
+            { "EnrollmentType", "Full" },
+            { "DeviceType", "CIMClient_Windows" },
+            { "OSVersion", app },
+            { "ApplicationVersion", app },
+            { "NotInOobe", "true" },
         };
 
         st = omadm__enroll_message_id(msg_id, sizeof msg_id);
@@ -435,7 +446,8 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet)
             goto out;
         }
     }
-    f.creds.auth = cfg->enroll_secret_file ? OMADM_ENROLL_AUTH_ONPREMISE : OMADM_ENROLL_AUTH_FEDERATED;
+    f.creds.auth =
+        cfg->enroll_secret_file ? OMADM_ENROLL_AUTH_ONPREMISE : OMADM_ENROLL_AUTH_FEDERATED;
     f.creds.user = cfg->enroll_user;
     f.creds.secret = secret;
 
@@ -491,14 +503,13 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet)
     }
     rc = AGENT_EXIT_OK;
     goto out;
-fail:
-    {
-        const char *why = st == OMADM_ERR_AUTH ? "the server refused the credentials: " : "";
+fail : {
+    const char *why = st == OMADM_ERR_AUTH ? "the server refused the credentials: " : "";
 
-        agent_log(OMADM_LOG_ERROR, "enrollment failed: %s%s (nothing was kept)", why, f.err);
-        if (!quiet)
-            fprintf(stderr, "omadm-agent: enrollment failed: %s%s\n", why, f.err);
-    }
+    agent_log(OMADM_LOG_ERROR, "enrollment failed: %s%s (nothing was kept)", why, f.err);
+    if (!quiet)
+        fprintf(stderr, "omadm-agent: enrollment failed: %s%s\n", why, f.err);
+}
 out:
     agent_enrollment_clear(&e);
     omadm__enroll_prov_clear(&prov);
@@ -596,8 +607,7 @@ int agent_enroll_apply(agent_config *cfg, char *err, size_t errsize)
     agent_enrollment_clear(&e);
     return 0;
 none:
-    if (cfg->enroll_url && (cfg->enroll_secret_file || cfg->enroll_token_file) &&
-        !cfg->server_url)
+    if (cfg->enroll_url && (cfg->enroll_secret_file || cfg->enroll_token_file) && !cfg->server_url)
         cfg->enroll_pending = 1;
     return 0;
 }
@@ -662,4 +672,77 @@ int agent_cmd_unenroll(agent_config *cfg)
         printf("unenrolled from %s\n", cfg->server_url);
     agent_log(OMADM_LOG_INFO, "unenrolled from %s", cfg->server_url);
     return rc;
+}
+
+/* ---- status ------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *v)
+{
+    if (!v) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (; *v; v++) {
+        unsigned char c = (unsigned char)*v;
+
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+void agent_enroll_print_status(FILE *f, const omadm_platform *p, int json)
+{
+    agent_enrollment e;
+    omadm_enroll_cert_info info;
+    char why[512], machine[128], at[32] = "", until[32] = "";
+    int rc = p ? agent_enrollment_load(p, &e, why, sizeof why) : 0;
+    int cloned;
+
+    if (rc <= 0) {
+        if (json)
+            fputs("null", f);
+        else if (rc < 0)
+            fprintf(f, "enrollment:      unreadable (%s)\n", why);
+        else
+            fprintf(f, "enrollment:      none\n");
+        return;
+    }
+    memset(&info, 0, sizeof info);
+    omadm__enroll_cert_info(e.cert_pem, &info);
+    cloned = machine_id(p, machine, sizeof machine, why, sizeof why) < 0 ||
+             strcmp(machine, e.machine_id) != 0;
+    agent_format_time(e.enrolled_at, at, sizeof at);
+    agent_format_time(info.not_after, until, sizeof until);
+    if (json) {
+        fputs("{\"server\":", f);
+        json_str(f, e.server);
+        fputs(",\"provider\":", f);
+        json_str(f, e.provider);
+        fputs(",\"device_id\":", f);
+        json_str(f, e.device_id);
+        fputs(",\"auth\":", f);
+        json_str(f, e.auth);
+        fputs(",\"enrolled_at\":", f);
+        json_str(f, at);
+        fputs(",\"cert_subject\":", f);
+        json_str(f, info.subject);
+        fputs(",\"cert_issuer\":", f);
+        json_str(f, info.issuer);
+        fputs(",\"cert_not_after\":", f);
+        json_str(f, until);
+        fprintf(f, ",\"this_machine\":%s}", cloned ? "false" : "true");
+    } else {
+        fprintf(f, "enrollment:      %s, provider %s, %s, enrolled %s%s\n", e.server, e.provider,
+                e.auth ? e.auth : "?", at,
+                cloned ? "  (belongs to another machine: not used)" : "");
+        fprintf(f, "                 device %s, certificate %s (issuer %s), until %s\n",
+                e.device_id, info.subject, info.issuer, until);
+    }
+    agent_enrollment_clear(&e);
 }

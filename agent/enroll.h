@@ -4,6 +4,7 @@
 #define AGENT_ENROLL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "agent/config.h"
 
@@ -27,5 +28,12 @@ int agent_enroll_apply(agent_config *cfg, char *err, size_t errsize);
 /* Runs the enrollment sync/run owe before their session (enroll_pending),
  * then applies it. 0, or -1 (logged). */
 int agent_enroll_before_session(agent_config *cfg);
+
+/* status: the enrollment in state_dir (server, provider, device id,
+ * certificate subject and expiry), as text lines or one JSON value (an
+ * object, or null when not enrolled). `p` is the open platform; NULL when
+ * the state directory does not exist yet. */
+struct omadm_platform;
+void agent_enroll_print_status(FILE *f, const struct omadm_platform *p, int json);
 
 #endif

@@ -20,17 +20,26 @@ typedef struct field {
     int required;
 } field;
 
-#define S(name, req) { #name, K_TEXT, offsetof(agent_enrollment, name), req }
-#define P(name, req) { #name, K_PEM, offsetof(agent_enrollment, name), req }
-#define I(name, req) { #name, K_INT, offsetof(agent_enrollment, name), req }
+#define S(name, req)                                                                               \
+    {                                                                                              \
+#name, K_TEXT, offsetof(agent_enrollment, name), req                                       \
+    }
+#define P(name, req)                                                                               \
+    {                                                                                              \
+#name, K_PEM, offsetof(agent_enrollment, name), req                                        \
+    }
+#define I(name, req)                                                                               \
+    {                                                                                              \
+#name, K_INT, offsetof(agent_enrollment, name), req                                        \
+    }
 
 static const field fields[] = {
-    S(server, 1),       S(discovery, 0),    S(enroll_url, 0), S(provider, 1),
-    S(device_id, 1),    S(machine_id, 1),   S(auth, 0),       S(user, 0),
-    S(ent_dmid, 0),     S(aauth_name, 0),   S(aauth_secret, 0), S(aauth_data, 0),
-    S(srv_name, 0),     S(srv_secret, 0),   S(srv_data, 0),   P(cert_pem, 1),
-    P(key_pem, 1),      P(ca_pem, 0),       P(root_pem, 0),   I(enrolled_at, 1),
-    I(renewed_at, 0),   I(cert_not_after, 0), I(poll_minutes, 0), I(renew_period_days, 0),
+    S(server, 1),          S(discovery, 0),      S(enroll_url, 0),   S(provider, 1),
+    S(device_id, 1),       S(machine_id, 1),     S(auth, 0),         S(user, 0),
+    S(ent_dmid, 0),        S(aauth_name, 0),     S(aauth_secret, 0), S(aauth_data, 0),
+    S(srv_name, 0),        S(srv_secret, 0),     S(srv_data, 0),     P(cert_pem, 1),
+    P(key_pem, 1),         P(ca_pem, 0),         P(root_pem, 0),     I(enrolled_at, 1),
+    I(renewed_at, 0),      I(cert_not_after, 0), I(poll_minutes, 0), I(renew_period_days, 0),
     I(renew_retry_min, 0), I(renew_next_try, 0),
 };
 
@@ -117,9 +126,10 @@ char *agent_enrollment_format(const agent_enrollment *e, size_t *len)
         buf = append(buf, len, &cap, f->key, strlen(f->key));
         buf = append(buf, len, &cap, "=", 1);
         if (f->kind == K_INT) {
-            int64_t v = is_int64(f) ? *(const int64_t *)(const void *)((const char *)e + f->offset)
-                                    : (int64_t) * (const unsigned *)(const void *)((const char *)e +
-                                                                                   f->offset);
+            int64_t v =
+                is_int64(f)
+                    ? *(const int64_t *)(const void *)((const char *)e + f->offset)
+                    : (int64_t) * (const unsigned *)(const void *)((const char *)e + f->offset);
             int n = snprintf(num, sizeof num, "%" PRId64, v);
 
             buf = append(buf, len, &cap, num, (size_t)n);
@@ -288,7 +298,8 @@ int agent_enrollment_load(const omadm_platform *p, agent_enrollment *e, char *er
 {
     char *data = NULL;
     size_t len = 0;
-    omadm_status st = p->file_read(p->ctx, AGENT_FILE_ENROLLMENT, AGENT_ENROLLMENT_MAX, &data, &len);
+    omadm_status st =
+        p->file_read(p->ctx, AGENT_FILE_ENROLLMENT, AGENT_ENROLLMENT_MAX, &data, &len);
     int rc;
 
     memset(e, 0, sizeof *e);
@@ -312,8 +323,9 @@ int agent_enrollment_save(const omadm_platform *p, const agent_enrollment *e, ch
     omadm_status st;
 
     if (!text) {
-        snprintf(err, errsize, "cannot encode the enrollment state (out of memory, or a value "
-                               "with control characters)");
+        snprintf(err, errsize,
+                 "cannot encode the enrollment state (out of memory, or a value "
+                 "with control characters)");
         return -1;
     }
     st = p->file_replace(p->ctx, AGENT_FILE_ENROLLMENT, text, len);

@@ -16,30 +16,30 @@
 
 typedef struct agent_enrollment {
     /* every string owned (agent_enrollment_clear), NULL when absent */
-    char *server;      /* management URL (w7 ADDR) */
-    char *discovery;   /* where the device enrolled */
-    char *enroll_url;  /* EnrollmentServiceUrl (renewal) */
-    char *provider;    /* PROVIDER-ID */
-    char *device_id;   /* DeviceID sent at enrollment = SyncML Source */
-    char *machine_id;  /* the machine it belongs to */
-    char *auth;        /* "OnPremise" / "Federated" */
-    char *user;        /* the enrolling user (OnPremise), may be NULL */
+    char *server;     /* management URL (w7 ADDR) */
+    char *discovery;  /* where the device enrolled */
+    char *enroll_url; /* EnrollmentServiceUrl (renewal) */
+    char *provider;   /* PROVIDER-ID */
+    char *device_id;  /* DeviceID sent at enrollment = SyncML Source */
+    char *machine_id; /* the machine it belongs to */
+    char *auth;       /* "OnPremise" / "Federated" */
+    char *user;       /* the enrolling user (OnPremise), may be NULL */
     char *ent_dmid;
-    char *aauth_name;  /* the device's DM credentials (APPSRV / CLCRED) */
+    char *aauth_name; /* the device's DM credentials (APPSRV / CLCRED) */
     char *aauth_secret;
     char *aauth_data;
-    char *srv_name;    /* the server's (CLIENT / SRVCRED) */
+    char *srv_name; /* the server's (CLIENT / SRVCRED) */
     char *srv_secret;
     char *srv_data;
-    char *cert_pem;    /* issued client certificate */
-    char *key_pem;     /* its private key: secret */
-    char *ca_pem;      /* TLS trust for the server (enroll --ca), may be NULL */
-    char *root_pem;    /* the server's device CA (CertificateStore Root) */
+    char *cert_pem; /* issued client certificate */
+    char *key_pem;  /* its private key: secret */
+    char *ca_pem;   /* TLS trust for the server (enroll --ca), may be NULL */
+    char *root_pem; /* the server's device CA (CertificateStore Root) */
     int64_t enrolled_at, renewed_at, cert_not_after;
-    unsigned poll_minutes;       /* first poll interval (DMClient Poll) */
-    unsigned renew_period_days;  /* WSTEP RenewPeriod, 0 = Windows' default (42) */
-    unsigned renew_retry_min;    /* WSTEP RetryInterval */
-    int64_t renew_next_try;      /* unix; 0 = when due */
+    unsigned poll_minutes;      /* first poll interval (DMClient Poll) */
+    unsigned renew_period_days; /* WSTEP RenewPeriod, 0 = Windows' default (42) */
+    unsigned renew_retry_min;   /* WSTEP RetryInterval */
+    int64_t renew_next_try;     /* unix; 0 = when due */
 } agent_enrollment;
 
 /* Text form (format 1): "key=value" lines; PEM values base64 on one line.

@@ -8,6 +8,7 @@
 #include "agent/agent.h"
 #include "agent/cli.h"
 #include "agent/device.h"
+#include "agent/enroll.h"
 #include "agent/log.h"
 #include "agent/os.h"
 #include "agent/poll_schedule.h"
@@ -187,6 +188,8 @@ static void print_json(FILE *f, struct status *s)
     j_str(f, cfg->state_dir);
     j_key(f, &first, "platform");
     j_str(f, agent_platform_name(cfg->platform));
+    j_key(f, &first, "enrollment");
+    agent_enroll_print_status(f, s->have_state ? &s->dev.platform : NULL, 1);
 
     j_key(f, &first, "last_session");
     if (s->have_last) {
@@ -350,6 +353,7 @@ static void print_text(FILE *f, struct status *s)
     fprintf(f, "device id:       %s\n", cfg->device_id ? cfg->device_id : "(not configured)");
     fprintf(f, "state:           %s (%s platform)%s\n", cfg->state_dir,
             agent_platform_name(cfg->platform), s->have_state ? "" : ", not created yet");
+    agent_enroll_print_status(f, s->have_state ? &s->dev.platform : NULL, 0);
     if (s->have_last) {
         fprintf(f, "last session:    %s  #%u  %s  %u message%s  %" PRId64 ".%03" PRId64 " s\n",
                 when(s->last.time, t1, sizeof t1), s->last.session_id, s->last.result,

@@ -48,10 +48,15 @@ typedef struct omadm_enroll_discover_req {
     const char *email;       /* EmailAddress; "" allowed */
     const char *app_version; /* ApplicationVersion, dotted quad (the OS build) */
     const char *os_edition;  /* OSEdition, decimal */
+    unsigned auth_policies;  /* AuthPolicies listed: OMADM_ENROLL_POLICY_* bits;
+                                0 = both, as Windows sends */
 } omadm_enroll_discover_req;
 
+#define OMADM_ENROLL_POLICY_ONPREMISE 1u
+#define OMADM_ENROLL_POLICY_FEDERATED 2u
+
 /* Appends the Discover envelope (RequestVersion 4.0, DeviceType
- * CIMClient_Windows, AuthPolicies OnPremise and Federated) to out. */
+ * CIMClient_Windows, AuthPolicies as asked) to out. */
 omadm_status omadm__enroll_build_discover(omadm_buf *out, const omadm_enroll_addr *addr,
                                           const omadm_enroll_discover_req *req);
 

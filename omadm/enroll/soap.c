@@ -170,6 +170,7 @@ omadm_status omadm__enroll_build_discover(omadm_buf *out, const omadm_enroll_add
                                           const omadm_enroll_discover_req *req)
 {
     omadm_status st;
+    unsigned pol;
 
     if (!out || !req || !req->email || !req->app_version || !req->os_edition)
         return OMADM_ERR_INVALID;
@@ -186,10 +187,17 @@ omadm_status omadm__enroll_build_discover(omadm_buf *out, const omadm_enroll_add
                   req->app_version, "</ApplicationVersion>");
     if (st == OMADM_OK)
         st = put3(out, "<OSEdition>", req->os_edition, "</OSEdition>");
+    pol = req->auth_policies ? req->auth_policies
+                             : OMADM_ENROLL_POLICY_ONPREMISE | OMADM_ENROLL_POLICY_FEDERATED;
     if (st == OMADM_OK)
-        st = omadm__buf_append_str(out, "<AuthPolicies><AuthPolicy>OnPremise</AuthPolicy>"
-                                        "<AuthPolicy>Federated</AuthPolicy></AuthPolicies>"
-                                        "</request></Discover></s:Body></s:Envelope>");
+        st = omadm__buf_append_str(out, "<AuthPolicies>");
+    if (st == OMADM_OK && (pol & OMADM_ENROLL_POLICY_ONPREMISE))
+        st = omadm__buf_append_str(out, "<AuthPolicy>OnPremise</AuthPolicy>");
+    if (st == OMADM_OK && (pol & OMADM_ENROLL_POLICY_FEDERATED))
+        st = omadm__buf_append_str(out, "<AuthPolicy>Federated</AuthPolicy>");
+    if (st == OMADM_OK)
+        st = omadm__buf_append_str(out,
+                                   "</AuthPolicies></request></Discover></s:Body></s:Envelope>");
     return st;
 }
 

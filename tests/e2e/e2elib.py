@@ -37,7 +37,9 @@ def find_agent():
 class World:
     """Certificates, a mock server and a device state directory in a temp dir."""
 
-    def __init__(self, device_id=DEVICE_ID, keep=False, max_msg_size=None):
+    def __init__(self, device_id=DEVICE_ID, keep=False, max_msg_size=None, enroll=None):
+        """enroll: mock server options for enrollment, e.g.
+        {"user": "alice@example.com", "secret": "...", "token": "..."}."""
         self.device_id = device_id
         self.keep = keep
         self.dir = tempfile.mkdtemp(prefix="omadm-e2e-")
@@ -59,6 +61,10 @@ class World:
         ]
         if max_msg_size:
             args += ["--max-msg-size", str(max_msg_size)]
+        for key, flag in (("user", "--enroll-user"), ("secret", "--enroll-secret"),
+                          ("token", "--enroll-token")):
+            if enroll and enroll.get(key):
+                args += [flag, enroll[key]]
         self.server = subprocess.Popen(args, stdout=subprocess.PIPE,
                                        stderr=self.server_log, text=True)
         self.url = self.admin = None
@@ -74,6 +80,7 @@ class World:
         if self.url is None or self.admin is None:
             self.close()
             raise RuntimeError("mock server did not start; see " + self.server_log.name)
+        self.base = self.url.rsplit("/ManagementServer/", 1)[0]
 
     # ---- the mock server's admin API ----------------------------------
     def api(self, method, path, body=None):
@@ -132,6 +139,40 @@ class World:
             full_env.update(env)
         return subprocess.run(self.agent_args(command, *extra), env=full_env,
                               capture_output=True, text=True, timeout=timeout)
+
+    # ---- enrollment --------------------------------------------------------
+    def secret_file(self, name, value):
+        """An owner-only file holding value (a password or token)."""
+        path = os.path.join(self.dir, name)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(value)
+        return path
+
+    def run_plain(self, command, *extra, env=None, timeout=60):
+        """The agent with only the state directory, the sim platform and
+        debug logs: whatever else it needs comes from its enrollment."""
+        full_env = dict(os.environ)
+        full_env.pop("OMADM_CRASH_AT", None)
+        if env:
+            full_env.update(env)
+        args = [self.agent, command, "--state-dir", self.state, "--platform", "sim",
+                "--log-level", "debug"] + list(extra)
+        return subprocess.run(args, env=full_env, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def enroll(self, *extra, user=None, secret=None, token=None):
+        """`omadm-agent enroll` at this server (trusting its CA)."""
+        args = ["--url", self.base, "--ca", os.path.join(self.certs, "ca.pem")]
+        if user:
+            args += ["--user", user]
+        if secret is not None:
+            args += ["--secret-file", self.secret_file("secret", secret)]
+        if token is not None:
+            args += ["--token-file", self.secret_file("token", token)]
+        return self.run_plain("enroll", *(args + list(extra)))
+
+    def enrollment_file(self):
+        return os.path.join(self.state, "enrollment")
 
     def start_agent(self, command="run", *extra, env=None):
         full_env = dict(os.environ)

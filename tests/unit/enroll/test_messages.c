@@ -37,7 +37,7 @@ static void text_is(const enroll_node *root, const char *path, const char *want)
 
 static void test_discover_request(void **state)
 {
-    omadm_enroll_discover_req req = { "ann&bob<x>@example.test", "10.0.19045.2965", "48" };
+    omadm_enroll_discover_req req = { "ann&bob<x>@example.test", "10.0.19045.2965", "48", 0 };
     omadm_buf b = OMADM_BUF_INIT;
     enroll_node *root;
     const enroll_node *pol;
@@ -60,6 +60,16 @@ static void test_discover_request(void **state)
     assert_true(enroll_xml_text_is(enroll_xml_next_same(pol), "Federated"));
     assert_string_equal(enroll_xml_path(root, "Body/Discover")->ns,
                         "http://schemas.microsoft.com/windows/management/2012/01/enrollment");
+    enroll_xml_free(root);
+    omadm__buf_free(&b);
+
+    /* only Federated */
+    req.auth_policies = OMADM_ENROLL_POLICY_FEDERATED;
+    assert_int_equal(omadm__enroll_build_discover(&b, &addr, &req), OMADM_OK);
+    root = parse_back(&b);
+    pol = enroll_xml_path(root, "Body/Discover/request/AuthPolicies/AuthPolicy");
+    assert_true(enroll_xml_text_is(pol, "Federated"));
+    assert_null(enroll_xml_next_same(pol));
     enroll_xml_free(root);
     omadm__buf_free(&b);
 

@@ -267,7 +267,7 @@ static omadm_status op_build(const void *ctx)
     static const omadm_enroll_creds c = { OMADM_ENROLL_AUTH_FEDERATED, NULL, "tok&<>" };
     static const omadm_enroll_context_item items[] = { { "DeviceID", "d&1" },
                                                        { "Locale", "en-US" } };
-    static const omadm_enroll_discover_req req = { "a@b", "10.0.1.2", "48" };
+    static const omadm_enroll_discover_req req = { "a@b", "10.0.1.2", "48", 0 };
     omadm_buf b = OMADM_BUF_INIT;
     omadm_status st = omadm__enroll_build_discover(&b, &a, &req);
 
