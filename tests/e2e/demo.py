@@ -1,8 +1,13 @@
-"""The README demo: a remote restart told as a story.
+"""The README demo: a fresh device enrolls, then a remote restart told as a
+story.
 
 The mock MDM server runs on loopback with mutual TLS; the real omadm-agent
 binary runs with the simulated platform (it never restarts this machine).
+The device enrolls first (MS-MDE2): it makes its own key, the server issues
+its certificate, and every later session uses only what it learned.
 """
+
+import re
 
 import os
 import sys
@@ -78,20 +83,38 @@ def main():
         step[0] += 1
         print("\n[%d] %s" % (step[0], text))
 
-    print("omadm-agent demo: an MDM admin restarts a device, and learns that it did.")
+    print("omadm-agent demo: a device enrolls with an MDM server; the admin restarts it, "
+          "and learns that it did.")
     with e2e_world() as w:
-        say("Throwaway certificates made: a CA, the server's, and the device's "
-            "(its CN is the device id %s)." % w.device_id)
-        say("Mock MDM server up: SyncML at %s (mutual TLS), console at %s/" % (w.url, w.admin))
+        say("Throwaway certificates made: a CA and the server's TLS certificate.")
+        say("Mock MDM server up: enrollment at %s/EnrollmentServer/Discovery.svc, SyncML at "
+            "%s (mutual TLS), console at %s/" % (w.base, w.url, w.admin))
+
+        say("A fresh device enrolls: omadm-agent enroll --url %s --user %s --secret-file FILE"
+            % (w.base, DEMO_USER))
+        print("      (Discover, GetPolicies, RequestSecurityToken: the device makes its key, "
+              "the server signs its request)")
+        r = w.enroll(user=DEMO_USER, secret=DEMO_SECRET)
+        for line in r.stdout.splitlines():
+            print("      " + line)
+        m = re.search(r"device id: (\S+)", r.stdout)
+        if r.returncode != 0 or not m:
+            print(r.stderr)
+            return 1
+        w.device_id = m.group(1)
+        (enr,) = w.api("GET", "/api/enrollments")
+        print('      console: device %s is "%s" (%s, certificate until %s)' % (
+            enr["device"], enr["state"], enr["auth"], enr["cert_expiry"]))
 
         act = w.restart()
         say('The admin opens the device, clicks Restart, Yes: action #%s is "%s" '
             "(the server queued Exec RebootNow, CmdID %s)." % (act["id"], act["state"],
                                                             act.get("cmd_id", "?")))
 
-        say("The agent checks in: omadm-agent sync --platform sim")
+        say("The agent checks in with what it learned: omadm-agent sync --platform sim "
+            "(no server, id or certificate flags)")
         seen = 0
-        r = w.run_agent("sync")
+        r = w.run_plain("sync")
         seen = show_session(w, seen)
         print("      agent exit code %d" % r.returncode)
         if r.returncode != 0:
@@ -114,7 +137,7 @@ def main():
         say("The device restarts (simulated): new boot identity %s." % boot)
 
         say("The agent starts again and checks in; package 1 carries the outcome alert:")
-        r = w.run_agent("sync")
+        r = w.run_plain("sync")
         seen = show_session(w, seen)
         print("      agent exit code %d" % r.returncode)
 
@@ -142,8 +165,13 @@ def main():
         return 0 if ok else 1
 
 
+DEMO_USER = "alice@example.com"
+DEMO_SECRET = os.urandom(12).hex()
+
+
 def e2e_world():
-    return e2elib.World(keep=os.environ.get("OMADM_DEMO_KEEP") == "1")
+    return e2elib.World(keep=os.environ.get("OMADM_DEMO_KEEP") == "1",
+                        enroll={"user": DEMO_USER, "secret": DEMO_SECRET})
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The README demo: builds the agent (gcc), then runs the restart story
+# The README demo: builds the agent (gcc), then a fresh device enrolls and the restart story runs
 # against the mock MDM server with the simulated platform.
 set -eu
 cd "$(dirname "$0")/../.."
