@@ -138,6 +138,8 @@ void agent_config_free(agent_config *cfg)
         memset(cfg->enrolled_key_pem, 0, strlen(cfg->enrolled_key_pem));
     free(cfg->enrolled_key_pem);
     free(cfg->enrolled_ca_pem);
+    free(cfg->enrolled_provider);
+    cfg->enrolled_provider = NULL;
     cfg->enrolled_cert_pem = cfg->enrolled_key_pem = cfg->enrolled_ca_pem = NULL;
 }
 

@@ -81,6 +81,7 @@ typedef struct agent_config {
     char *enrolled_key_pem; /* secret */
     char *enrolled_ca_pem;
     int enrolled;         /* the state applies: Alert 1224 in package 1 */
+    char *enrolled_provider; /* its PROVIDER-ID (the DMAcc account), owned */
     int enroll_pending;   /* sync/run enroll first (none yet, or a cloned image) */
     int unenroll_request; /* this session carries the unenrollment alert */
 } agent_config;

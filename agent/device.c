@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent/dmacc.h"
 #include "agent/log.h"
 #include "agent/os.h"
 #include "csp/devdetail/devdetail.h"
@@ -66,6 +67,10 @@ int agent_device_open(agent_device *d, const agent_config *cfg, const char *stat
         st = omadm__dmclient_register(d->tree, &d->platform, &d->dmclient);
     if (st == OMADM_OK)
         st = omadm__reboot_register(d->reboot, d->tree);
+    /* An enrolled device's DM account credentials (the server rotates them). */
+    if (st == OMADM_OK && cfg->enrolled && cfg->enrolled_provider &&
+        agent_dmacc_register(d->tree, &d->platform, cfg->enrolled_provider) < 0)
+        st = OMADM_ERR_NOMEM;
     if (st != OMADM_OK) {
         errf(err, errsize, "cannot build the DM tree", st);
         goto fail;

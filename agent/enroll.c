@@ -604,6 +604,9 @@ int agent_enroll_apply(agent_config *cfg, char *err, size_t errsize)
     if (!cfg->ca_file)
         take(&cfg->enrolled_ca_pem, &e.ca_pem);
     cfg->enrolled = 1;
+    free(cfg->enrolled_provider);
+    cfg->enrolled_provider = e.provider;
+    e.provider = NULL;
     agent_enrollment_clear(&e);
     return 0;
 none:

@@ -94,6 +94,31 @@ class Enrollment(unittest.TestCase):
         self.assertIn("enrollment:", text)
         self.assertIn("CN=" + dev, text)
 
+    def test_server_rotates_dm_credentials(self):
+        w = self.w
+        self.enroll_ok(user=USER, secret=SECRET)
+        base = "./SyncML/DMAcc/omadm-mock/AppAuth/CLCRED/"
+        for leaf, value in (("AAuthName", "rotated-name"), ("AAuthSecret", "rotated-s3cret")):
+            w.command('<Replace><Item><Target><LocURI>%s%s</LocURI></Target>'
+                      '<Meta><Format xmlns="syncml:metinf">chr</Format></Meta>'
+                      '<Data>%s</Data></Item></Replace>' % (base, leaf, value))
+        w.command('<Get><Item><Target><LocURI>%sAAuthSecret</LocURI></Target></Item></Get>'
+                  % base)
+        w.command('<Get><Item><Target><LocURI>%sAAuthName</LocURI></Target></Item></Get>'
+                  % base)
+        w.command('<Replace><Item><Target><LocURI>./SyncML/DMAcc/other/AppAuth/CLCRED/'
+                  'AAuthName</LocURI></Target><Data>x</Data></Item></Replace>')
+        r = self.sync_plain()
+        cmds = w.commands()
+        self.assertEqual([c["status"] for c in cmds], ["200", "200", "405", "200", "404"], cmds)
+        self.assertEqual(cmds[3]["results"][0]["data"], "rotated-name")
+        with open(w.enrollment_file()) as f:
+            state = f.read()
+        self.assertIn("aauth_name=rotated-name\n", state)
+        self.assertIn("aauth_secret=rotated-s3cret\n", state)
+        self.assertNotIn("rotated-s3cret", r.stdout + r.stderr)
+        self.sync_plain()  # the next session still runs with the stored values
+
     def test_federated(self):
         dev, _ = self.enroll_ok(token=TOKEN)
         (e,) = self.enrollments()
