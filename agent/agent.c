@@ -67,6 +67,10 @@ int agent_main(int argc, char **argv)
         agent_config_free(&cfg);
         return AGENT_EXIT_FAILURE;
     }
+    /* A certificate in its renewal period is renewed first; a failure keeps
+     * the current one (valid until it expires), so the session still runs. */
+    if ((cli.command == AGENT_CMD_RUN || cli.command == AGENT_CMD_SYNC) && cfg.enrolled)
+        agent_enroll_maybe_renew(&cfg);
     switch (cli.command) {
     case AGENT_CMD_ENROLL:
         rc = agent_cmd_enroll(&cfg);

@@ -70,8 +70,9 @@ static const struct {
 };
 
 static const char *const command_names[] = {
-    [AGENT_CMD_RUN] = "run",       [AGENT_CMD_SYNC] = "sync",       [AGENT_CMD_STATUS] = "status",
-    [AGENT_CMD_REPLAY] = "replay", [AGENT_CMD_SERVICE] = "service",  [AGENT_CMD_ENROLL] = "enroll",
+    [AGENT_CMD_RUN] = "run",           [AGENT_CMD_SYNC] = "sync",
+    [AGENT_CMD_STATUS] = "status",     [AGENT_CMD_REPLAY] = "replay",
+    [AGENT_CMD_SERVICE] = "service",   [AGENT_CMD_ENROLL] = "enroll",
     [AGENT_CMD_UNENROLL] = "unenroll",
 };
 
@@ -321,16 +322,17 @@ void agent_cli_help(FILE *out, agent_command command)
                 "\n");
         break;
     case AGENT_CMD_ENROLL:
-        fprintf(out, "Usage: omadm-agent enroll --url URL [--ca FILE] [--user NAME]\n"
-                     "                          (--secret-file FILE | --token-file FILE) [OPTION]...\n"
-                     "Enrolls this device with an MDM server as Windows does (MS-MDE2: discovery,\n"
-                     "certificate policy, certificate request). The device key is made here and\n"
-                     "never leaves it; the issued certificate, the server's management URL and\n"
-                     "the device id are kept in the state directory, so that sync and run need\n"
-                     "no other setting. Exit 0 enrolled, 1 the server refused or could not be\n"
-                     "reached (nothing kept), 2 bad flags or files. [enroll] in the config file\n"
-                     "holds the same settings (url, ca, user, secret_file, token_file).\n"
-                     "\n");
+        fprintf(out,
+                "Usage: omadm-agent enroll --url URL [--ca FILE] [--user NAME]\n"
+                "                          (--secret-file FILE | --token-file FILE) [OPTION]...\n"
+                "Enrolls this device with an MDM server as Windows does (MS-MDE2: discovery,\n"
+                "certificate policy, certificate request). The device key is made here and\n"
+                "never leaves it; the issued certificate, the server's management URL and\n"
+                "the device id are kept in the state directory, so that sync and run need\n"
+                "no other setting. Exit 0 enrolled, 1 the server refused or could not be\n"
+                "reached (nothing kept), 2 bad flags or files. [enroll] in the config file\n"
+                "holds the same settings (url, ca, user, secret_file, token_file).\n"
+                "\n");
         break;
     case AGENT_CMD_UNENROLL:
         fprintf(out, "Usage: omadm-agent unenroll [OPTION]...\n"

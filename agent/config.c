@@ -452,8 +452,10 @@ static char *reader(char *str, int num, void *stream)
     if (p < line + len && *p == '[') {
         const char *close = memchr(p, ']', len - (size_t)(p - line));
         if (close && !known_section(p + 1, (size_t)(close - p - 1)))
-            ctx_error(ctx, "unknown section [%.*s] (expected [server], [tls], [agent], [poll] or [enroll])",
-                      (int)(close - p - 1), p + 1);
+            ctx_error(
+                ctx,
+                "unknown section [%.*s] (expected [server], [tls], [agent], [poll] or [enroll])",
+                (int)(close - p - 1), p + 1);
     }
     return str;
 }

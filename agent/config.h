@@ -80,10 +80,10 @@ typedef struct agent_config {
     char *enrolled_cert_pem;
     char *enrolled_key_pem; /* secret */
     char *enrolled_ca_pem;
-    int enrolled;         /* the state applies: Alert 1224 in package 1 */
+    int enrolled;            /* the state applies: Alert 1224 in package 1 */
     char *enrolled_provider; /* its PROVIDER-ID (the DMAcc account), owned */
-    int enroll_pending;   /* sync/run enroll first (none yet, or a cloned image) */
-    int unenroll_request; /* this session carries the unenrollment alert */
+    int enroll_pending;      /* sync/run enroll first (none yet, or a cloned image) */
+    int unenroll_request;    /* this session carries the unenrollment alert */
 } agent_config;
 
 /* Sets the defaults (state directory per OS, native platform, info level,

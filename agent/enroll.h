@@ -29,6 +29,16 @@ int agent_enroll_apply(agent_config *cfg, char *err, size_t errsize);
  * then applies it. 0, or -1 (logged). */
 int agent_enroll_before_session(agent_config *cfg);
 
+/* Certificate renewal (MS-MDE2 WSTEP, RequestType Renew, authenticated by
+ * the current certificate): when the certificate is inside its renewal
+ * period (the provisioned RenewPeriod, else Windows' 42 days) and no
+ * back-off is pending. A failure keeps the old certificate (in use until it
+ * expires) and backs off: 1 h, doubling, at most the provisioned
+ * RetryInterval (else 7 days). On success the new certificate and key
+ * replace the old ones in the state and in cfg. Returns 0 (nothing to do,
+ * or renewed), -1 when a due renewal failed (logged). */
+int agent_enroll_maybe_renew(agent_config *cfg);
+
 /* status: the enrollment in state_dir (server, provider, device id,
  * certificate subject and expiry), as text lines or one JSON value (an
  * object, or null when not enrolled). `p` is the open platform; NULL when

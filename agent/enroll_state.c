@@ -34,13 +34,13 @@ typedef struct field {
     }
 
 static const field fields[] = {
-    S(server, 1),          S(discovery, 0),      S(enroll_url, 0),   S(provider, 1),
-    S(device_id, 1),       S(machine_id, 1),     S(auth, 0),         S(user, 0),
-    S(ent_dmid, 0),        S(aauth_name, 0),     S(aauth_secret, 0), S(aauth_data, 0),
-    S(srv_name, 0),        S(srv_secret, 0),     S(srv_data, 0),     P(cert_pem, 1),
-    P(key_pem, 1),         P(ca_pem, 0),         P(root_pem, 0),     I(enrolled_at, 1),
-    I(renewed_at, 0),      I(cert_not_after, 0), I(poll_minutes, 0), I(renew_period_days, 0),
-    I(renew_retry_min, 0), I(renew_next_try, 0),
+    S(server, 1),           S(discovery, 0),      S(enroll_url, 0),     S(provider, 1),
+    S(device_id, 1),        S(machine_id, 1),     S(auth, 0),           S(user, 0),
+    S(ent_dmid, 0),         S(aauth_name, 0),     S(aauth_secret, 0),   S(aauth_data, 0),
+    S(srv_name, 0),         S(srv_secret, 0),     S(srv_data, 0),       P(cert_pem, 1),
+    P(key_pem, 1),          P(ca_pem, 0),         P(root_pem, 0),       I(enrolled_at, 1),
+    I(renewed_at, 0),       I(cert_not_after, 0), I(poll_minutes, 0),   I(renew_period_days, 0),
+    I(renew_retry_days, 0), I(renew_next_try, 0), I(renew_failures, 0),
 };
 
 static char **str_at(agent_enrollment *e, const field *f)

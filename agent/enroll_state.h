@@ -38,8 +38,9 @@ typedef struct agent_enrollment {
     int64_t enrolled_at, renewed_at, cert_not_after;
     unsigned poll_minutes;      /* first poll interval (DMClient Poll) */
     unsigned renew_period_days; /* WSTEP RenewPeriod, 0 = Windows' default (42) */
-    unsigned renew_retry_min;   /* WSTEP RetryInterval */
+    unsigned renew_retry_days;  /* WSTEP RetryInterval */
     int64_t renew_next_try;     /* unix; 0 = when due */
+    unsigned renew_failures;    /* failed renewals in a row (back-off) */
 } agent_enrollment;
 
 /* Text form (format 1): "key=value" lines; PEM values base64 on one line.

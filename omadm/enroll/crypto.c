@@ -7,6 +7,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
@@ -383,6 +384,53 @@ out:
     omadm__free(pem);
     BIO_free(bio);
     X509_free(x);
+    omadm__free(der);
+    return st;
+}
+
+omadm_status omadm__enroll_sign_renewal(const char *csr_b64, const char *cert_pem,
+                                        const char *key_pem, char **p7_b64, char *err,
+                                        size_t errsize)
+{
+    unsigned char *der = NULL, *p7der = NULL;
+    size_t len = 0;
+    X509 *x = NULL;
+    EVP_PKEY *k = NULL;
+    BIO *in = NULL;
+    PKCS7 *p7 = NULL;
+    omadm_status st;
+    int n;
+
+    if (!csr_b64 || !cert_pem || !key_pem || !p7_b64)
+        return OMADM_ERR_INVALID;
+    *p7_b64 = NULL;
+    st = omadm__enroll_base64_decode(csr_b64, 65536, &der, &len);
+    if (st != OMADM_OK)
+        return st == OMADM_ERR_NOMEM ? st : OMADM_ERR_INVALID;
+    x = read_cert(cert_pem);
+    k = read_key(key_pem);
+    in = BIO_new_mem_buf(der, (int)len);
+    st = OMADM_ERR_UNSUPPORTED;
+    if (!x || !k || !in)
+        goto out;
+    p7 = PKCS7_sign(x, k, NULL, in, PKCS7_BINARY);
+    if (!p7)
+        goto out;
+    n = i2d_PKCS7(p7, &p7der);
+    if (n <= 0)
+        goto out;
+    *p7_b64 = base64_der(p7der, n);
+    st = *p7_b64 ? OMADM_OK : OMADM_ERR_NOMEM;
+out:
+    if (st != OMADM_OK)
+        set_err(err, errsize,
+                st == OMADM_ERR_NOMEM ? "out of memory"
+                                      : "cannot sign the renewal request with the current key");
+    OPENSSL_free(p7der);
+    PKCS7_free(p7);
+    BIO_free(in);
+    X509_free(x);
+    EVP_PKEY_free(k);
     omadm__free(der);
     return st;
 }

@@ -109,7 +109,9 @@ typedef struct omadm_enroll_context_item {
 } omadm_enroll_context_item;
 
 /* RequestType Issue (renew = 0) or Renew (renew = 1; creds may then be of
- * kind CERTIFICATE: no wsse:Security). csr_b64: the PKCS#10 request, base64.
+ * kind CERTIFICATE: no wsse:Security). csr_b64: for Issue the PKCS#10
+ * request, for Renew the PKCS#7 SignedData of it (omadm__enroll_sign_renewal,
+ * ValueType #PKCS7, MS-MDE 3.5), base64.
  * The items become ac:AdditionalContext/ac:ContextItem, in order. */
 omadm_status omadm__enroll_build_rst(omadm_buf *out, const omadm_enroll_addr *addr,
                                      const omadm_enroll_creds *creds, int renew,
@@ -144,7 +146,7 @@ typedef struct omadm_enroll_prov {
     char *server_auth_name, *server_auth_secret, *server_auth_data; /* APPAUTH CLIENT */
     char *ent_dmid;                              /* DMClient/Provider/<id>/EntDMID, may be NULL */
     omadm_enroll_poll poll;                      /* zero when not given */
-    unsigned renew_period_days, renew_retry_min; /* WSTEP/Renew, 0 = not given */
+    unsigned renew_period_days, renew_retry_days; /* WSTEP/Renew, 0 = not given */
 } omadm_enroll_prov;
 
 /* Parses and checks the document: a w7 APPLICATION with an https ADDR and a
@@ -170,6 +172,12 @@ omadm_status omadm__enroll_make_key_csr(const omadm_enroll_policy *policy, const
 omadm_status omadm__enroll_make_csr(const char *key_pem, const char *common_name,
                                     omadm_enroll_hash hash, char **csr_b64, char *err,
                                     size_t errsize);
+
+/* Renewal: the PKCS#7 SignedData (DER, base64, one line) of the new
+ * PKCS#10 `csr_b64`, signed with the current certificate and key (PEM). */
+omadm_status omadm__enroll_sign_renewal(const char *csr_b64, const char *cert_pem,
+                                        const char *key_pem, char **p7_b64, char *err,
+                                        size_t errsize);
 
 /* Whether the PEM certificate's public key is the PEM key's: OMADM_OK, or
  * OMADM_ERR_PROTOCOL "certificate does not match the key". */

@@ -204,7 +204,7 @@ static omadm_status parse_certstore(const enroll_node *cs, omadm_enroll_prov *ou
         const enroll_node *renew = chr(chr(my, "WSTEP"), "Renew");
 
         out->renew_period_days = parm_uint(renew, "RenewPeriod");
-        out->renew_retry_min = parm_uint(renew, "RetryInterval");
+        out->renew_retry_days = parm_uint(renew, "RetryInterval");
     }
     omadm__buf_free(&roots);
     omadm__buf_free(&mine);

@@ -40,6 +40,7 @@
 #define REQ_ISSUE "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue"
 #define REQ_RENEW "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Renew"
 #define PKCS10    NS_ENR "#PKCS10"
+#define PKCS7     NS_ENR "#PKCS7"
 
 omadm_status omadm__enroll_escape(omadm_buf *out, const char *s)
 {
@@ -250,10 +251,12 @@ omadm_status omadm__enroll_build_rst(omadm_buf *out, const omadm_enroll_addr *ad
         st = omadm__buf_append_str(out, renew ? "<wst:RequestType>" REQ_RENEW "</wst:RequestType>"
                                               : "<wst:RequestType>" REQ_ISSUE "</wst:RequestType>");
     if (st == OMADM_OK)
-        st = put3(out,
-                  "<wsse:BinarySecurityToken ValueType=\"" PKCS10 "\" EncodingType=\"" BASE64_BINARY
-                  "\">",
-                  csr_b64, "</wsse:BinarySecurityToken><ac:AdditionalContext xmlns=\"" NS_AC "\">");
+        st = omadm__buf_append_str(out, renew ? "<wsse:BinarySecurityToken ValueType=\"" PKCS7 "\""
+                                              : "<wsse:BinarySecurityToken ValueType=\"" PKCS10
+                                                "\"");
+    if (st == OMADM_OK)
+        st = put3(out, " EncodingType=\"" BASE64_BINARY "\">", csr_b64,
+                  "</wsse:BinarySecurityToken><ac:AdditionalContext xmlns=\"" NS_AC "\">");
     for (i = 0; i < n_items && st == OMADM_OK; i++) {
         if (!items[i].name || !items[i].value)
             return OMADM_ERR_INVALID;

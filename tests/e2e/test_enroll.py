@@ -64,6 +64,7 @@ class Enrollment(unittest.TestCase):
             state = f.read()
         self.assertNotIn(SECRET.encode(), state)
         self.assertNotIn(SECRET, r.stdout + r.stderr)
+        self.assertNotIn("PHdhcC1wcm92aXNpb25pbmdkb2", r.stdout + r.stderr)
         (e,) = self.enrollments()
         self.assertEqual((e["device"], e["state"], e["auth"], e["user"]),
                          (dev, "enrolled", "OnPremise", USER))
@@ -118,6 +119,43 @@ class Enrollment(unittest.TestCase):
         self.assertIn("aauth_secret=rotated-s3cret\n", state)
         self.assertNotIn("rotated-s3cret", r.stdout + r.stderr)
         self.sync_plain()  # the next session still runs with the stored values
+
+    def test_renewal_in_the_renewal_period(self):
+        w = self.w
+        dev, _ = self.enroll_ok(user=USER, secret=SECRET)
+        (before,) = self.enrollments()
+        # outside the renewal period (42 days before expiry): no renewal
+        r = self.sync_plain()
+        self.assertNotIn("renewing", r.stderr)
+        # 30 days before the certificate expires (sim clock)
+        w.set_now(int(time.time()) + (365 - 30) * 86400)
+        r = self.sync_plain()
+        self.assertIn("certificate renewed", r.stderr)
+        self.assertIn("DeviceEnrollmentProvisionDoc", r.stderr)
+        self.assertNotIn("PHdhcC1wcm92aXNpb25pbmdkb2", r.stderr)  # base64 "<wap-provisioningdoc"
+        (after,) = self.enrollments()
+        self.assertEqual(after["renewals"], 1)
+        self.assertNotEqual(after["cert_thumbprint"], before["cert_thumbprint"])
+        # the new certificate is the one in use now (the server issued it for
+        # a year from its own clock: back to that clock), and no second renewal
+        w.set_now(int(time.time()))
+        r = self.sync_plain()
+        self.assertNotIn("renewing", r.stderr)
+        self.assertEqual(self.enrollments()[0]["renewals"], 1)
+
+    def test_failed_renewal_keeps_the_certificate_and_backs_off(self):
+        w = self.w
+        dev, _ = self.enroll_ok(user=USER, secret=SECRET)
+        w.api("POST", "/api/devices/%s/retire" % dev, {})  # the server now refuses Renew
+        w.set_now(int(time.time()) + (365 - 30) * 86400)
+        r = self.sync_plain()  # the session still runs with the current certificate
+        self.assertIn("certificate renewal failed", r.stderr)
+        self.assertIn("stays in use", r.stderr)
+        with open(w.enrollment_file()) as f:
+            state = f.read()
+        self.assertIn("renew_failures=1\n", state)
+        r = self.sync_plain()  # within the back-off: no new attempt
+        self.assertNotIn("renewing", r.stderr)
 
     def test_federated(self):
         dev, _ = self.enroll_ok(token=TOKEN)

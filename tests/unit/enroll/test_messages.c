@@ -168,6 +168,10 @@ static void test_rst_request(void **state)
     text_is(root, "Body/RequestSecurityToken/RequestType",
             "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Renew");
     assert_null(enroll_xml_path(root, "Header/Security"));
+    assert_string_equal(
+        enroll_xml_attr(enroll_xml_path(root, "Body/RequestSecurityToken/BinarySecurityToken"),
+                        "ValueType"),
+        "http://schemas.microsoft.com/windows/pki/2009/01/enrollment#PKCS7");
     enroll_xml_free(root);
     omadm__buf_free(&b);
     /* a first enrollment without credentials is refused */

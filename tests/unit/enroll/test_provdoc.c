@@ -51,7 +51,7 @@ static void test_good(void **state)
     assert_int_equal(p.poll.remaining_interval_min, 1560);
     assert_int_equal(p.poll.poll_on_login, 1);
     assert_int_equal(p.renew_period_days, 42);
-    assert_int_equal(p.renew_retry_min, 4);
+    assert_int_equal(p.renew_retry_days, 4);
     assert_int_equal(omadm__enroll_check_cert_key(p.client_cert_pem, e->key_pem, err, sizeof err),
                      OMADM_OK);
     omadm__enroll_prov_clear(&p);
