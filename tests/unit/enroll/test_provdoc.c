@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
 #include "core/alloc.h"
 #include "enroll/enroll_int.h"
 
@@ -195,6 +199,61 @@ static void test_cert_key_mismatch(void **state)
     omadm__buf_free(&pem);
 }
 
+/* Renewal: the new PKCS#10 inside a PKCS#7 SignedData signed by the
+ * current certificate; the signature verifies against it. */
+static void test_renewal_request(void **state)
+{
+    const etest_enrolled *e = etest_enrolled_get();
+    omadm_enroll_policy pol = { OMADM_ENROLL_KEY_RSA, 2048, OMADM_ENROLL_HASH_SHA256, 0, 0 };
+    char *key = NULL, *csr = NULL, *p7 = NULL, err[300];
+    unsigned char *der = NULL, *csr_der = NULL;
+    size_t der_len = 0, csr_len = 0;
+    const unsigned char *pp;
+    omadm_buf pem = OMADM_BUF_INIT;
+    PKCS7 *sig;
+    BIO *certbio, *out;
+    X509 *signer;
+    STACK_OF(X509) * certs;
+    char *got = NULL;
+    long got_len;
+
+    assert_int_equal(omadm__enroll_make_key_csr(&pol, "dev-1234", &key, &csr, err, sizeof err),
+                     OMADM_OK);
+    assert_int_equal(omadm__enroll_cert_b64_to_pem(e->cert_b64, &pem, NULL), OMADM_OK);
+    assert_int_equal(omadm__enroll_sign_renewal(csr, pem.data, e->key_pem, &p7, err, sizeof err),
+                     OMADM_OK);
+    assert_int_equal(omadm__enroll_base64_decode(p7, 65536, &der, &der_len), OMADM_OK);
+    assert_int_equal(omadm__enroll_base64_decode(csr, 65536, &csr_der, &csr_len), OMADM_OK);
+    pp = der;
+    sig = d2i_PKCS7(NULL, &pp, (long)der_len);
+    assert_non_null(sig);
+    certbio = BIO_new_mem_buf(pem.data, -1);
+    signer = PEM_read_bio_X509(certbio, NULL, NULL, NULL);
+    assert_non_null(signer);
+    certs = sk_X509_new_null();
+    assert_true(sk_X509_push(certs, signer) > 0);
+    out = BIO_new(BIO_s_mem());
+    assert_int_equal(PKCS7_verify(sig, certs, NULL, NULL, out, PKCS7_NOVERIFY | PKCS7_BINARY), 1);
+    got_len = BIO_get_mem_data(out, &got);
+    assert_int_equal((size_t)got_len, csr_len);
+    assert_memory_equal(got, csr_der, csr_len);
+    /* the wrong key cannot sign for this certificate */
+    omadm__free(p7);
+    p7 = NULL;
+    assert_int_not_equal(omadm__enroll_sign_renewal(csr, pem.data, key, &p7, err, sizeof err),
+                         OMADM_OK);
+    assert_null(p7);
+    BIO_free(out);
+    sk_X509_pop_free(certs, X509_free);
+    BIO_free(certbio);
+    PKCS7_free(sig);
+    omadm__free(der);
+    omadm__free(csr_der);
+    omadm__enroll_secret_free(key);
+    omadm__free(csr);
+    omadm__buf_free(&pem);
+}
+
 /* ---- allocation failures ------------------------------------------------ */
 
 typedef omadm_status (*op_fn)(const void *ctx);
@@ -305,6 +364,7 @@ int test_provdoc_run(void)
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_rstr_bad),
         cmocka_unit_test(test_cert_key_mismatch),
+        cmocka_unit_test(test_renewal_request),
         cmocka_unit_test(test_alloc_sweeps),
     };
 

@@ -103,6 +103,34 @@ static void test_server_initiated_alert(void **state)
     assert_string_equal(harness_next(h)->body->data, "1200");
 }
 
+/* An enrolled device (MS-MDM): Alert 1224 LoginStatus right after 1201,
+ * then the user's unenrollment alert 1226 (Format int, Data 1, no
+ * Source/Target), then the DevInfo Replace. */
+static void test_enrollment_alerts(void **state)
+{
+    harness *h = *state;
+    const syncml_cmd *c;
+
+    h->cfg.login_status = "user";
+    h->cfg.unenroll_request = 1;
+    harness_start(h);
+    c = harness_next(h)->body;
+    assert_string_equal(c->data, "1201");
+    c = c->next;
+    assert_int_equal(c->type, SYNCML_CMD_ALERT);
+    assert_string_equal(c->data, "1224");
+    assert_string_equal(c->items->meta->type, "com.microsoft/MDM/LoginStatus");
+    assert_string_equal(c->items->data, "user");
+    c = c->next;
+    assert_string_equal(c->data, "1226");
+    assert_string_equal(c->items->meta->type, "com.microsoft:mdm.unenrollment.userrequest");
+    assert_string_equal(c->items->meta->format, "int");
+    assert_string_equal(c->items->data, "1");
+    assert_null(c->items->source_uri);
+    assert_null(c->items->target_uri);
+    assert_int_equal(c->next->type, SYNCML_CMD_REPLACE);
+}
+
 /* Get, Replace and Exec in package 2; the reply answers each in order with
  * the SyncHdr Status first, Results after the Get's Status, Final; the
  * server's Status-only package 4 ends the session without a message. */
@@ -598,6 +626,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_package1_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_initiated_alert, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enrollment_alerts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normal_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fleet_style, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_multi_message, setup, teardown),
