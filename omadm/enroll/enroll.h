@@ -144,8 +144,8 @@ typedef struct omadm_enroll_prov {
      * server authenticates itself to the client (SRVCRED). */
     char *device_auth_name, *device_auth_secret, *device_auth_data; /* APPAUTH APPSRV */
     char *server_auth_name, *server_auth_secret, *server_auth_data; /* APPAUTH CLIENT */
-    char *ent_dmid;                              /* DMClient/Provider/<id>/EntDMID, may be NULL */
-    omadm_enroll_poll poll;                      /* zero when not given */
+    char *ent_dmid;                               /* DMClient/Provider/<id>/EntDMID, may be NULL */
+    omadm_enroll_poll poll;                       /* zero when not given */
     unsigned renew_period_days, renew_retry_days; /* WSTEP/Renew, 0 = not given */
 } omadm_enroll_prov;
 

@@ -29,9 +29,9 @@ struct omadm_transport {
     omadm_status write_status; /* why on_write stopped the transfer */
     bool first_write_seen;
     bool is_200;
-    bool any_type; /* a GET: whatever Content-Type */
+    bool any_type;         /* a GET: whatever Content-Type */
     char content_type[96]; /* expected, "" = SyncML's */
-    size_t discarded; /* body bytes of a non-200 response, counted not kept */
+    size_t discarded;      /* body bytes of a non-200 response, counted not kept */
 };
 
 static bool global_done;
@@ -479,8 +479,7 @@ static omadm_status curl_failure(omadm_transport *t, CURLcode rc, omadm_transpor
         }
         if (t->write_status == OMADM_ERR_PROTOCOL) {
             if (info->content_type[0])
-                set_error(info, "Content-Type %s is not %s", info->content_type,
-                          expected_type(t));
+                set_error(info, "Content-Type %s is not %s", info->content_type, expected_type(t));
             else
                 set_error(info, "response has no Content-Type (%s expected)", expected_type(t));
             return OMADM_ERR_PROTOCOL;

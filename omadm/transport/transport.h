@@ -34,23 +34,23 @@
 /* All strings are borrowed for the call to omadm_transport_new, which copies
  * them. Zero / NULL fields take the documented default. */
 typedef struct omadm_transport_config {
-    const char *url;         /* required; https:// only, anything else is OMADM_ERR_INVALID */
-    const char *ca_file;     /* PEM CA bundle; NULL = libcurl's default (system) store */
-    const char *cert_file;   /* client certificate; NULL = none. A PEM file, a
-                                PKCS#12 file (*.pfx, *.p12: key inside, no
-                                password), or with Schannel (Windows) a store
-                                entry "LocalMachine\MY\<thumbprint>" (see
-                                transport/cert.h) */
-    const char *key_file;    /* client key (PEM); NULL = the key is in cert_file.
-                                Only with a PEM certificate */
-    const char *user_agent;  /* NULL = OMADM_TRANSPORT_DEFAULT_USER_AGENT */
-    const char *proxy;       /* NULL = from the environment (https_proxy, all_proxy,
-                                no_proxy: libcurl's default); "" = no proxy at all;
-                                else a proxy URL, e.g. "http://proxy:3128" */
-    long connect_timeout_ms; /* TCP + TLS handshake; 0 = 30000 */
-    long total_timeout_ms;   /* one whole POST; 0 = 120000 */
-    size_t max_response;     /* response body cap in bytes; 0 = 1 MiB. Enforced
-                                while reading: nothing beyond it is buffered */
+    const char *url;          /* required; https:// only, anything else is OMADM_ERR_INVALID */
+    const char *ca_file;      /* PEM CA bundle; NULL = libcurl's default (system) store */
+    const char *cert_file;    /* client certificate; NULL = none. A PEM file, a
+                                 PKCS#12 file (*.pfx, *.p12: key inside, no
+                                 password), or with Schannel (Windows) a store
+                                 entry "LocalMachine\MY\<thumbprint>" (see
+                                 transport/cert.h) */
+    const char *key_file;     /* client key (PEM); NULL = the key is in cert_file.
+                                 Only with a PEM certificate */
+    const char *user_agent;   /* NULL = OMADM_TRANSPORT_DEFAULT_USER_AGENT */
+    const char *proxy;        /* NULL = from the environment (https_proxy, all_proxy,
+                                 no_proxy: libcurl's default); "" = no proxy at all;
+                                 else a proxy URL, e.g. "http://proxy:3128" */
+    long connect_timeout_ms;  /* TCP + TLS handshake; 0 = 30000 */
+    long total_timeout_ms;    /* one whole POST; 0 = 120000 */
+    size_t max_response;      /* response body cap in bytes; 0 = 1 MiB. Enforced
+                                 while reading: nothing beyond it is buffered */
     const char *content_type; /* Content-Type and Accept of the requests, and the
                                  type a non-empty answer must have; NULL =
                                  OMADM_TRANSPORT_CONTENT_TYPE. Enrollment uses
