@@ -1,6 +1,7 @@
 /* The DMAcc credentials CSP (see dmacc.h). */
 #include "agent/dmacc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +39,7 @@ static int split(const dmacc *a, const char *path, char level[16], char leaf[16]
         return 0;
     if (strlen(path) >= sizeof buf)
         return -1;
-    strcpy(buf, path);
+    memcpy(buf, path, strlen(path) + 1);
     for (p = buf; n < 5;) {
         seg[n++] = p;
         p = strchr(p, '/');
@@ -53,12 +54,12 @@ static int split(const dmacc *a, const char *path, char level[16], char leaf[16]
     if (n >= 3) {
         if (strcmp(seg[2], "CLCRED") != 0 && strcmp(seg[2], "SRVCRED") != 0)
             return -1;
-        strcpy(level, seg[2]);
+        snprintf(level, 16, "%s", seg[2]);
     }
     if (n == 4) {
         if (strcmp(seg[3], "AAuthName") != 0 && strcmp(seg[3], "AAuthSecret") != 0)
             return -1;
-        strcpy(leaf, seg[3]);
+        snprintf(leaf, 16, "%s", seg[3]);
     }
     return n;
 }

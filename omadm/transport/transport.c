@@ -3,7 +3,6 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -148,6 +147,19 @@ static omadm_status map_setopt(CURLcode rc, const char *what)
         }                                                                                          \
     } while (0)
 
+/* libcurl's blob takes a non-const pointer; with CURL_BLOB_COPY it only
+ * reads (and copies) the bytes. */
+static void *blob_data(const char *p)
+{
+    union {
+        const char *c;
+        void *m;
+    } u;
+
+    u.c = p;
+    return u.m;
+}
+
 static omadm_status check_config(const omadm_transport_config *cfg)
 {
     if (!cfg || !cfg->url || !*cfg->url) {
@@ -250,15 +262,12 @@ omadm_status omadm_transport_new(omadm_transport **out, const omadm_transport_co
     if (cfg->ca_file)
         SETOPT(CURLOPT_CAINFO, cfg->ca_file);
     if (cfg->ca_pem) {
-        struct curl_blob blob = { (void *)(uintptr_t)cfg->ca_pem, strlen(cfg->ca_pem),
-                                  CURL_BLOB_COPY };
+        struct curl_blob blob = { blob_data(cfg->ca_pem), strlen(cfg->ca_pem), CURL_BLOB_COPY };
         SETOPT(CURLOPT_CAINFO_BLOB, &blob);
     }
     if (cfg->cert_pem) {
-        struct curl_blob cert = { (void *)(uintptr_t)cfg->cert_pem, strlen(cfg->cert_pem),
-                                  CURL_BLOB_COPY };
-        struct curl_blob key = { (void *)(uintptr_t)cfg->key_pem, strlen(cfg->key_pem),
-                                 CURL_BLOB_COPY };
+        struct curl_blob cert = { blob_data(cfg->cert_pem), strlen(cfg->cert_pem), CURL_BLOB_COPY };
+        struct curl_blob key = { blob_data(cfg->key_pem), strlen(cfg->key_pem), CURL_BLOB_COPY };
         SETOPT(CURLOPT_SSLCERT_BLOB, &cert);
         SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
         SETOPT(CURLOPT_SSLKEY_BLOB, &key);

@@ -31,7 +31,7 @@ static void text_is(const enroll_node *root, const char *path, const char *want)
 
     if (!n)
         fail_msg("no %s", path);
-    if (!enroll_xml_text_is(n, want))
+    else if (!enroll_xml_text_is(n, want))
         fail_msg("%s is \"%s\", want \"%s\"", path, n->text, want);
 }
 
