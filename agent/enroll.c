@@ -622,6 +622,11 @@ int agent_enroll_apply(agent_config *cfg, char *err, size_t errsize)
     }
     if (!cfg->ca_file)
         take(&cfg->enrolled_ca_pem, &e.ca_pem);
+    /* The provisioned first poll interval (DMClient Poll; Fleet: 1 minute)
+     * until the server sets the DMClient schedule, unless [poll] says. */
+    if (e.poll_minutes && !cfg->origin[AGENT_KEY_POLL_INTERVAL].line &&
+        !cfg->origin[AGENT_KEY_POLL_INTERVAL].flag && e.poll_minutes <= 30u * 24 * 60)
+        cfg->poll_interval = e.poll_minutes * 60;
     cfg->enrolled = 1;
     free(cfg->enrolled_provider);
     cfg->enrolled_provider = e.provider;

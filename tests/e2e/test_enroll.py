@@ -93,6 +93,8 @@ class Enrollment(unittest.TestCase):
         self.assertEqual(js["device_id"], dev)
         text = w.run_plain("status").stdout
         self.assertIn("enrollment:", text)
+        # the provisioned 1-minute poll until the server sets DMClient's
+        self.assertIn("every 60 s", text)
         self.assertIn("CN=" + dev, text)
 
     def test_server_rotates_dm_credentials(self):
