@@ -260,11 +260,9 @@ static omadm_status discover(flow *f, omadm_enroll_discovery *d)
     req.email = f->cfg->enroll_user && strchr(f->cfg->enroll_user, '@') ? f->cfg->enroll_user : "";
     req.app_version = app;
     req.os_edition = "4"; /* Enterprise */
-    /* Only the policy we hold credentials for: the server picks one of the
-     * listed, and a token cannot answer an OnPremise choice. */
-    req.auth_policies = f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED
-                            ? OMADM_ENROLL_POLICY_FEDERATED
-                            : OMADM_ENROLL_POLICY_ONPREMISE;
+    /* Both, as Windows sends them: Fleet refuses a Discover without
+     * OnPremise (and takes a BinarySecurityToken under that policy). */
+    req.auth_policies = 0;
     st = omadm__enroll_message_id(msg_id, sizeof msg_id);
     if (st == OMADM_OK)
         st = omadm__enroll_build_discover(&body, &addr, &req);
@@ -275,13 +273,10 @@ static omadm_status discover(flow *f, omadm_enroll_discovery *d)
         st = omadm__enroll_parse_discover(resp, resp_len, d, f->err, sizeof f->err);
     if (st == OMADM_OK &&
         strcmp(d->auth_policy,
-               f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED ? "Federated" : "OnPremise") != 0) {
-        snprintf(f->err, sizeof f->err,
-                 "the server wants AuthPolicy %.64s, but %s credentials were given", d->auth_policy,
-                 f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED ? "Federated (--token-file)"
-                                                              : "OnPremise (--user/--secret-file)");
-        st = OMADM_ERR_AUTH;
-    }
+               f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED ? "Federated" : "OnPremise") != 0)
+        agent_log(OMADM_LOG_INFO, "the server chose AuthPolicy %.64s; sending the %s we hold",
+                  d->auth_policy,
+                  f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED ? "token" : "user and password");
     omadm__buf_free(&body);
     omadm__free(resp);
     return st;
