@@ -13,6 +13,7 @@
 #include "agent/agent.h"
 #include "agent/cli.h"
 #include "agent/device.h"
+#include "agent/enroll_int.h"
 #include "agent/enroll_state.h"
 #include "agent/log.h"
 #include "agent/os.h"
@@ -26,7 +27,8 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static int open_platform(const agent_config *cfg, omadm_platform *p, char *err, size_t errsize)
+int agent__enroll_open_platform(const agent_config *cfg, omadm_platform *p, char *err,
+                                size_t errsize)
 {
     omadm_status st;
 
@@ -43,14 +45,15 @@ static int open_platform(const agent_config *cfg, omadm_platform *p, char *err, 
     return 0;
 }
 
-static void close_platform(omadm_platform *p)
+void agent__enroll_close_platform(omadm_platform *p)
 {
     if (p->destroy)
         p->destroy(p->ctx);
     memset(p, 0, sizeof *p);
 }
 
-static int machine_id(const omadm_platform *p, char *buf, size_t size, char *err, size_t errsize)
+int agent__enroll_machine_id(const omadm_platform *p, char *buf, size_t size, char *err,
+                             size_t errsize)
 {
     omadm_status st = p->machine_id ? p->machine_id(p->ctx, buf, size) : OMADM_ERR_UNSUPPORTED;
 
@@ -201,9 +204,9 @@ static void trace(const agent_config *cfg, const char *what, const char *body, s
 }
 
 /* POSTs a SOAP message to url. OMADM_OK with the answer, else why. */
-static omadm_status soap(const agent_config *cfg, omadm_transport *t, const char *url,
-                         const char *what, const omadm_buf *body, char **resp, size_t *resp_len,
-                         char *err, size_t errsize)
+omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, const char *url,
+                                const char *what, const omadm_buf *body, char **resp,
+                                size_t *resp_len, char *err, size_t errsize)
 {
     omadm_transport_info info;
     omadm_status st = omadm_transport_set_url(t, url);
@@ -267,8 +270,8 @@ static omadm_status discover(flow *f, omadm_enroll_discovery *d)
     if (st == OMADM_OK)
         st = omadm__enroll_build_discover(&body, &addr, &req);
     if (st == OMADM_OK)
-        st = soap(f->cfg, f->t, f->discovery, "Discover", &body, &resp, &resp_len, f->err,
-                  sizeof f->err);
+        st = agent__enroll_soap(f->cfg, f->t, f->discovery, "Discover", &body, &resp, &resp_len,
+                                f->err, sizeof f->err);
     if (st == OMADM_OK)
         st = omadm__enroll_parse_discover(resp, resp_len, d, f->err, sizeof f->err);
     if (st == OMADM_OK &&
@@ -297,8 +300,8 @@ static omadm_status policies(flow *f, const omadm_enroll_discovery *d, omadm_enr
     if (st == OMADM_OK)
         st = omadm__enroll_build_get_policies(&body, &addr, &f->creds);
     if (st == OMADM_OK)
-        st = soap(f->cfg, f->t, d->policy_url, "GetPolicies", &body, &resp, &resp_len, f->err,
-                  sizeof f->err);
+        st = agent__enroll_soap(f->cfg, f->t, d->policy_url, "GetPolicies", &body, &resp, &resp_len,
+                                f->err, sizeof f->err);
     if (st == OMADM_OK)
         st = omadm__enroll_parse_policies(resp, resp_len, pol, f->err, sizeof f->err);
     omadm__buf_free(&body);
@@ -345,8 +348,8 @@ static omadm_status request_token(flow *f, const omadm_enroll_discovery *d, cons
                                          sizeof items / sizeof items[0]);
     }
     if (st == OMADM_OK)
-        st = soap(f->cfg, f->t, d->enroll_url, "RequestSecurityToken", &body, &resp, &resp_len,
-                  f->err, sizeof f->err);
+        st = agent__enroll_soap(f->cfg, f->t, d->enroll_url, "RequestSecurityToken", &body, &resp,
+                                &resp_len, f->err, sizeof f->err);
     if (st == OMADM_OK)
         st = omadm__enroll_parse_rstr(resp, resp_len, &doc, &doc_len, f->err, sizeof f->err);
     if (st == OMADM_OK) {
@@ -465,7 +468,7 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet)
     f.creds.user = cfg->enroll_user;
     f.creds.secret = secret;
 
-    if (machine_id(p, f.machine, sizeof f.machine, f.err, sizeof f.err) < 0)
+    if (agent__enroll_machine_id(p, f.machine, sizeof f.machine, f.err, sizeof f.err) < 0)
         goto fail;
     derive(f.machine, "omadm-agent device id:", f.device_id, 32);
     derive(f.machine, "omadm-agent hardware id:", f.hwdevid, 64);
@@ -549,13 +552,13 @@ int agent_cmd_enroll(const agent_config *cfg)
         fprintf(stderr, "omadm-agent: %s\n", err);
         return AGENT_EXIT_FAILURE;
     }
-    if (open_platform(cfg, &p, err, sizeof err) < 0) {
+    if (agent__enroll_open_platform(cfg, &p, err, sizeof err) < 0) {
         fprintf(stderr, "omadm-agent: %s\n", err);
         agent_os_unlock_dir(lock);
         return AGENT_EXIT_FAILURE;
     }
     rc = enroll_with(cfg, &p, 0);
-    close_platform(&p);
+    agent__enroll_close_platform(&p);
     agent_os_unlock_dir(lock);
     return rc;
 }
@@ -582,28 +585,28 @@ int agent_enroll_apply(agent_config *cfg, char *err, size_t errsize)
     cfg->enrolled = 0;
     if (!agent_os_is_dir(cfg->state_dir))
         goto none;
-    if (open_platform(cfg, &p, why, sizeof why) < 0)
+    if (agent__enroll_open_platform(cfg, &p, why, sizeof why) < 0)
         goto none; /* the command itself reports it */
     rc = agent_enrollment_load(&p, &e, why, sizeof why);
     if (rc < 0) {
-        close_platform(&p);
+        agent__enroll_close_platform(&p);
         snprintf(err, errsize, "%s/%s: %s", cfg->state_dir, AGENT_FILE_ENROLLMENT, why);
         return -1;
     }
     if (rc == 0) {
-        close_platform(&p);
+        agent__enroll_close_platform(&p);
         goto none;
     }
-    if (machine_id(&p, machine, sizeof machine, why, sizeof why) < 0 ||
+    if (agent__enroll_machine_id(&p, machine, sizeof machine, why, sizeof why) < 0 ||
         strcmp(machine, e.machine_id) != 0) {
         agent_log(OMADM_LOG_WARN,
                   "the enrollment in %s belongs to another machine (a cloned image?): not used",
                   cfg->state_dir);
         agent_enrollment_clear(&e);
-        close_platform(&p);
+        agent__enroll_close_platform(&p);
         goto none;
     }
-    close_platform(&p);
+    agent__enroll_close_platform(&p);
     /* explicit settings win */
     take(&cfg->server_url, &e.server);
     take(&cfg->device_id, &e.device_id);
@@ -644,14 +647,14 @@ int agent_enroll_before_session(agent_config *cfg)
         agent_log(OMADM_LOG_ERROR, "%s", err);
         return -1;
     }
-    if (open_platform(cfg, &p, err, sizeof err) < 0) {
+    if (agent__enroll_open_platform(cfg, &p, err, sizeof err) < 0) {
         agent_log(OMADM_LOG_ERROR, "%s", err);
         agent_os_unlock_dir(lock);
         return -1;
     }
     agent_log(OMADM_LOG_INFO, "not enrolled here yet: enrolling at %s first", cfg->enroll_url);
     rc = enroll_with(cfg, &p, 1);
-    close_platform(&p);
+    agent__enroll_close_platform(&p);
     agent_os_unlock_dir(lock);
     if (rc != AGENT_EXIT_OK)
         return -1;
@@ -680,263 +683,18 @@ int agent_cmd_unenroll(agent_config *cfg)
         return AGENT_EXIT_FAILURE;
     }
     if (agent_state_lock(cfg, &lock, err, sizeof err) < 0 ||
-        open_platform(cfg, &p, err, sizeof err) < 0) {
+        agent__enroll_open_platform(cfg, &p, err, sizeof err) < 0) {
         fprintf(stderr, "omadm-agent: %s\n", err);
         agent_os_unlock_dir(lock);
         return AGENT_EXIT_FAILURE;
     }
     rc = agent_enrollment_remove(&p, err, sizeof err) < 0 ? AGENT_EXIT_FAILURE : AGENT_EXIT_OK;
-    close_platform(&p);
+    agent__enroll_close_platform(&p);
     agent_os_unlock_dir(lock);
     if (rc != AGENT_EXIT_OK)
         fprintf(stderr, "omadm-agent: %s\n", err);
     else
         printf("unenrolled from %s\n", cfg->server_url);
     agent_log(OMADM_LOG_INFO, "unenrolled from %s", cfg->server_url);
-    return rc;
-}
-
-/* ---- status ------------------------------------------------------------- */
-
-static void json_str(FILE *f, const char *v)
-{
-    if (!v) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (; *v; v++) {
-        unsigned char c = (unsigned char)*v;
-
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-void agent_enroll_print_status(FILE *f, const omadm_platform *p, int json)
-{
-    agent_enrollment e;
-    omadm_enroll_cert_info info;
-    char why[512], machine[128], at[32] = "", until[32] = "";
-    int rc = p ? agent_enrollment_load(p, &e, why, sizeof why) : 0;
-    int cloned;
-
-    if (rc <= 0) {
-        if (json)
-            fputs("null", f);
-        else if (rc < 0)
-            fprintf(f, "enrollment:      unreadable (%s)\n", why);
-        else
-            fprintf(f, "enrollment:      none\n");
-        return;
-    }
-    memset(&info, 0, sizeof info);
-    omadm__enroll_cert_info(e.cert_pem, &info);
-    cloned = machine_id(p, machine, sizeof machine, why, sizeof why) < 0 ||
-             strcmp(machine, e.machine_id) != 0;
-    agent_format_time(e.enrolled_at, at, sizeof at);
-    agent_format_time(info.not_after, until, sizeof until);
-    if (json) {
-        fputs("{\"server\":", f);
-        json_str(f, e.server);
-        fputs(",\"provider\":", f);
-        json_str(f, e.provider);
-        fputs(",\"device_id\":", f);
-        json_str(f, e.device_id);
-        fputs(",\"auth\":", f);
-        json_str(f, e.auth);
-        fputs(",\"enrolled_at\":", f);
-        json_str(f, at);
-        fputs(",\"cert_subject\":", f);
-        json_str(f, info.subject);
-        fputs(",\"cert_issuer\":", f);
-        json_str(f, info.issuer);
-        fputs(",\"cert_not_after\":", f);
-        json_str(f, until);
-        fprintf(f, ",\"this_machine\":%s}", cloned ? "false" : "true");
-    } else {
-        fprintf(f, "enrollment:      %s, provider %s, %s, enrolled %s%s\n", e.server, e.provider,
-                e.auth ? e.auth : "?", at,
-                cloned ? "  (belongs to another machine: not used)" : "");
-        fprintf(f, "                 device %s, certificate %s (issuer %s), until %s\n",
-                e.device_id, info.subject, info.issuer, until);
-    }
-    agent_enrollment_clear(&e);
-}
-
-/* ---- renewal ------------------------------------------------------------ */
-
-#define DEFAULT_RENEW_DAYS 42u
-#define DEFAULT_RETRY_DAYS 7u
-
-static omadm_status renew_exchange(const agent_config *cfg, agent_enrollment *e, omadm_platform *p,
-                                   char **new_key, omadm_enroll_prov *prov, char *err,
-                                   size_t errsize)
-{
-    static const omadm_enroll_policy policy = { OMADM_ENROLL_KEY_RSA, 2048,
-                                                OMADM_ENROLL_HASH_SHA256, 0, 0 };
-    omadm_transport_config tc = OMADM_TRANSPORT_CONFIG_INIT;
-    omadm_enroll_creds creds = { OMADM_ENROLL_AUTH_CERTIFICATE, NULL, NULL };
-    omadm_transport *t = NULL;
-    omadm_buf body = OMADM_BUF_INIT;
-    char *csr = NULL, *p7 = NULL, *resp = NULL, *doc = NULL, msg_id[64];
-    size_t resp_len = 0, doc_len = 0;
-    omadm_enroll_addr addr = { e->enroll_url, msg_id };
-    const omadm_enroll_context_item items[] = {
-        { "DeviceID", e->device_id },
-        { "EnrollmentType", "Full" },
-        { "DeviceType", "CIMClient_Windows" },
-    };
-    omadm_status st;
-
-    (void)p;
-    if (!e->enroll_url) {
-        snprintf(err, errsize, "the enrollment names no enrollment service to renew with");
-        return OMADM_ERR_STATE;
-    }
-    tc.url = e->enroll_url;
-    tc.ca_file = cfg->ca_file;
-    tc.ca_pem = cfg->ca_file ? NULL : e->ca_pem;
-    tc.cert_pem = e->cert_pem;
-    tc.key_pem = e->key_pem;
-    tc.user_agent = cfg->user_agent ? cfg->user_agent : "ENROLLClient";
-    tc.proxy = cfg->proxy && strcmp(cfg->proxy, "none") == 0 ? "" : cfg->proxy;
-    tc.content_type = OMADM_ENROLL_SOAP_CONTENT_TYPE;
-    tc.max_response = OMADM_ENROLL_MAX_MESSAGE;
-    st = omadm_transport_new(&t, &tc);
-    if (st != OMADM_OK) {
-        snprintf(err, errsize, "cannot set up HTTPS to %.300s: %s", e->enroll_url,
-                 omadm_status_str(st));
-        return st;
-    }
-    st = omadm__enroll_make_key_csr(&policy, e->device_id, new_key, &csr, err, errsize);
-    if (st == OMADM_OK)
-        st = omadm__enroll_sign_renewal(csr, e->cert_pem, e->key_pem, &p7, err, errsize);
-    if (st == OMADM_OK)
-        st = omadm__enroll_message_id(msg_id, sizeof msg_id);
-    if (st == OMADM_OK)
-        st = omadm__enroll_build_rst(&body, &addr, &creds, 1, p7, items,
-                                     sizeof items / sizeof items[0]);
-    if (st == OMADM_OK)
-        st = soap(cfg, t, e->enroll_url, "RequestSecurityToken (Renew)", &body, &resp, &resp_len,
-                  err, errsize);
-    if (st == OMADM_OK)
-        st = omadm__enroll_parse_rstr(resp, resp_len, &doc, &doc_len, err, errsize);
-    if (st == OMADM_OK)
-        st = omadm__enroll_parse_provdoc(doc, doc_len, prov, err, errsize);
-    if (st == OMADM_OK)
-        st = omadm__enroll_check_cert_key(prov->client_cert_pem, *new_key, err, errsize);
-    if (doc)
-        OPENSSL_cleanse(doc, doc_len);
-    omadm__free(doc);
-    omadm__free(resp);
-    omadm__free(csr);
-    omadm__free(p7);
-    omadm__buf_free(&body);
-    omadm_transport_free(t);
-    return st;
-}
-
-static int replace_str(char **dst, const char *src)
-{
-    char *copy = src ? strdup(src) : NULL;
-
-    if (src && !copy)
-        return -1;
-    if (*dst) {
-        OPENSSL_cleanse(*dst, strlen(*dst));
-        free(*dst);
-    }
-    *dst = copy;
-    return 0;
-}
-
-int agent_enroll_maybe_renew(agent_config *cfg)
-{
-    omadm_platform p;
-    agent_enrollment e;
-    omadm_enroll_prov prov;
-    omadm_enroll_cert_info info;
-    char err[1024], until[32];
-    char *new_key = NULL;
-    int64_t now = 0, period;
-    int lock = -1, rc = 0;
-    omadm_status st;
-
-    if (!cfg->enrolled)
-        return 0;
-    if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {
-        agent_log(OMADM_LOG_ERROR, "%s", err);
-        return -1;
-    }
-    if (open_platform(cfg, &p, err, sizeof err) < 0) {
-        agent_log(OMADM_LOG_ERROR, "%s", err);
-        agent_os_unlock_dir(lock);
-        return -1;
-    }
-    memset(&prov, 0, sizeof prov);
-    if (agent_enrollment_load(&p, &e, err, sizeof err) <= 0)
-        goto done;
-    p.now(p.ctx, &now);
-    period = (int64_t)(e.renew_period_days ? e.renew_period_days : DEFAULT_RENEW_DAYS) * 86400;
-    if (!e.cert_not_after || now < e.cert_not_after - period ||
-        (e.renew_next_try && now < e.renew_next_try))
-        goto done;
-    if (now >= e.cert_not_after) {
-        agent_log(OMADM_LOG_ERROR, "the enrollment certificate expired: enroll again");
-        rc = -1;
-        goto done;
-    }
-    agent_format_time(e.cert_not_after, until, sizeof until);
-    agent_log(OMADM_LOG_INFO, "certificate valid until %s: renewing at %s", until, e.enroll_url);
-    st = renew_exchange(cfg, &e, &p, &new_key, &prov, err, sizeof err);
-    if (st == OMADM_OK && (replace_str(&e.cert_pem, prov.client_cert_pem) < 0 ||
-                           replace_str(&e.key_pem, new_key) < 0)) {
-        snprintf(err, sizeof err, "out of memory");
-        st = OMADM_ERR_NOMEM;
-    }
-    if (st == OMADM_OK) {
-        if (omadm__enroll_cert_info(e.cert_pem, &info) == OMADM_OK)
-            e.cert_not_after = info.not_after;
-        if (prov.root_pem)
-            replace_str(&e.root_pem, prov.root_pem);
-        e.renewed_at = now;
-        e.renew_next_try = 0;
-        e.renew_failures = 0;
-    } else {
-        /* back-off: 1 h, 2 h, 4 h ... up to the retry interval */
-        int64_t cap =
-            (int64_t)(e.renew_retry_days ? e.renew_retry_days : DEFAULT_RETRY_DAYS) * 86400;
-        int64_t delay = (int64_t)3600 << (e.renew_failures < 16 ? e.renew_failures : 16);
-
-        e.renew_failures++;
-        e.renew_next_try = now + (delay < cap ? delay : cap);
-        agent_format_time(e.renew_next_try, until, sizeof until);
-        agent_log(OMADM_LOG_ERROR,
-                  "certificate renewal failed: %s; the current certificate stays in use, next "
-                  "try %s",
-                  err, until);
-        rc = -1;
-    }
-    if (agent_enrollment_save(&p, &e, err, sizeof err) < 0) {
-        agent_log(OMADM_LOG_ERROR, "%s", err);
-        rc = -1;
-    } else if (st == OMADM_OK) {
-        agent_format_time(e.cert_not_after, until, sizeof until);
-        agent_log(OMADM_LOG_INFO, "certificate renewed: valid until %s", until);
-        if (!cfg->cert && !cfg->key_file && replace_str(&cfg->enrolled_cert_pem, e.cert_pem) == 0)
-            replace_str(&cfg->enrolled_key_pem, e.key_pem);
-    }
-done:
-    omadm__enroll_prov_clear(&prov);
-    omadm__enroll_secret_free(new_key);
-    agent_enrollment_clear(&e);
-    close_platform(&p);
-    agent_os_unlock_dir(lock);
     return rc;
 }

@@ -1,0 +1,24 @@
+/* Helpers shared by agent/enroll.c and agent/enroll_renew.c. */
+#ifndef AGENT_ENROLL_INT_H
+#define AGENT_ENROLL_INT_H
+
+#include <stddef.h>
+
+#include "agent/config.h"
+#include "core/buf.h"
+#include "platform/platform.h"
+#include "transport/transport.h"
+
+/* The platform cfg names, on cfg->state_dir. 0, or -1 with a message. */
+int agent__enroll_open_platform(const agent_config *cfg, omadm_platform *p, char *err,
+                                size_t errsize);
+void agent__enroll_close_platform(omadm_platform *p);
+/* The platform's machine identity. 0, or -1 with a message. */
+int agent__enroll_machine_id(const omadm_platform *p, char *buf, size_t size, char *err,
+                             size_t errsize);
+/* POSTs a SOAP message to url (traced at debug level, secrets elided). */
+omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, const char *url,
+                                const char *what, const omadm_buf *body, char **resp,
+                                size_t *resp_len, char *err, size_t errsize);
+
+#endif
