@@ -121,11 +121,11 @@ char *agent_enrollment_format(const agent_enrollment *e, size_t *len)
     buf = append(buf, len, &cap, MAGIC "\n", strlen(MAGIC) + 1);
     for (i = 0; buf && i < sizeof fields / sizeof fields[0]; i++) {
         const field *f = &fields[i];
-        char num[32];
 
         buf = append(buf, len, &cap, f->key, strlen(f->key));
         buf = append(buf, len, &cap, "=", 1);
         if (f->kind == K_INT) {
+            char num[32];
             int64_t v =
                 is_int64(f)
                     ? *(const int64_t *)(const void *)((const char *)e + f->offset)

@@ -314,13 +314,13 @@ static void name_line(const X509_NAME *name, char *buf, size_t size)
 {
     BIO *bio = BIO_new(BIO_s_mem());
     char *data = NULL;
-    long n;
 
     buf[0] = '\0';
     if (!bio)
         return;
     if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
-        n = BIO_get_mem_data(bio, &data);
+        long n = BIO_get_mem_data(bio, &data);
+
         if (n > 0 && data)
             snprintf(buf, size, "%.*s", (int)n, data);
     }

@@ -367,7 +367,7 @@ omadm_status omadm__enroll_parse_policies(const char *data, size_t len, omadm_en
             }
             if (err && errsize)
                 snprintf(err, errsize, "GetPolicies answer: unsupported %s algorithm %.64s",
-                         pass == 0 ? "key" : "hash", oid ? oid : "?");
+                         pass == 0 ? "key" : "hash", oid);
             omadm__free(oid);
             st = OMADM_ERR_UNSUPPORTED;
             goto done;
