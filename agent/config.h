@@ -4,6 +4,7 @@
  *   [tls]    ca, cert, key
  *   [agent]  state_dir, platform (native|sim), log_level, log_file
  *   [poll]   initial_interval (until the server sets DMClient's poll schedule)
+ *   [push]   url, period, server_id, server_secret, server_nonce (push.h)
  *
  * Every error is one line naming where the bad value came from:
  * "FILE:LINE: ..." for the file, "--flag: ..." for the command line. */
@@ -35,6 +36,11 @@ typedef enum agent_key {
     AGENT_KEY_POLL_INTERVAL,
     AGENT_KEY_USER_AGENT,
     AGENT_KEY_PROXY,
+    AGENT_KEY_PUSH_URL,
+    AGENT_KEY_PUSH_PERIOD,
+    AGENT_KEY_PUSH_SERVER_ID,
+    AGENT_KEY_PUSH_SECRET,
+    AGENT_KEY_PUSH_NONCE,
     AGENT_KEY_COUNT
 } agent_key;
 
@@ -62,6 +68,13 @@ typedef struct agent_config {
     agent_platform_kind platform;
     omadm_log_level log_level;
     unsigned poll_interval; /* seconds; default 900 */
+    /* Push channel (agent/push.h); push_url NULL = none configured. */
+    char *push_url;
+    unsigned push_period; /* long-poll period until the server names one;
+                             seconds, default 600 */
+    char *push_server_id; /* notifications must name this server */
+    char *push_secret;    /* digest password; never logged, never printed */
+    char *push_nonce;     /* digest nonce; NULL = OMADM_NOTIFY_RESET_NONCE */
     agent_origin origin[AGENT_KEY_COUNT];
 } agent_config;
 

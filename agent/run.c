@@ -9,11 +9,13 @@
 #include "agent/log.h"
 #include "agent/os.h"
 #include "agent/poller.h"
+#include "agent/push.h"
 #include "agent/sync.h"
 
 struct run_ctx {
     agent_device dev;
     omadm_transport *transport;
+    agent_push *push; /* NULL: no push channel */
     /* Highest outbox id present when the last session started: a newer
      * alert or outcome is something new to report. */
     uint64_t seen_id;
@@ -50,10 +52,19 @@ static int r_session(void *user, const char *why, int64_t *retry_after)
     agent_session_result res;
     int rc;
 
-    agent_log(OMADM_LOG_DEBUG, "session (%s)", why);
+    unsigned push_sid = 0;
+
     r->seen_id = newest_sendable(r->dev.outbox);
     agent_https_exchange(&ex, r->transport);
-    rc = agent_device_session(&r->dev, 0, &ex, &res);
+    /* A waiting notification makes this session the one it asked for,
+     * whatever woke us: notifications never wait for a second session. */
+    if (agent_push_take(r->push, &push_sid)) {
+        agent_log(OMADM_LOG_DEBUG, "session (push notification, SessionID %X)", push_sid);
+        rc = agent_device_server_session(&r->dev, push_sid, &ex, &res);
+    } else {
+        agent_log(OMADM_LOG_DEBUG, "session (%s)", why);
+        rc = agent_device_session(&r->dev, 0, &ex, &res);
+    }
     *retry_after = res.retry_after;
     return rc;
 }
@@ -161,8 +172,17 @@ int agent_cmd_run(const agent_config *cfg)
     }
     agent_log(OMADM_LOG_INFO, "running: server %s, device %s, state %s (%s platform)",
               cfg->server_url, cfg->device_id, cfg->state_dir, agent_platform_name(cfg->platform));
+    {
+        char *push_url = NULL;
+        if (agent_push_resolve_url(cfg, &r.dev.platform, &push_url, err, sizeof err) < 0 ||
+            (push_url && agent_push_start(&r.push, cfg, push_url, err, sizeof err) < 0))
+            agent_log(OMADM_LOG_ERROR, "push channel: %s (polling only)", err);
+        free(push_url);
+    }
     if (agent_poller_run(&run_ops, &r, cfg->poll_interval) == 0)
         rc = AGENT_EXIT_OK;
+    agent_push_stop(r.push);
+    r.push = NULL;
     /* Stopping: a restart the server was promised (armed, not yet
      * requested) is requested now rather than left to a process that is
      * going away. Everything else is already durable. */

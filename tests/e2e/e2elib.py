@@ -37,7 +37,8 @@ def find_agent():
 class World:
     """Certificates, a mock server and a device state directory in a temp dir."""
 
-    def __init__(self, device_id=DEVICE_ID, keep=False, max_msg_size=None):
+    def __init__(self, device_id=DEVICE_ID, keep=False, max_msg_size=None,
+                 server_args=()):
         self.device_id = device_id
         self.keep = keep
         self.dir = tempfile.mkdtemp(prefix="omadm-e2e-")
@@ -59,9 +60,11 @@ class World:
         ]
         if max_msg_size:
             args += ["--max-msg-size", str(max_msg_size)]
+        args += list(server_args)
         self.server = subprocess.Popen(args, stdout=subprocess.PIPE,
                                        stderr=self.server_log, text=True)
         self.url = self.admin = None
+        self.push_url = None  # the push channel, printed before "admin"
         deadline = time.time() + 20
         while (self.url is None or self.admin is None) and time.time() < deadline:
             line = self.server.stdout.readline()
@@ -69,6 +72,8 @@ class World:
                 break
             if line.startswith("listening "):
                 self.url = line.split()[1].rstrip("/") + "/ManagementServer/MDM.svc"
+            elif line.startswith("push "):
+                self.push_url = line.split()[1]
             elif line.startswith("admin "):
                 self.admin = line.split()[1].rstrip("/")
         if self.url is None or self.admin is None:

@@ -104,6 +104,7 @@ class Engine:
         self.max_msg_size = max_msg_size
         self.lock = threading.RLock()
         self.sessions = {}       # device -> Session (current or last)
+        self.push = None         # push.Hub when the push channel is on
         self.log_file = log
 
     def log(self, fmt, *args):
@@ -118,10 +119,26 @@ class Engine:
         return validate_config(d["config"] if d else {})
 
     # --- admin side -----------------------------------------------------
+    def _wake(self, dev):
+        if self.push is not None:
+            return self.push.notify(dev)
+        return None
+
     def create_action(self, dev, action):
+        if action == "sync":
+            # Intune's Sync: no command, only a wake-up.
+            if self.push is None:
+                raise ValueError("sync needs the push channel")
+            return {"device": dev, "action": "sync", "state": "notified",
+                    "push_session": self._wake(dev)}
         if action != "restart":
-            raise ValueError("unknown action %r (supported: restart)"
+            raise ValueError("unknown action %r (supported: restart, sync)"
                              % action)
+        out = self._create_restart(dev)
+        self._wake(dev)
+        return out
+
+    def _create_restart(self, dev):
         with self.lock:
             self.store.ensure_device(dev)
             cmd_id = syncml.new_cmd_id()
@@ -159,7 +176,8 @@ class Engine:
             self.log("device %s: queued %s %s", dev, cmd.name, cmd_id)
             out = self.store.command(row)
             out["actions"] = actions
-            return out
+        self._wake(dev)
+        return out
 
     # --- SyncML side ----------------------------------------------------
     def handle(self, cn, body, ctype):

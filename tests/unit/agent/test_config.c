@@ -24,8 +24,8 @@ static const struct bad_case bad_files[] = {
       "agent.conf:2: [server] url: \"http://mdm.example.com/omadm\" is not an https:// URL" },
     { "[server]\nurl = https://mdm.example.com\nfoo = 1\n",
       "agent.conf:3: unknown key \"foo\" in [server]" },
-    { "[server]\n[bogus]\n",
-      "agent.conf:2: unknown section [bogus] (expected [server], [tls], [agent] or [poll])" },
+    { "[server]\n[bogus]\n", "agent.conf:2: unknown section [bogus] (expected [server], [tls], "
+                             "[agent], [poll] or [push])" },
     { "url = https://mdm.example.com\n", "agent.conf:1: \"url\" is outside any section" },
     { "[server]\nurl\n", "agent.conf:2: expected \"key = value\"" },
     { "[server\nurl = https://a\n", "agent.conf:1: section header without a closing ']'" },
