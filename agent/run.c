@@ -5,6 +5,7 @@
 
 #include "agent/agent.h"
 #include "agent/cli.h"
+#include "agent/ctl.h"
 #include "agent/device.h"
 #include "agent/log.h"
 #include "agent/os.h"
@@ -17,6 +18,7 @@ struct run_ctx {
     omadm_transport *transport;
     agent_push *push; /* NULL: no push channel */
     char *push_url;   /* its URL, for DMClient Push/ChannelURI */
+    agent_ctl *ctl;   /* `omadm-agent sync` asking us; NULL: none */
     /* Highest outbox id present when the last session started: a newer
      * alert or outcome is something new to report. */
     uint64_t seen_id;
@@ -55,6 +57,8 @@ static int r_session(void *user, const char *why, int64_t *retry_after)
 
     unsigned push_sid = 0;
 
+    agent_ctl_session_begin(r->ctl);
+
     r->seen_id = newest_sendable(r->dev.outbox);
     agent_https_exchange(&ex, r->transport);
     /* DMClient Push/ChannelURI and Status tell the server what we hold. */
@@ -71,6 +75,7 @@ static int r_session(void *user, const char *why, int64_t *retry_after)
         rc = agent_device_session(&r->dev, 0, &ex, &res);
     }
     *retry_after = res.retry_after;
+    agent_ctl_session_end(r->ctl, &res);
     return rc;
 }
 
@@ -177,6 +182,8 @@ int agent_cmd_run(const agent_config *cfg)
     }
     agent_log(OMADM_LOG_INFO, "running: server %s, device %s, state %s (%s platform)",
               cfg->server_url, cfg->device_id, cfg->state_dir, agent_platform_name(cfg->platform));
+    if (agent_ctl_start(&r.ctl, cfg->state_dir, err, sizeof err) < 0)
+        agent_log(OMADM_LOG_WARN, "on-demand sync unavailable: %s", err);
     if (agent_push_resolve_url(cfg, &r.dev.platform, &r.push_url, err, sizeof err) < 0 ||
         (r.push_url && agent_push_start(&r.push, cfg, r.push_url, err, sizeof err) < 0))
         agent_log(OMADM_LOG_ERROR, "push channel: %s (polling only)", err);
@@ -184,6 +191,8 @@ int agent_cmd_run(const agent_config *cfg)
         rc = AGENT_EXIT_OK;
     agent_push_stop(r.push);
     r.push = NULL;
+    agent_ctl_stop(r.ctl);
+    r.ctl = NULL;
     free(r.push_url);
     /* Stopping: a restart the server was promised (armed, not yet
      * requested) is requested now rather than left to a process that is
