@@ -81,6 +81,7 @@ class Hub:
         self.pending = {}          # device -> notification bytes
         self.next_sid = FIRST_SESSION_ID
         self.stats = {}            # device -> {"requests", "notified", ...}
+        self.gen = {}              # device -> number of its latest request
 
     def _stat(self, dev):
         return self.stats.setdefault(dev, {"requests": 0, "notified": 0,
@@ -109,12 +110,19 @@ class Hub:
             st = self._stat(dev)
             st["requests"] += 1
             st["waiting"] += 1
+            # The newest request of a device wins: an older one is from a
+            # connection the device gave up (a restarted agent) and must
+            # not swallow the notification.
+            me = self.gen[dev] = self.gen.get(dev, 0) + 1
+            self.cond.notify_all()
             try:
                 while dev not in self.pending:
                     left = end - time.monotonic()
-                    if left <= 0:
+                    if left <= 0 or self.gen[dev] != me:
                         return None
                     self.cond.wait(left)
+                if self.gen[dev] != me:
+                    return None
                 st["notified"] += 1
                 return self.pending.pop(dev)
             finally:
