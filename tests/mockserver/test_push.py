@@ -192,6 +192,16 @@ class PushChannelTest(unittest.TestCase):
         with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
             self.get(no_cert)
 
+    def test_console_has_a_sync_button(self):
+        self.start("--push-period", str(PERIOD))
+        import urllib.request
+        with urllib.request.urlopen(self.lines["admin"] + "/devices/" + DEV) as r:
+            page = r.read().decode()
+        with urllib.request.urlopen(self.lines["admin"] + "/static/console.js") as r:
+            js = r.read().decode()
+        self.assertIn('id="sync"', page)
+        self.assertIn('JSON.stringify({ action: "sync" })', js)
+
     def test_no_push(self):
         self.start("--no-push")
         self.assertNotIn("push", self.lines)
