@@ -360,6 +360,7 @@ static int accept_notification(agent_push *p, char *why, size_t whysize)
     mutex_lock(&p->lock);
     p->pending = 1;
     p->pending_sid = n.session_id;
+    p->status = AGENT_PUSH_STATUS_OK; /* before the session reads it */
     mutex_unlock(&p->lock);
     agent_log(OMADM_LOG_INFO, "push: notification from %s: session %X asked for", n.server_id,
               n.session_id);
@@ -477,7 +478,7 @@ int agent_push_start(agent_push **out, const agent_config *cfg, const char *url,
         return -1;
     }
     mutex_init(&p->lock);
-    p->status = AGENT_PUSH_STATUS_UNKNOWN;
+    p->status = AGENT_PUSH_STATUS_OK; /* until an attempt fails */
     p->period_s = cfg->push_period ? cfg->push_period : 600;
     p->rng = (uint32_t)agent_os_monotonic_ms() ^ ((uint32_t)agent_os_pid() << 16) ^ 0x9e3779b9u;
     if (!p->rng)

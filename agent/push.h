@@ -39,7 +39,7 @@
 
 /* DMClient Push/Status values (DMClient CSP page). */
 enum agent_push_status {
-    AGENT_PUSH_STATUS_OK = 0,         /* channel up */
+    AGENT_PUSH_STATUS_OK = 0,         /* channel up (or starting) */
     AGENT_PUSH_STATUS_NO_CHANNEL = 4, /* no push URL */
     AGENT_PUSH_STATUS_UNKNOWN = 8     /* the last attempt failed */
 };
