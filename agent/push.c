@@ -411,10 +411,14 @@ static void channel_loop(agent_push *p)
         p->failures++;
         set_status(p, AGENT_PUSH_STATUS_UNKNOWN);
         delay = agent_push_backoff_ms(p->failures, &p->rng);
-        if (p->retry_after_s >= 0 && http != 200)
-            delay = (int64_t)(p->retry_after_s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S
-                                                                   : p->retry_after_s) *
-                    1000;
+        /* Never sooner than the server asked, nor than our back-off (a
+         * "Retry-After: 0" in a loop must not make us spin). */
+        if (p->retry_after_s >= 0 && http != 200) {
+            long asked =
+                p->retry_after_s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : p->retry_after_s;
+            if ((int64_t)asked * 1000 > delay)
+                delay = (int64_t)asked * 1000;
+        }
         agent_log(p->failures == 1 ? OMADM_LOG_WARN : OMADM_LOG_INFO,
                   "push: %s (%u in a row): next attempt in %lld s", why, p->failures,
                   (long long)(delay / 1000));

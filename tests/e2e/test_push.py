@@ -63,7 +63,8 @@ def log_text(w):
 class FakePushServer:
     """An HTTPS server with client certificates on a free port that answers
     the push GET as `mode` says: "silent" (never), "empty" (204 at once),
-    "error" (500 at once), "garbage" (200, a non-notification at once)."""
+    "error" (500 and Retry-After: 0 at once), "busy" (503, Retry-After: 8),
+    "garbage" (200, a non-notification at once)."""
 
     def __init__(self, certs, mode, cert_dir=None):
         self.mode = mode
@@ -88,9 +89,11 @@ class FakePushServer:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                code = 500 if outer.mode == "error" else 200
+                code = {"error": 500, "busy": 503}.get(outer.mode, 200)
                 body = b"not a notification"
                 self.send_response(code)
+                if code != 200:
+                    self.send_header("Retry-After", "0" if code == 500 else "8")
                 self.send_header("Content-Type",
                                  "application/vnd.syncml.dm.notification")
                 self.send_header("Content-Length", str(len(body)))
@@ -250,7 +253,7 @@ class PushE2E(unittest.TestCase):
     def test_back_off(self):
         """Servers that answer at once (204, 500, garbage), one that never
         answers, one we do not trust: all at the same time, 20 s."""
-        worlds = {m: self.world(["--no-push"]) for m in ("empty", "error", "garbage",
+        worlds = {m: self.world(["--no-push"]) for m in ("empty", "error", "busy", "garbage",
                                                          "silent", "tls")}
         other_ca = os.path.join(worlds["tls"].dir, "other-ca")
         os.makedirs(other_ca)
@@ -274,8 +277,12 @@ class PushE2E(unittest.TestCase):
         # 204 at once with a 5 s period: one request per period at most
         self.assertLessEqual(counts["empty"][0], 6)  # counted from the agent's start
         self.assertGreaterEqual(counts["empty"][0], 3)
-        # errors: 5 s doubling with jitter (2.5..5, 5..10, 10..20): at most 4
+        # errors (even with "Retry-After: 0"): 5 s doubling with jitter
+        # (2.5..5, 5..10, 10..20): at most 4
         self.assertLessEqual(counts["error"][0], 4)
+        # Retry-After: 8 is honoured (longer than the first back-off steps)
+        self.assertLessEqual(counts["busy"][0], 3)
+        self.assertGreaterEqual(counts["busy"][0], 2)
         self.assertLessEqual(counts["garbage"][0], 4)
         self.assertGreaterEqual(counts["error"][0], 2)
         # never answers: held for period + 5 s, then back-off
