@@ -49,8 +49,8 @@ omadm_status omadm__notify_parse(const unsigned char *data, size_t len, size_t m
     out->version = ((unsigned)h[0] << 2) | ((unsigned)h[1] >> 6);
     if (out->version < OMADM_NOTIFY_VERSION || out->version > OMADM_NOTIFY_VERSION_MAX)
         return OMADM_ERR_UNSUPPORTED;
-    out->ui_mode = (omadm_notify_ui_mode)((h[1] >> 4) & 3u);
-    out->server_initiated = (h[1] >> 3) & 1u;
+    out->ui_mode = (omadm_notify_ui_mode)((h[1] >> 4) & 3);
+    out->server_initiated = (h[1] >> 3) & 1;
     out->future = ((uint32_t)(h[1] & 7u) << 24) | ((uint32_t)h[2] << 16) | ((uint32_t)h[3] << 8) |
                   (uint32_t)h[4];
     out->session_id = ((unsigned)h[5] << 8) | (unsigned)h[6];

@@ -260,9 +260,10 @@ int omadm__dmpush_path(const char *path, char *id, size_t idsize, char *leaf, si
     p = slash[5] ? slash + 6 : "";
     if (*p && strcmp(p, "PFN") != 0 && strcmp(p, "ChannelURI") != 0 && strcmp(p, "Status") != 0)
         return -1;
-    if (strlen(p) >= leafsize)
+    n = strlen(p);
+    if (n >= leafsize)
         return -1;
-    strcpy(leaf, p);
+    memcpy(leaf, p, n + 1);
     return 1;
 }
 

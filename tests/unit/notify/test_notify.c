@@ -111,6 +111,7 @@ static void test_hostile(void **state)
     omadm_notification n;
 
     (void)state;
+    memset(buf, 0, sizeof buf);
     /* every truncation fails cleanly */
     for (size_t cut = 0; cut < len; cut++)
         assert_int_equal(omadm__notify_parse(m, cut, 0, &n), OMADM_ERR_PARSE);
