@@ -191,10 +191,12 @@ def main():
 
 def run(args, mock, prefix, state_dir, program, exe, started):
     urls = {}
-    for _ in range(2):
+    for _ in range(5):  # listening, push (the push channel), admin
         line = mock.stdout.readline().split()
         if len(line) == 2:
             urls[line[0]] = line[1]
+        if "admin" in urls:
+            break
     if "listening" not in urls or "admin" not in urls:
         fail("the mock server did not start (see %s/mockserver.log)" % args.work)
     # By name: libcurl 7.88's Schannel backend matches the server's DNS
