@@ -285,6 +285,14 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     wait_for("the session outcome in the Event Log", session_event, 30)
     step("session outcome written to the Event Log")
 
+    # `sync` while the service holds the state directory: the service runs
+    # the session (named events) and sync prints its result.
+    rc, out = wine([exe, "sync"], timeout=120)
+    if rc != 0 or "(run by the running agent): completed" not in out:
+        fail("sync while the service runs: exit %d:\n%s" % (rc, out))
+    step("sync while the service runs: %s" % [ln for ln in out.splitlines()
+                                              if "running agent" in ln][0])
+
     rc, out = wine([exe, "service", "stop"])
     if rc != 0:
         fail("service stop exited with %d: %s" % (rc, out))
