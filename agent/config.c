@@ -17,7 +17,17 @@
 /* Largest config file we read: it is a handful of lines. */
 #define CONFIG_MAX_BYTES 65536
 
-enum value_kind { V_URL, V_DEVICE_ID, V_TEXT, V_SECRET, V_PATH, V_PLATFORM, V_LEVEL, V_INTERVAL };
+enum value_kind {
+    V_URL,
+    V_DEVICE_ID,
+    V_TEXT,
+    V_SECRET,
+    V_PATH,
+    V_PLATFORM,
+    V_LEVEL,
+    V_INTERVAL,
+    V_PUSH_PERIOD
+};
 
 static const struct key_def {
     const char *section;
@@ -44,9 +54,14 @@ static const struct key_def {
     [AGENT_KEY_ENROLL_USER] = { "enroll", "user", "--user", V_TEXT },
     [AGENT_KEY_ENROLL_SECRET_FILE] = { "enroll", "secret_file", "--secret-file", V_PATH },
     [AGENT_KEY_ENROLL_TOKEN_FILE] = { "enroll", "token_file", "--token-file", V_PATH },
+    [AGENT_KEY_PUSH_URL] = { "push", "url", NULL, V_URL },
+    [AGENT_KEY_PUSH_PERIOD] = { "push", "period", NULL, V_PUSH_PERIOD },
+    [AGENT_KEY_PUSH_SERVER_ID] = { "push", "server_id", NULL, V_TEXT },
+    [AGENT_KEY_PUSH_SECRET] = { "push", "server_secret", NULL, V_SECRET },
+    [AGENT_KEY_PUSH_NONCE] = { "push", "server_nonce", NULL, V_TEXT },
 };
 
-static const char *const sections[] = { "server", "tls", "agent", "poll", "enroll" };
+static const char *const sections[] = { "server", "tls", "agent", "poll", "enroll", "push" };
 
 static void set_err(char *err, size_t errsize, const char *fmt, ...) OMADM__PRINTF(3, 4);
 
@@ -75,6 +90,7 @@ int agent_config_init(agent_config *cfg)
     cfg->platform = AGENT_PLATFORM_NATIVE;
     cfg->log_level = OMADM_LOG_INFO;
     cfg->poll_interval = 15 * 60;
+    cfg->push_period = 10 * 60;
     return 0;
 }
 
@@ -113,6 +129,14 @@ static char **field(agent_config *cfg, agent_key key)
         return &cfg->enroll_secret_file;
     case AGENT_KEY_ENROLL_TOKEN_FILE:
         return &cfg->enroll_token_file;
+    case AGENT_KEY_PUSH_URL:
+        return &cfg->push_url;
+    case AGENT_KEY_PUSH_SERVER_ID:
+        return &cfg->push_server_id;
+    case AGENT_KEY_PUSH_SECRET:
+        return &cfg->push_secret;
+    case AGENT_KEY_PUSH_NONCE:
+        return &cfg->push_nonce;
     default:
         return NULL;
     }
@@ -125,7 +149,7 @@ void agent_config_free(agent_config *cfg)
     for (int k = 0; k < AGENT_KEY_COUNT; k++) {
         char **p = field(cfg, (agent_key)k);
         if (p) {
-            if (k == AGENT_KEY_AUTH_SECRET && *p)
+            if ((k == AGENT_KEY_AUTH_SECRET || k == AGENT_KEY_PUSH_SECRET) && *p)
                 memset(*p, 0, strlen(*p));
             free(*p);
             *p = NULL;
@@ -356,6 +380,8 @@ static int set_value(agent_config *cfg, agent_key key, const char *value, char *
         return 0;
     case V_INTERVAL:
         return agent_config_parse_interval(value, &cfg->poll_interval, err, errsize);
+    case V_PUSH_PERIOD:
+        return agent_config_parse_interval(value, &cfg->push_period, err, errsize);
     }
     slot = field(cfg, key);
     copy = strdup(value);
@@ -364,7 +390,7 @@ static int set_value(agent_config *cfg, agent_key key, const char *value, char *
         set_err(err, errsize, "out of memory");
         return -1;
     }
-    if (key == AGENT_KEY_AUTH_SECRET && *slot)
+    if ((key == AGENT_KEY_AUTH_SECRET || key == AGENT_KEY_PUSH_SECRET) && *slot)
         memset(*slot, 0, strlen(*slot));
     free(*slot);
     *slot = copy;
@@ -454,7 +480,8 @@ static char *reader(char *str, int num, void *stream)
         if (close && !known_section(p + 1, (size_t)(close - p - 1)))
             ctx_error(
                 ctx,
-                "unknown section [%.*s] (expected [server], [tls], [agent], [poll] or [enroll])",
+                "unknown section [%.*s] (expected [server], [tls], [agent], [poll], [enroll] or "
+                "[push])",
                 (int)(close - p - 1), p + 1);
     }
     return str;
@@ -559,8 +586,9 @@ int agent_config_load(agent_config *cfg, const char *path, int optional, char *e
     if (rc < 0)
         return -1;
     if (agent_os_check_config_mode(mode, cfg->origin[AGENT_KEY_KEY].line > 0,
-                                   cfg->origin[AGENT_KEY_AUTH_SECRET].line > 0, why,
-                                   sizeof why) < 0) {
+                                   cfg->origin[AGENT_KEY_AUTH_SECRET].line > 0 ||
+                                       cfg->origin[AGENT_KEY_PUSH_SECRET].line > 0,
+                                   why, sizeof why) < 0) {
         set_err(err, errsize, "%s: %s", path, why);
         return -1;
     }
@@ -628,6 +656,11 @@ int agent_config_check(const agent_config *cfg, unsigned needs, char *err, size_
     }
     if (cfg->auth_secret && !cfg->auth_name) {
         set_err(err, errsize, "%s: [server] auth_secret is set without auth_name",
+                cfg->path ? cfg->path : "config");
+        return -1;
+    }
+    if (cfg->push_secret && !cfg->push_server_id) {
+        set_err(err, errsize, "%s: [push] server_secret is set without server_id",
                 cfg->path ? cfg->path : "config");
         return -1;
     }

@@ -5,6 +5,7 @@
  *   [agent]  state_dir, platform (native|sim), log_level, log_file
  *   [poll]   initial_interval (until the server sets DMClient's poll schedule)
  *   [enroll] url, ca, user, secret_file, token_file (MS-MDE2 enrollment)
+ *   [push]   url, period, server_id, server_secret, server_nonce (push.h)
  *
  * Every error is one line naming where the bad value came from:
  * "FILE:LINE: ..." for the file, "--flag: ..." for the command line. */
@@ -41,6 +42,11 @@ typedef enum agent_key {
     AGENT_KEY_ENROLL_USER,
     AGENT_KEY_ENROLL_SECRET_FILE,
     AGENT_KEY_ENROLL_TOKEN_FILE,
+    AGENT_KEY_PUSH_URL,
+    AGENT_KEY_PUSH_PERIOD,
+    AGENT_KEY_PUSH_SERVER_ID,
+    AGENT_KEY_PUSH_SECRET,
+    AGENT_KEY_PUSH_NONCE,
     AGENT_KEY_COUNT
 } agent_key;
 
@@ -68,6 +74,13 @@ typedef struct agent_config {
     agent_platform_kind platform;
     omadm_log_level log_level;
     unsigned poll_interval; /* seconds; default 900 */
+    /* Push channel (agent/push.h); push_url NULL = none configured. */
+    char *push_url;
+    unsigned push_period; /* long-poll period until the server names one;
+                             seconds, default 600 */
+    char *push_server_id; /* notifications must name this server */
+    char *push_secret;    /* digest password; never logged, never printed */
+    char *push_nonce;     /* digest nonce; NULL = OMADM_NOTIFY_RESET_NONCE */
     agent_origin origin[AGENT_KEY_COUNT];
 
     /* [enroll]: where and how to enroll (owned, NULL when unset) */

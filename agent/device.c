@@ -283,8 +283,23 @@ static void record(agent_device *d, const agent_session_result *res)
                   omadm_status_str(st));
 }
 
+static int device_session(agent_device *d, unsigned session_id, int server_initiated,
+                          const agent_exchange *ex, agent_session_result *res);
+
 int agent_device_session(agent_device *d, unsigned session_id, const agent_exchange *ex,
                          agent_session_result *res)
+{
+    return device_session(d, session_id, 0, ex, res);
+}
+
+int agent_device_server_session(agent_device *d, unsigned session_id, const agent_exchange *ex,
+                                agent_session_result *res)
+{
+    return device_session(d, session_id, 1, ex, res);
+}
+
+static int device_session(agent_device *d, unsigned session_id, int server_initiated,
+                          const agent_exchange *ex, agent_session_result *res)
 {
     omadm_session_config scfg;
     omadm_session *s = NULL;
@@ -296,7 +311,7 @@ int agent_device_session(agent_device *d, unsigned session_id, const agent_excha
     res->retry_after = -1;
     res->state = OMADM_SESSION_FAILED;
     res->started = agent_device_now(d);
-    if (session_id >= 1 && session_id <= 255) {
+    if (server_initiated || (session_id >= 1 && session_id <= 255)) {
         res->session_id = session_id;
     } else if (next_session_id(d, &res->session_id) < 0) {
         snprintf(res->error, sizeof res->error, "cannot persist the session id");
@@ -306,6 +321,7 @@ int agent_device_session(agent_device *d, unsigned session_id, const agent_excha
     scfg.server_uri = d->cfg->server_url;
     scfg.device_id = d->cfg->device_id;
     scfg.session_id = res->session_id;
+    scfg.server_initiated = server_initiated;
     scfg.auth_name = d->cfg->auth_name;
     scfg.auth_secret = d->cfg->auth_secret;
     scfg.tree = d->tree;
@@ -365,7 +381,7 @@ done:
         res->error[0] = '\0';
     else if (!res->error[0])
         snprintf(res->error, sizeof res->error, "%s", omadm_session_state_name(res->state));
-    if (res->session_id)
+    if (res->session_id || server_initiated)
         record(d, res);
     memset(&sum, 0, sizeof sum);
     sum.server = d->cfg->server_url;

@@ -81,6 +81,11 @@ typedef struct agent_session_result {
 int agent_device_session(agent_device *d, unsigned session_id, const agent_exchange *ex,
                          agent_session_result *res);
 
+/* The same for a server-initiated session (a push notification): Alert
+ * 1200 and SessionID = the notification's `session_id` (0..65535, hex). */
+int agent_device_server_session(agent_device *d, unsigned session_id, const agent_exchange *ex,
+                                agent_session_result *res);
+
 /* The last-session record, as written by agent_device_session. */
 typedef struct agent_last_session {
     int64_t time;

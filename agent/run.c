@@ -5,15 +5,20 @@
 
 #include "agent/agent.h"
 #include "agent/cli.h"
+#include "agent/ctl.h"
 #include "agent/device.h"
 #include "agent/log.h"
 #include "agent/os.h"
 #include "agent/poller.h"
+#include "agent/push.h"
 #include "agent/sync.h"
 
 struct run_ctx {
     agent_device dev;
     omadm_transport *transport;
+    agent_push *push; /* NULL: no push channel */
+    char *push_url;   /* its URL, for DMClient Push/ChannelURI */
+    agent_ctl *ctl;   /* `omadm-agent sync` asking us; NULL: none */
     /* Highest outbox id present when the last session started: a newer
      * alert or outcome is something new to report. */
     uint64_t seen_id;
@@ -50,11 +55,27 @@ static int r_session(void *user, const char *why, int64_t *retry_after)
     agent_session_result res;
     int rc;
 
-    agent_log(OMADM_LOG_DEBUG, "session (%s)", why);
+    unsigned push_sid = 0;
+
+    agent_ctl_session_begin(r->ctl);
+
     r->seen_id = newest_sendable(r->dev.outbox);
     agent_https_exchange(&ex, r->transport);
-    rc = agent_device_session(&r->dev, 0, &ex, &res);
+    /* DMClient Push/ChannelURI and Status tell the server what we hold. */
+    if (omadm__dmclient_push_set_channel(r->dev.dmclient, r->push ? r->push_url : NULL,
+                                         (int)agent_push_status(r->push)) != OMADM_OK)
+        agent_log(OMADM_LOG_WARN, "out of memory updating DMClient Push");
+    /* A waiting notification makes this session the one it asked for,
+     * whatever woke us: notifications never wait for a second session. */
+    if (agent_push_take(r->push, &push_sid)) {
+        agent_log(OMADM_LOG_DEBUG, "session (push notification, SessionID %X)", push_sid);
+        rc = agent_device_server_session(&r->dev, push_sid, &ex, &res);
+    } else {
+        agent_log(OMADM_LOG_DEBUG, "session (%s)", why);
+        rc = agent_device_session(&r->dev, 0, &ex, &res);
+    }
     *retry_after = res.retry_after;
+    agent_ctl_session_end(r->ctl, &res);
     return rc;
 }
 
@@ -161,8 +182,18 @@ int agent_cmd_run(const agent_config *cfg)
     }
     agent_log(OMADM_LOG_INFO, "running: server %s, device %s, state %s (%s platform)",
               cfg->server_url, cfg->device_id, cfg->state_dir, agent_platform_name(cfg->platform));
+    if (agent_ctl_start(&r.ctl, cfg->state_dir, err, sizeof err) < 0)
+        agent_log(OMADM_LOG_WARN, "on-demand sync unavailable: %s", err);
+    if (agent_push_resolve_url(cfg, &r.dev.platform, &r.push_url, err, sizeof err) < 0 ||
+        (r.push_url && agent_push_start(&r.push, cfg, r.push_url, err, sizeof err) < 0))
+        agent_log(OMADM_LOG_ERROR, "push channel: %s (polling only)", err);
     if (agent_poller_run(&run_ops, &r, cfg->poll_interval) == 0)
         rc = AGENT_EXIT_OK;
+    agent_push_stop(r.push);
+    r.push = NULL;
+    agent_ctl_stop(r.ctl);
+    r.ctl = NULL;
+    free(r.push_url);
     /* Stopping: a restart the server was promised (armed, not yet
      * requested) is requested now rather than left to a process that is
      * going away. Everything else is already durable. */

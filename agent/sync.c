@@ -5,6 +5,7 @@
 
 #include "agent/agent.h"
 #include "agent/cli.h"
+#include "agent/ctl.h"
 #include "agent/device.h"
 #include "agent/log.h"
 #include "agent/os.h"
@@ -102,7 +103,17 @@ int agent_cmd_sync(const agent_config *cfg)
         return AGENT_EXIT_FAILURE;
     }
     if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {
+        /* Another agent holds the state: a `run` agent runs the session
+         * for us and tells us how it went. */
+        char why[600];
+        int code = AGENT_EXIT_FAILURE;
+        if (agent_os_is_dir(cfg->state_dir) &&
+            agent_ctl_request_sync(cfg->state_dir, &code, why, sizeof why) == 0) {
+            agent_os_signals_reset();
+            return code;
+        }
         agent_log(OMADM_LOG_ERROR, "%s", err);
+        agent_os_signals_reset();
         return AGENT_EXIT_FAILURE;
     }
     if (agent_device_open(&dev, cfg, cfg->state_dir, AGENT_DEVICE_SESSION, err, sizeof err) < 0) {

@@ -197,7 +197,8 @@ omadm_status omadm_session_new(omadm_session **out, const omadm_session_config *
 
     *out = NULL;
     if (!cfg || !cfg->server_uri || !cfg->device_id || !cfg->tree || !cfg->platform ||
-        cfg->session_id == 0 || cfg->session_id > 255)
+        (cfg->server_initiated ? cfg->session_id > 0xffff
+                               : cfg->session_id == 0 || cfg->session_id > 255))
         return OMADM_ERR_INVALID;
     s = omadm__calloc(1, sizeof *s);
     if (!s)
@@ -216,7 +217,9 @@ omadm_status omadm_session_new(omadm_session **out, const omadm_session_config *
         omadm_session_free(s);
         return OMADM_ERR_NOMEM;
     }
-    snprintf(s->session_id, sizeof s->session_id, "%u", cfg->session_id);
+    /* A notification's 16-bit session id in hex fits SessionID's 4 bytes. */
+    snprintf(s->session_id, sizeof s->session_id, cfg->server_initiated ? "%X" : "%u",
+             cfg->session_id);
     s->server_initiated = cfg->server_initiated;
     s->max_msg_size = cfg->max_msg_size ? cfg->max_msg_size : SESSION_DEFAULT_MAX_MSG;
     s->server_max = cfg->default_server_max ? cfg->default_server_max : SESSION_DEFAULT_MAX_MSG;

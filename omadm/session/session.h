@@ -34,7 +34,9 @@ typedef struct omadm_session omadm_session;
 typedef struct omadm_session_config {
     const char *server_uri;         /* our Target/LocURI (the server URL); copied */
     const char *device_id;          /* our Source/LocURI (DevInfo/DevId); copied */
-    unsigned session_id;            /* 1..255; the caller persists the counter */
+    unsigned session_id;            /* 1..255; the caller persists the counter.
+                                       Server-initiated: the notification's
+                                       0..65535, sent in hex ("1A2B") */
     int server_initiated;           /* non-zero: Alert 1200 instead of 1201 */
     size_t max_msg_size;            /* announced to the server, and the largest
                                        reply we accept; 0 = 524288 */

@@ -191,10 +191,12 @@ def main():
 
 def run(args, mock, prefix, state_dir, program, exe, started):
     urls = {}
-    for _ in range(2):
+    for _ in range(5):  # listening, push (the push channel), admin
         line = mock.stdout.readline().split()
         if len(line) == 2:
             urls[line[0]] = line[1]
+        if "admin" in urls:
+            break
     if "listening" not in urls or "admin" not in urls:
         fail("the mock server did not start (see %s/mockserver.log)" % args.work)
     # By name: libcurl 7.88's Schannel backend matches the server's DNS
@@ -282,6 +284,46 @@ def run(args, mock, prefix, state_dir, program, exe, started):
                          % re.escape(server), sys_log)
     wait_for("the session outcome in the Event Log", session_event, 30)
     step("session outcome written to the Event Log")
+
+    # `sync` while the service holds the state directory: the service runs
+    # the session (named events) and sync prints its result.
+    rc, out = wine([exe, "sync"], timeout=120)
+    if rc != 0 or "(run by the running agent): completed" not in out:
+        fail("sync while the service runs: exit %d:\n%s" % (rc, out))
+    step("sync while the service runs: %s" % [ln for ln in out.splitlines()
+                                              if "running agent" in ln][0])
+
+    # The push channel under wine: [push] url added, the service restarted;
+    # the console's Sync action wakes it (it polls every 15 minutes).
+    push_url = urls.get("push", "").replace("127.0.0.1", "localhost")
+    if not push_url:
+        fail("the mock server printed no push URL")
+    with open(os.path.join(state_dir, "agent.conf"), "a", encoding="utf-8") as f:
+        f.write("\n[push]\nurl = %s\n" % push_url)
+    for verb in ("stop", "start"):
+        rc, out = wine([exe, "service", verb])
+        if rc != 0:
+            fail("service %s exited with %d: %s" % (verb, rc, out))
+    wait_for("the service reaching RUNNING again", running, 30)
+
+    def channel_waiting():
+        return admin.call("GET", "/api/devices/%s/push" % DEVICE)["waiting"] == 1 or None
+
+    def inbound():
+        return len([m for m in admin.call("GET", "/api/devices/%s/messages" % DEVICE)
+                    if m["direction"] == "in"])
+    figures = []
+    for _ in range(5):
+        wait_for("the push channel waiting", channel_waiting, 60)
+        time.sleep(0.5)  # the start-up or previous session is over
+        before = inbound()
+        t0 = time.monotonic()
+        admin.call("POST", "/api/devices/%s/actions" % DEVICE, {"action": "sync"})
+        wait_for("a session woken by push", lambda: inbound() > before or None, 30)
+        figures.append(time.monotonic() - t0)
+    figures.sort()
+    step("push under wine: the session's first message %.2f/%.2f/%.2f s (min/median/max of "
+         "5) after the Sync action" % (figures[0], figures[2], figures[-1]))
 
     rc, out = wine([exe, "service", "stop"])
     if rc != 0:

@@ -7,9 +7,10 @@ The device enrolls first (MS-MDE2): it makes its own key, the server issues
 its certificate, and every later session uses only what it learned.
 """
 
-import re
-
 import os
+import re
+import signal
+import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -106,19 +107,33 @@ def main():
         print('      console: device %s is "%s" (%s, certificate until %s)' % (
             enr["device"], enr["state"], enr["auth"], enr["cert_expiry"]))
 
+        agent, log = start_push_agent(w)
+        if agent is None:
+            print(log)
+            return 1
+        say("The agent runs with what it learned (omadm-agent run --platform sim, no server, "
+            "id or certificate flags): it checked in at start-up, "
+            "polls only once an hour, and holds a push channel open to %s." % w.push_url)
+        seen = show_session(w, 0)
+
+        t0 = time.monotonic()
         act = w.restart()
         say('The admin opens the device, clicks Restart, Yes: action #%s is "%s" '
             "(the server queued Exec RebootNow, CmdID %s)." % (act["id"], act["state"],
                                                             act.get("cmd_id", "?")))
-
-        say("The agent checks in with what it learned: omadm-agent sync --platform sim "
-            "(no server, id or certificate flags)")
-        seen = 0
-        r = w.run_plain("sync")
+        while not w.restart_lines() and time.monotonic() - t0 < 30:
+            time.sleep(0.01)
+        took = time.monotonic() - t0
+        sid = re.findall(r"notification from \S+: session (\w+)", agent_log(w))
+        say("The server's push notification (Package 0, SessionID %s) woke the agent "
+            "%.2f s after the click, no poll: it ran a server-initiated session (Alert 1200):"
+            % (sid[-1] if sid else "?", took))
         seen = show_session(w, seen)
-        print("      agent exit code %d" % r.returncode)
-        if r.returncode != 0:
-            print(r.stderr)
+        agent.send_signal(signal.SIGTERM)
+        r_code = agent.wait(timeout=10)
+        print("      agent stopped (exit code %d)" % r_code)
+        if not sid or r_code != 0:
+            print(agent_log(w))
             return 1
 
         lines = w.restart_lines()
@@ -167,6 +182,39 @@ def main():
 
 DEMO_USER = "alice@example.com"
 DEMO_SECRET = os.urandom(12).hex()
+
+
+def agent_log(w):
+    try:
+        with open(os.path.join(w.dir, "agent-run.log")) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def start_push_agent(w):
+    """`run` with polling every hour and the mock server's push channel;
+    returns (process, log) once its start-up session is done."""
+    conf = os.path.join(w.dir, "agent.conf")
+    with open(conf, "w") as f:
+        f.write("[poll]\ninitial_interval = 1h\n[push]\nurl = %s\n" % w.push_url)
+    os.chmod(conf, 0o600)
+    # Only the state directory and this file: the server, the device id
+    # and the certificate come from the enrollment.
+    log = open(os.path.join(w.dir, "agent-run.log"), "a")
+    env = dict(os.environ)
+    env.pop("OMADM_CRASH_AT", None)
+    agent = subprocess.Popen([w.agent, "run", "--state-dir", w.state, "--platform", "sim",
+                              "--log-level", "debug", "--config", conf],
+                             env=env, stdout=log, stderr=subprocess.STDOUT)
+    end = time.monotonic() + 20
+    while " result=" not in agent_log(w) and time.monotonic() < end:
+        time.sleep(0.02)
+    if " result=" not in agent_log(w):
+        agent.kill()
+        agent.wait()
+        return None, agent_log(w)
+    return agent, ""
 
 
 def e2e_world():

@@ -37,9 +37,11 @@ def find_agent():
 class World:
     """Certificates, a mock server and a device state directory in a temp dir."""
 
-    def __init__(self, device_id=DEVICE_ID, keep=False, max_msg_size=None, enroll=None):
+    def __init__(self, device_id=DEVICE_ID, keep=False, max_msg_size=None, enroll=None,
+                 server_args=()):
         """enroll: mock server options for enrollment, e.g.
-        {"user": "alice@example.com", "secret": "...", "token": "..."}."""
+        {"user": "alice@example.com", "secret": "...", "token": "..."};
+        server_args: more mock server options."""
         self.device_id = device_id
         self.keep = keep
         self.dir = tempfile.mkdtemp(prefix="omadm-e2e-")
@@ -65,9 +67,11 @@ class World:
                           ("token", "--enroll-token")):
             if enroll and enroll.get(key):
                 args += [flag, enroll[key]]
+        args += list(server_args)
         self.server = subprocess.Popen(args, stdout=subprocess.PIPE,
                                        stderr=self.server_log, text=True)
         self.url = self.admin = None
+        self.push_url = None  # the push channel, printed before "admin"
         deadline = time.time() + 20
         while (self.url is None or self.admin is None) and time.time() < deadline:
             line = self.server.stdout.readline()
@@ -75,6 +79,8 @@ class World:
                 break
             if line.startswith("listening "):
                 self.url = line.split()[1].rstrip("/") + "/ManagementServer/MDM.svc"
+            elif line.startswith("push "):
+                self.push_url = line.split()[1]
             elif line.startswith("admin "):
                 self.admin = line.split()[1].rstrip("/")
         if self.url is None or self.admin is None:

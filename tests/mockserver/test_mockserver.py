@@ -162,7 +162,7 @@ class MockServerTest(unittest.TestCase):
                                      stderr=self.log, bufsize=0)
         out = b""
         deadline = time.monotonic() + 10
-        while out.count(b"\n") < 2:
+        while out.count(b"\n") < 3:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self.proc.stdout], [], [],
                                               left)[0]:

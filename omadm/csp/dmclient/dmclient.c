@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "csp/dmclient/push.h"
 #include "tree/tree.h"
 
 #define FILE_HEADER "omadm-dmclient 1"
@@ -39,6 +40,7 @@ struct omadm_dmclient {
     state snap; /* the state at txn_begin */
     int in_txn;
     unsigned generation;
+    omadm__dmpush *push; /* Provider/{id}/Push (push.c) */
 };
 
 static const struct leaf {
@@ -83,6 +85,12 @@ static const omadm_node_def dmclient_nodes[] = {
     POLL_LEAF("NumberOfRemainingScheduledRetries", OMADM_FORMAT_INT),
     POLL_LEAF("PollOnLogin", OMADM_FORMAT_BOOL),
     POLL_LEAF("AllUsersPollOnFirstLogin", OMADM_FORMAT_BOOL),
+    { "Provider/*/Push", OMADM_FORMAT_NODE,
+      OMADM_ACCESS_GET | OMADM_ACCESS_ADD | OMADM_ACCESS_DELETE, OMADM_NODE_INTERIOR, NULL },
+    { "Provider/*/Push/PFN", OMADM_FORMAT_CHR, LEAF_ACCESS,
+      OMADM_NODE_DYNAMIC | OMADM_NODE_IMPLICIT_ADD, NULL },
+    { "Provider/*/Push/ChannelURI", OMADM_FORMAT_CHR, OMADM_ACCESS_GET, 0, NULL },
+    { "Provider/*/Push/Status", OMADM_FORMAT_INT, OMADM_ACCESS_GET, 0, NULL },
 };
 
 /* ---- state ----------------------------------------------------------------- */
@@ -590,19 +598,58 @@ static int do_delete(state *s, const parsed_path *pp, const char *data, size_t l
     return 0;
 }
 
+/* Provider/{id}/Push...: 1 with id and leaf when `path` is there and the
+ * provider exists, else 0 (*rc = -404 when under Push but not a node or no
+ * such provider). */
+static int push_target(omadm_dmclient *dm, const char *path, char *id, char *leaf, int *rc)
+{
+    int k = omadm__dmpush_path(path, id, OMADM_URI_MAX_SEGMENT + 1, leaf, 16);
+
+    *rc = -404;
+    if (k == 0)
+        return 0;
+    if (k < 0 || !find(&dm->cur, id))
+        return -1;
+    return 1;
+}
+
 static int dmclient_add(void *csp, const omadm_csp_request *req, const char *data, size_t len)
 {
+    omadm_dmclient *dm = csp;
+    char id[OMADM_URI_MAX_SEGMENT + 1], leaf[16];
+    int rc, k = push_target(dm, req->path, id, leaf, &rc);
+
+    if (k)
+        return k < 0
+                   ? rc
+                   : (*leaf ? omadm__dmpush_set(dm->push, id, leaf, data, len, dm->in_txn) : -418);
     return mutate(csp, req->path, do_add, data, len);
 }
 
 static int dmclient_replace(void *csp, const omadm_csp_request *req, const char *data, size_t len)
 {
+    omadm_dmclient *dm = csp;
+    char id[OMADM_URI_MAX_SEGMENT + 1], leaf[16];
+    int rc, k = push_target(dm, req->path, id, leaf, &rc);
+
+    if (k)
+        return k < 0 ? rc : omadm__dmpush_set(dm->push, id, leaf, data, len, dm->in_txn);
     return mutate(csp, req->path, do_replace, data, len);
 }
 
 static int dmclient_delete(void *csp, const omadm_csp_request *req)
 {
-    return mutate(csp, req->path, do_delete, NULL, 0);
+    omadm_dmclient *dm = csp;
+    char id[OMADM_URI_MAX_SEGMENT + 1], leaf[16];
+    int rc, k = push_target(dm, req->path, id, leaf, &rc);
+    parsed_path pp;
+
+    if (k)
+        return k < 0 ? rc : omadm__dmpush_delete(dm->push, id, leaf, dm->in_txn);
+    rc = mutate(csp, req->path, do_delete, NULL, 0);
+    if (rc == 0 && parse_path(req->path, &pp) == 0 && pp.n == 2)
+        omadm__dmpush_forget(dm->push, pp.id);
+    return rc;
 }
 
 static int dmclient_get(void *csp, const omadm_csp_request *req, omadm_csp_value *out)
@@ -610,8 +657,11 @@ static int dmclient_get(void *csp, const omadm_csp_request *req, omadm_csp_value
     omadm_dmclient *dm = csp;
     parsed_path pp;
     provider *p;
-    char buf[16];
+    char buf[16], id[OMADM_URI_MAX_SEGMENT + 1], leaf[16];
+    int rc, k = push_target(dm, req->path, id, leaf, &rc);
 
+    if (k)
+        return k < 0 ? rc : omadm__dmpush_get(dm->push, id, leaf, out);
     if (parse_path(req->path, &pp) != 0 || pp.n != 4)
         return -404;
     p = find(&dm->cur, pp.id);
@@ -630,7 +680,11 @@ static int dmclient_children(void *csp, const omadm_csp_request *req, omadm_csp_
     parsed_path pp;
     provider *p;
     size_t i;
+    char id[OMADM_URI_MAX_SEGMENT + 1], leaf[16];
+    int rc, k = push_target(dm, req->path, id, leaf, &rc);
 
+    if (k)
+        return k < 0 ? rc : omadm__dmpush_children(dm->push, id, leaf, out);
     if (parse_path(req->path, &pp) != 0 || pp.n == 4)
         return -404;
     if (pp.n == 0)
@@ -645,7 +699,10 @@ static int dmclient_children(void *csp, const omadm_csp_request *req, omadm_csp_
     if (!p || (pp.n == 3 && !p->has_poll))
         return -404;
     if (pp.n == 2)
-        return !p->has_poll || omadm_csp_children_add(out, "Poll") == OMADM_OK ? 0 : -500;
+        return (!p->has_poll || omadm_csp_children_add(out, "Poll") == OMADM_OK) &&
+                       omadm_csp_children_add(out, "Push") == OMADM_OK
+                   ? 0
+                   : -500;
     for (i = 0; i < N_LEAVES; i++)
         if (omadm_csp_children_add(out, leaves[i].name) != OMADM_OK)
             return -500;
@@ -660,6 +717,10 @@ static int dmclient_txn_begin(void *csp)
         return -500;
     if (state_clone(&dm->cur, &dm->snap) != 0)
         return -500;
+    if (omadm__dmpush_txn_begin(dm->push) != 0) {
+        state_clear(&dm->snap);
+        return -500;
+    }
     dm->in_txn = 1;
     return 0;
 }
@@ -673,6 +734,9 @@ static int dmclient_txn_commit(void *csp)
         return -500;
     if (!state_valid(&dm->cur))
         return -403; /* the dispatcher rolls back */
+    rc = omadm__dmpush_txn_commit(dm->push);
+    if (rc)
+        return rc;
     if (!state_equal(&dm->cur, &dm->snap)) {
         rc = state_save(dm, &dm->cur);
         if (rc)
@@ -694,6 +758,7 @@ static int dmclient_txn_rollback(void *csp)
     dm->cur = dm->snap;
     memset(&dm->snap, 0, sizeof dm->snap);
     dm->in_txn = 0;
+    omadm__dmpush_txn_rollback(dm->push);
     return 0;
 }
 
@@ -719,6 +784,7 @@ static void dmclient_destroy(void *csp)
         return;
     state_clear(&dm->cur);
     state_clear(&dm->snap);
+    omadm__dmpush_free(dm->push);
     omadm__free(dm);
 }
 
@@ -737,6 +803,8 @@ omadm_status omadm__dmclient_register(omadm_tree *tree, const omadm_platform *pl
         return OMADM_ERR_NOMEM;
     dm->platform = platform;
     st = state_load(platform, &dm->cur);
+    if (st == OMADM_OK)
+        st = omadm__dmpush_new(&dm->push, platform);
     if (st != OMADM_OK) {
         dmclient_destroy(dm);
         return st;
@@ -795,4 +863,9 @@ omadm_status omadm__dmclient_load_schedule(const omadm_platform *platform, omadm
     schedule_of(&s, out, has_provider);
     state_clear(&s);
     return st;
+}
+
+omadm_status omadm__dmclient_push_set_channel(omadm_dmclient *dmclient, const char *uri, int status)
+{
+    return dmclient ? omadm__dmpush_set_channel(dmclient->push, uri, status) : OMADM_ERR_INVALID;
 }

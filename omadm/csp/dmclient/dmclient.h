@@ -1,4 +1,5 @@
-/* DMClient CSP, the poll schedule part (dmclient-devinfo.md §1):
+/* DMClient CSP, the poll schedule part (dmclient-devinfo.md §1) and the
+ * Push nodes (push.h):
  * ./Vendor/MSFT/DMClient/Provider/{ProviderID}/Poll/{six int nodes, two
  * bool nodes} (also under ./Device/...), stored durably through the
  * platform in the state file "dmclient.conf", and readable by the poller.
@@ -70,5 +71,12 @@ unsigned omadm__dmclient_generation(const omadm_dmclient *dmclient);
  * returned. */
 omadm_status omadm__dmclient_load_schedule(const omadm_platform *platform, omadm_poll_schedule *out,
                                            int *has_provider);
+
+/* What Provider/{id}/Push/ChannelURI and Push/Status answer: the agent's
+ * push channel (uri copied; NULL = none) and a DMClient Push/Status value
+ * (0 success, 4 no channel, 8 unknown error). PFN is the server's and
+ * stored durably (push.h). */
+omadm_status omadm__dmclient_push_set_channel(omadm_dmclient *dmclient, const char *uri,
+                                              int status);
 
 #endif

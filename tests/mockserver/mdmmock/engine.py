@@ -33,6 +33,7 @@ import json
 import re
 import sys
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 from . import checker, syncml
@@ -44,6 +45,8 @@ DEFAULT_CONFIG = {
     "final": True,               # False: never send <Final/> (like Fleet)
     "status_for_alerts": True,   # False: no Status for client Alerts (Fleet)
     "alert_status": 200,         # Status code for 1226 generic alerts
+    "reply_delay_ms": 0,         # hold every SyncML reply this long (slow
+                                 # server; the push tests' long sessions)
 }
 
 _SCHEDULE_RE = re.compile(r"/Reboot/Schedule/(Single|DailyRecurrent|"
@@ -71,6 +74,9 @@ def validate_config(cfg):
         if k == "alert_status" and not (isinstance(val, int)
                                         and 100 <= val <= 599):
             raise ValueError("alert_status must be a status code")
+        if k == "reply_delay_ms" and not (isinstance(val, int)
+                                          and 0 <= val <= 60000):
+            raise ValueError("reply_delay_ms must be 0..60000")
         out[k] = val
     return out
 
@@ -104,6 +110,7 @@ class Engine:
         self.max_msg_size = max_msg_size
         self.lock = threading.RLock()
         self.sessions = {}       # device -> Session (current or last)
+        self.push = None         # push.Hub when the push channel is on
         self.log_file = log
 
     def log(self, fmt, *args):
@@ -118,10 +125,26 @@ class Engine:
         return validate_config(d["config"] if d else {})
 
     # --- admin side -----------------------------------------------------
+    def _wake(self, dev):
+        if self.push is not None:
+            return self.push.notify(dev)
+        return None
+
     def create_action(self, dev, action):
+        if action == "sync":
+            # Intune's Sync: no command, only a wake-up.
+            if self.push is None:
+                raise ValueError("sync needs the push channel")
+            return {"device": dev, "action": "sync", "state": "notified",
+                    "push_session": self._wake(dev)}
         if action != "restart":
-            raise ValueError("unknown action %r (supported: restart)"
+            raise ValueError("unknown action %r (supported: restart, sync)"
                              % action)
+        out = self._create_restart(dev)
+        self._wake(dev)
+        return out
+
+    def _create_restart(self, dev):
         with self.lock:
             self.store.ensure_device(dev)
             cmd_id = syncml.new_cmd_id()
@@ -159,12 +182,17 @@ class Engine:
             self.log("device %s: queued %s %s", dev, cmd.name, cmd_id)
             out = self.store.command(row)
             out["actions"] = actions
-            return out
+        self._wake(dev)
+        return out
 
     # --- SyncML side ----------------------------------------------------
     def handle(self, cn, body, ctype):
         with self.lock:
-            return self._handle(cn, body, ctype)
+            reply = self._handle(cn, body, ctype)
+            delay = self.config(cn)["reply_delay_ms"] if cn else 0
+        if delay:
+            time.sleep(delay / 1000.0)  # outside the lock: others go on
+        return reply
 
     def _violate(self, dev, sess_id, msg_id, viol):
         for rule, detail in viol:

@@ -11,12 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import engine as engine_mod
 from . import syncml
+from . import push as push_mod
 
 CONSOLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            "console")
 MAX_BODY = 8 * 1024 * 1024       # hard cap before reading a request body
 HANDSHAKE_TIMEOUT = 10
 IDLE_TIMEOUT = 30
+PUSH_PATH = "/push"              # the push channel's long-poll GET (push.py)
 
 
 def peer_cn(sock):
@@ -128,6 +130,13 @@ class SyncMLHandler(_Base):
         enr = getattr(self.server.engine, "enrollment", None)
         if enr is not None and enr.owns(self.path):
             return self._enroll()
+        hub = self.server.engine.push
+        if hub is not None and self.path.split("?")[0] == PUSH_PATH:
+            cn = peer_cn(self.connection)
+            if cn is None:
+                return self._send(403, b"no client certificate CN\n",
+                                  "text/plain")
+            return push_mod.handle_get(self, hub, cn)
         self._send(405, b"POST SyncML here\n", "text/plain",
                    {"Allow": "POST"})
 
@@ -236,6 +245,8 @@ class AdminHandler(_Base):
                     return self._json(200, st.actions(dev))
                 if rest == ["config"]:
                     return self._json(200, eng.config(dev))
+                if rest == ["push"] and eng.push is not None:
+                    return self._json(200, eng.push.device_stats(dev))
         return self._error(404, "no such resource")
 
     def do_POST(self):

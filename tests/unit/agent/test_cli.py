@@ -448,12 +448,14 @@ class Agent(unittest.TestCase):
             # The loop sleeps until the retry; SIGUSR1 asks for a session now.
             proc.send_signal(signal.SIGUSR1)
             self.wait_for(log, "id=2 messages=1 result=failed")
-            # A second instance on the same state is refused.
+            # `sync` on the same state asks the running agent for a session
+            # and reports that session (failed: no server listens).
             r = self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
                            "--state-dir", self.state)
             self.assertEqual(r.returncode, 1)
-            self.assertIn("another omadm-agent (pid %d) is using %s" % (proc.pid, self.state),
-                          r.stderr)
+            self.assertRegex(r.stdout, r"^session 3 \(run by the running agent\): failed, 1 "
+                             r"messages, \d+ ms: ")
+            self.wait_for(log, "id=3 messages=1 result=failed")
             proc.send_signal(signal.SIGTERM)
             self.assertEqual(proc.wait(timeout=10), 0)
             self.wait_for(log, "info: stopped")

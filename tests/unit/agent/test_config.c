@@ -25,7 +25,7 @@ static const struct bad_case bad_files[] = {
     { "[server]\nurl = https://mdm.example.com\nfoo = 1\n",
       "agent.conf:3: unknown key \"foo\" in [server]" },
     { "[server]\n[bogus]\n", "agent.conf:2: unknown section [bogus] (expected [server], [tls], "
-                             "[agent], [poll] or [enroll])" },
+                             "[agent], [poll], [enroll] or [push])" },
     { "url = https://mdm.example.com\n", "agent.conf:1: \"url\" is outside any section" },
     { "[server]\nurl\n", "agent.conf:2: expected \"key = value\"" },
     { "[server\nurl = https://a\n", "agent.conf:1: section header without a closing ']'" },
@@ -68,6 +68,13 @@ static const struct bad_case bad_files[] = {
       "agent.conf:4: [agent] state_dir is already set on line 2" },
     { "[tls]\ncert = /a\nkey = /b\n[server]\nurl = https://a:99999/\n",
       "agent.conf:5: [server] url: \"https://a:99999/\" has an invalid port" },
+    { "[push]\nurl = http://mdm.example.com/push\n",
+      "agent.conf:2: [push] url: \"http://mdm.example.com/push\" is not an https:// URL" },
+    { "[push]\nperiod = 0\n",
+      "agent.conf:2: [push] period: interval \"0\" is out of range (1s to 30d)" },
+    { "[push]\nchannel = x\n", "agent.conf:2: unknown key \"channel\" in [push]" },
+    { "[push]\nserver_id = a\tb\n",
+      "agent.conf:2: [push] server_id: control characters are not allowed" },
 };
 
 static void test_bad_files(void **state)
@@ -464,6 +471,50 @@ static void test_check(void **state)
     agent_config_free(&cfg);
 }
 
+static void test_push_keys(void **state)
+{
+    agent_config cfg;
+    char err[800];
+    const char *conf;
+
+    (void)state;
+    assert_int_equal(agent_config_init(&cfg), 0);
+    assert_null(cfg.push_url);
+    assert_int_equal(cfg.push_period, 600);
+    assert_int_equal(agent_config_parse_string(&cfg, "agent.conf",
+                                               "[push]\nurl = https://mdm.example.com/push\n"
+                                               "period = 90s\nserver_id = mdm\n"
+                                               "server_secret = s3cret\nserver_nonce = n0\n",
+                                               err, sizeof err),
+                     0);
+    assert_string_equal(cfg.push_url, "https://mdm.example.com/push");
+    assert_int_equal(cfg.push_period, 90);
+    assert_string_equal(cfg.push_server_id, "mdm");
+    assert_string_equal(cfg.push_secret, "s3cret");
+    assert_string_equal(cfg.push_nonce, "n0");
+    assert_int_equal(agent_config_check(&cfg, 0, err, sizeof err), 0);
+    agent_config_free(&cfg);
+    /* a secret without the server id it belongs to */
+    assert_int_equal(agent_config_init(&cfg), 0);
+    assert_int_equal(agent_config_parse_string(&cfg, "agent.conf", "[push]\nserver_secret = s\n",
+                                               err, sizeof err),
+                     0);
+    assert_int_equal(agent_config_check(&cfg, 0, err, sizeof err), -1);
+    assert_string_equal(err, "config: [push] server_secret is set without server_id");
+    agent_config_free(&cfg);
+    /* a push secret makes the file private, as auth_secret does */
+    conf = write_file("push.conf", "[push]\nserver_id = m\nserver_secret = s\n", 0644);
+    assert_int_equal(agent_config_init(&cfg), 0);
+    assert_int_equal(agent_config_load(&cfg, conf, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, conf));
+    assert_null(strstr(err, "= s")); /* the secret is never shown */
+    agent_config_free(&cfg);
+    assert_int_equal(chmod(conf, 0600), 0);
+    assert_int_equal(agent_config_init(&cfg), 0);
+    assert_int_equal(agent_config_load(&cfg, conf, 0, err, sizeof err), 0);
+    agent_config_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_flags_override),
         cmocka_unit_test_setup_teardown(test_load_files, setup_scratch, teardown_scratch),
         cmocka_unit_test_setup_teardown(test_check, setup_scratch, teardown_scratch),
+        cmocka_unit_test_setup_teardown(test_push_keys, setup_scratch, teardown_scratch),
     };
 
     return cmocka_run_group_tests_name("agent-config", tests, NULL, NULL);

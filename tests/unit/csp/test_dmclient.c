@@ -155,7 +155,7 @@ static void test_add_poll_and_get(void **state)
     dm_item(in, dm_cmd(in, &in->body, SYNCML_CMD_GET, "13"), P "Other/Poll", NULL, NULL);
     dm_expect(f->tree, in,
               "S Get 1 200 | R 1 ./Vendor/MSFT/DMClient/Provider=Fleet(node) | "
-              "S Get 2 200 | R 2 " P "Fleet=Poll(node) | "
+              "S Get 2 200 | R 2 " P "Fleet=Poll/Push(node) | "
               "S Get 3 200 | R 3 " P "Fleet/Poll=IntervalForFirstSetOfRetries/NumberOfFirstRetries/"
               "IntervalForSecondSetOfRetries/NumberOfSecondRetries/"
               "IntervalForRemainingScheduledRetries/NumberOfRemainingScheduledRetries/"
@@ -353,7 +353,8 @@ static void test_persistence(void **state)
     /* Delete the first provider's Poll: the poller moves to the next. */
     one(f, SYNCML_CMD_DELETE, P "DEMO%20MDM/Poll", NULL, NULL, "S Delete 1 200");
     expect_schedule(f, 15, 10, 0, 0, 0, 0, 1, 0, 1);
-    one(f, SYNCML_CMD_GET, P "DEMO%20MDM", NULL, NULL, "S Get 1 200 | R 1 " P "DEMO%20MDM=(node)");
+    one(f, SYNCML_CMD_GET, P "DEMO%20MDM", NULL, NULL,
+        "S Get 1 200 | R 1 " P "DEMO%20MDM=Push(node)");
     one(f, SYNCML_CMD_DELETE, P "DEMO%20MDM/Poll", NULL, NULL, "S Delete 1 404");
     one(f, SYNCML_CMD_DELETE, P "DEMO%20MDM", NULL, NULL, "S Delete 1 200");
     one(f, SYNCML_CMD_DELETE, P "Fleet", NULL, NULL, "S Delete 1 200");
@@ -370,7 +371,7 @@ static void test_providers(void **state)
 
     one(f, SYNCML_CMD_ADD, P "X", NULL, "node", "S Add 1 200");
     one(f, SYNCML_CMD_ADD, P "X", NULL, "node", "S Add 1 418");
-    one(f, SYNCML_CMD_GET, P "X", NULL, NULL, "S Get 1 200 | R 1 " P "X=(node)");
+    one(f, SYNCML_CMD_GET, P "X", NULL, NULL, "S Get 1 200 | R 1 " P "X=Push(node)");
     one(f, SYNCML_CMD_GET, P "X/Poll/PollOnLogin", NULL, NULL, "S Get 1 404");
     expect_schedule(f, 15, 10, 0, 0, 0, 0, 0, 0, 0); /* no Poll yet */
     one(f, SYNCML_CMD_REPLACE, P "X", "v", NULL, "S Replace 1 405");

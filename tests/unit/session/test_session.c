@@ -101,6 +101,38 @@ static void test_server_initiated_alert(void **state)
     h->cfg.server_initiated = 1;
     harness_start(h);
     assert_string_equal(harness_next(h)->body->data, "1200");
+    omadm_session_free(h->session);
+    h->session = NULL;
+
+    /* A push notification's 16-bit session id travels in hex (SessionID
+     * is at most 4 bytes); 0 is a valid one. A client-initiated session
+     * keeps its 1..255 counter. */
+    {
+        omadm_session *s = NULL;
+        omadm_session_config cfg = h->cfg;
+        char *msg = NULL;
+        size_t len = 0;
+
+        cfg.session_id = 0xBEEF;
+        assert_int_equal(omadm_session_new(&s, &cfg), OMADM_OK);
+        assert_int_equal(omadm_session_next_message(s, &msg, &len), OMADM_OK);
+        assert_non_null(strstr(msg, "<SessionID>BEEF</SessionID>"));
+        omadm_free(msg);
+        omadm_session_free(s);
+        cfg.session_id = 0;
+        assert_int_equal(omadm_session_new(&s, &cfg), OMADM_OK);
+        assert_int_equal(omadm_session_next_message(s, &msg, &len), OMADM_OK);
+        assert_non_null(strstr(msg, "<SessionID>0</SessionID>"));
+        omadm_free(msg);
+        omadm_session_free(s);
+        cfg.session_id = 0x10000;
+        assert_int_equal(omadm_session_new(&s, &cfg), OMADM_ERR_INVALID);
+        cfg.server_initiated = 0;
+        cfg.session_id = 256;
+        assert_int_equal(omadm_session_new(&s, &cfg), OMADM_ERR_INVALID);
+        cfg.session_id = 0;
+        assert_int_equal(omadm_session_new(&s, &cfg), OMADM_ERR_INVALID);
+    }
 }
 
 /* An enrolled device (MS-MDM): Alert 1224 LoginStatus right after 1201,

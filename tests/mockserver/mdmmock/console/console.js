@@ -123,6 +123,20 @@ function wireDevicePage() {
   const dlg = document.getElementById("confirm");
   document.getElementById("restart").addEventListener("click", () => dlg.showModal());
   document.getElementById("confirm-no").addEventListener("click", () => dlg.close());
+  // Sync (as Intune's): wakes the device through the push channel, no command.
+  document.getElementById("sync").addEventListener("click", async () => {
+    try {
+      await api("/api/devices/" + encodeURIComponent(deviceId()) + "/actions", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ action: "sync" }),
+      });
+      notice("Sync requested: the device was notified and checks in now.", false);
+    } catch (e) {
+      notice("Sync failed: " + e.message, true);
+    }
+    refresh();
+  });
   document.getElementById("confirm-yes").addEventListener("click", async () => {
     dlg.close();
     try {
