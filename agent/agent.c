@@ -44,6 +44,12 @@ int agent_main(int argc, char **argv)
         return rc;
     }
     rc = agent_cli_configure(&cli, &cfg, err, sizeof err);
+    if (rc != AGENT_EXIT_OK && cli.command == AGENT_CMD_CHECK) {
+        /* check reports even this as a finding */
+        printf("error: %s\n", err);
+        agent_config_free(&cfg);
+        return rc;
+    }
     if (rc != AGENT_EXIT_OK) {
         agent_config_free(&cfg);
         return usage_error(err);
@@ -68,6 +74,9 @@ int agent_main(int argc, char **argv)
         break;
     case AGENT_CMD_STATUS:
         rc = agent_cmd_status(&cfg, cli.json);
+        break;
+    case AGENT_CMD_CHECK:
+        rc = agent_cmd_check(&cfg, cli.connect);
         break;
     case AGENT_CMD_REPLAY:
         rc = agent_cmd_replay(&cfg, !cli.state_dir_given, cli.args, cli.n_args);

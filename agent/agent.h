@@ -12,6 +12,9 @@ int agent_main(int argc, char **argv);
 int agent_cmd_sync(const agent_config *cfg);
 int agent_cmd_run(const agent_config *cfg);
 int agent_cmd_status(const agent_config *cfg, int json);
+/* `check`: one line per finding; `connect` adds a TLS handshake with the
+ * server. AGENT_EXIT_OK, or AGENT_EXIT_USAGE when something is wrong. */
+int agent_cmd_check(const agent_config *cfg, int connect);
 /* `temp_state`: run on a temporary state directory (no --state-dir). */
 int agent_cmd_replay(const agent_config *cfg, int temp_state, char **files, int n_files);
 

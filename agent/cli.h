@@ -20,7 +20,9 @@ typedef enum agent_command {
     AGENT_CMD_SYNC,
     AGENT_CMD_STATUS,
     AGENT_CMD_REPLAY,
-    AGENT_CMD_SERVICE
+    AGENT_CMD_SERVICE,
+    AGENT_CMD_CHECK, /* check [--connect] (agent/check.c) */
+    AGENT_CMD_HELP   /* help [COMMAND]: the same as --help */
 } agent_command;
 
 #define AGENT_CLI_MAX_OVERRIDES 32
@@ -29,6 +31,7 @@ typedef enum agent_command {
 typedef struct agent_cli {
     agent_command command;
     int help, version, json, foreground;
+    int connect;             /* check --connect */
     const char *config_path; /* --config, NULL = the default */
     int state_dir_given;     /* --state-dir was passed */
     struct {

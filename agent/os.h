@@ -51,6 +51,10 @@ void agent_os_remove_tree(const char *path);
 int agent_os_lock_dir(const char *dir, char *err, size_t errsize);
 void agent_os_unlock_dir(int handle);
 
+/* For `check`: 0 when `path` is a directory this process can write in, 1
+ * when it does not exist but can be created, -1 with a reason in err. */
+int agent_os_check_state_dir(const char *path, char *err, size_t errsize);
+
 /* Non-zero when `path` is an existing directory. */
 int agent_os_is_dir(const char *path);
 

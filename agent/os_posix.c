@@ -277,6 +277,52 @@ void agent_os_unlock_dir(int handle)
         close(handle);
 }
 
+int agent_os_check_state_dir(const char *path, char *err, size_t errsize)
+{
+    char buf[PATH_MAX];
+    struct stat st;
+    char *slash;
+
+    if (stat(path, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, errsize, "not a directory");
+            return -1;
+        }
+        if (access(path, W_OK | X_OK) < 0) {
+            snprintf(err, errsize, "not writable by this user (uid %ld): %s", (long)geteuid(),
+                     strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        snprintf(err, errsize, "path too long");
+        return -1;
+    }
+    /* The nearest existing parent decides whether it can be created. */
+    while ((slash = strrchr(buf, '/')) != NULL) {
+        *slash = '\0';
+        if (slash == buf)
+            snprintf(buf, sizeof buf, "/");
+        if (stat(buf, &st) == 0)
+            break;
+        if (slash == buf)
+            break;
+    }
+    if (!slash)
+        snprintf(buf, sizeof buf, ".");
+    if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errsize, "cannot be created: %s is not a directory", buf);
+        return -1;
+    }
+    if (access(buf, W_OK | X_OK) < 0) {
+        snprintf(err, errsize, "cannot be created: %s is not writable by this user (uid %ld)", buf,
+                 (long)geteuid());
+        return -1;
+    }
+    return 1;
+}
+
 int agent_os_is_dir(const char *path)
 {
     struct stat st;

@@ -334,6 +334,21 @@ void agent_os_unlock_dir(int handle)
     }
 }
 
+int agent_os_check_state_dir(const char *path, char *err, size_t errsize)
+{
+    wchar_t *w = wide(path);
+    DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+
+    free(w);
+    if (attr == INVALID_FILE_ATTRIBUTES)
+        return 1; /* created by the service at its first session */
+    if (!(attr & FILE_ATTRIBUTE_DIRECTORY)) {
+        snprintf(err, errsize, "not a directory");
+        return -1;
+    }
+    return 0;
+}
+
 int agent_os_is_dir(const char *path)
 {
     wchar_t *w = wide(path);

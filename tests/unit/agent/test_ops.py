@@ -1,0 +1,278 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""What an administrator runs into, end to end with the built program:
+`check [--connect]`, configuration errors at start-up (exit 2, the file and
+the problem named), HTTP 403 on the first message, `status` (running agent,
+last session, restart outcomes, schedules in words, exit codes), SIGHUP
+reloading the configuration of a running `run`, journald-style logging, and
+`help` / `-v`.
+
+Usage: test_ops.py AGENT_BINARY   (env OMADM_SOURCE_ROOT)
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+AGENT = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.environ["OMADM_AGENT"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_ROOT = os.environ.get("OMADM_SOURCE_ROOT", os.path.dirname(os.path.dirname(
+    os.path.dirname(HERE))))
+FIXTURES = os.path.join(SOURCE_ROOT, "tests", "fixtures")
+MOCKSERVER = os.path.join(SOURCE_ROOT, "tests", "mockserver", "mockserver")
+MAKE_CERTS = os.path.join(SOURCE_ROOT, "tests", "mockserver", "make-certs.sh")
+DEVICE = "9A41C0DE77E94B6F8C3D2E1F0A5B6C7D"
+SERVER = "https://mdm.example.test/ManagementServer/MDM.svc"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Ops(unittest.TestCase):
+    certs = None
+
+    @classmethod
+    def setUpClass(cls):
+        # One throwaway PKI for the whole class, plus a second one (another
+        # CA, the same device id) for keys and certificates that do not fit.
+        cls.pki = tempfile.mkdtemp(prefix="omadm-ops-pki-")
+        cls.certs = os.path.join(cls.pki, "good")
+        cls.other = os.path.join(cls.pki, "other")
+        for d in (cls.certs, cls.other):
+            subprocess.run(["sh", MAKE_CERTS, d, DEVICE], check=True, capture_output=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.pki, ignore_errors=True)
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="omadm-ops-")
+        self.state = os.path.join(self.dir, "state")
+        self.conf = self.write("none.conf", "")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, name, text, mode=0o644):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def agent(self, *args, env=None, timeout=60):
+        return subprocess.run([AGENT, "--config", self.conf] + list(args), capture_output=True,
+                              text=True, timeout=timeout, env=env)
+
+    def good_conf(self, server=SERVER, extra=""):
+        return self.write("agent.conf",
+                          "[server]\nurl = %s\ndevice_id = %s\n[tls]\nca = %s/ca.pem\n"
+                          "cert = %s/client.pem\nkey = %s/client.key\n[agent]\nstate_dir = %s\n"
+                          "platform = sim\n%s"
+                          % (server, DEVICE, self.certs, self.certs, self.certs, self.state,
+                             extra))
+
+    def findings(self, r):
+        lines = r.stdout.splitlines()
+        for line in lines:
+            self.assertRegex(line, r"^(ok|warn|error): \S", line)
+        return lines
+
+    # ---- check ----------------------------------------------------------------
+    def test_check_good_config(self):
+        self.conf = self.good_conf()
+        r = self.agent("check")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.stderr, "")
+        lines = self.findings(r)
+        self.assertTrue(all(l.startswith("ok: ") for l in lines), lines)
+        self.assertIn("ok: configuration %s" % self.conf, lines)
+        self.assertIn("ok: CA file %s/ca.pem: 1 certificate" % self.certs, lines)
+        self.assertIn("ok: certificate CN is the device id", lines)
+        self.assertIn("ok: key %s/client.key matches certificate %s/client.pem"
+                      % (self.certs, self.certs), lines)
+        self.assertFalse(os.path.exists(self.state), "check creates nothing")
+
+    def test_check_key_of_another_certificate(self):
+        self.conf = self.good_conf()
+        key = os.path.join(self.other, "client.key")
+        r = self.agent("check", "--key", key)
+        self.assertEqual(r.returncode, 2, r)
+        self.assertIn("error: --key: %s does not match %s/client.pem (it is not that "
+                      "certificate's key)" % (key, self.certs), self.findings(r))
+
+    def test_check_reports_every_problem_one_line_each(self):
+        # Missing CA, a key others can read, a CN that is not the device id,
+        # no server URL: four errors in one run.
+        key = os.path.join(self.dir, "client.key")
+        shutil.copy(os.path.join(self.certs, "client.key"), key)
+        os.chmod(key, 0o644)
+        self.conf = self.write("bad.conf", "[server]\ndevice_id = someone-else\n[tls]\n"
+                               "ca = %s/absent-ca.pem\ncert = %s/client.pem\nkey = %s\n"
+                               % (self.dir, self.certs, key))
+        r = self.agent("check", "--state-dir", self.state)
+        self.assertEqual(r.returncode, 2, r)
+        lines = self.findings(r)
+        errors = [l for l in lines if l.startswith("error: ")]
+        self.assertEqual(errors, [
+            "error: no server URL: set [server] url in %s or pass --server" % self.conf,
+            "error: %s:4: [tls] ca: %s/absent-ca.pem: cannot open: No such file or directory"
+            % (self.conf, self.dir),
+            'error: certificate CN "%s" is not the device id "someone-else": a server that '
+            "identifies devices by their certificate refuses this device" % DEVICE,
+            "error: %s:6: [tls] key: %s: private key is accessible by group or others (mode "
+            "0644); chmod 600 it" % (self.conf, key),
+        ])
+
+    def test_check_cn_may_differ_with_http_auth(self):
+        self.conf = self.good_conf(extra="")
+        r = self.agent("check", "--device-id", "other-id")
+        self.assertEqual(r.returncode, 2)
+        self.conf = self.write("auth.conf", open(self.good_conf()).read().replace(
+            "[tls]", "auth_name = dev1\n[tls]").replace(DEVICE, "other-id"))
+        r = self.agent("check")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn('warn: certificate CN "%s" is not the device id "other-id" (accepted: '
+                      'the device authenticates as "dev1")' % DEVICE, self.findings(r))
+
+    def test_check_unusable_files(self):
+        self.conf = self.good_conf()
+        junk = self.write("junk.pem", "not a certificate\n")
+        r = self.agent("check", "--ca", junk)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('error: --ca: %s: no PEM certificate in it ("-----BEGIN CERTIFICATE-----" '
+                      "expected)" % junk, self.findings(r))
+        r = self.agent("check", "--cert", junk)
+        self.assertIn('error: --cert: %s: no PEM certificate in it ("-----BEGIN CERTIFICATE-----" '
+                      "expected)" % junk, self.findings(r))
+        enc = os.path.join(self.dir, "enc.key")
+        subprocess.run(["openssl", "pkey", "-in", os.path.join(self.certs, "client.key"),
+                        "-out", enc, "-aes256", "-passout", "pass:secret"], check=True)
+        os.chmod(enc, 0o600)
+        r = self.agent("check", "--key", enc)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error: --key: %s is protected by a pass phrase, which the agent cannot "
+                      "enter: store it without one (e.g. openssl pkey -in OLD -out NEW), "
+                      "readable by its owner only" % enc, self.findings(r))
+        # A certificate and key in one PKCS#12 file (no pass phrase).
+        r = self.agent("check", "--cert", os.path.join(self.certs, "client-rsa.p12"))
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("ok: certificate CN is the device id", self.findings(r))
+
+    def test_check_config_error_is_a_finding(self):
+        self.conf = self.write("bad.conf", "[server]\nurl = ftp://x/\n")
+        r = self.agent("check")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stdout, 'error: %s:2: [server] url: "ftp://x/" is not an https:// '
+                                   "URL\n" % self.conf)
+
+    def test_check_state_dir_that_cannot_be_created(self):
+        self.conf = self.good_conf()
+        blocker = self.write("file", "x")
+        r = self.agent("check", "--state-dir", os.path.join(blocker, "state"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error: state directory %s/state: cannot be created: %s is not a "
+                      "directory" % (blocker, blocker), self.findings(r))
+
+    def start_mock(self):
+        port = free_port()
+        log = open(os.path.join(self.dir, "mock.log"), "w")
+        server = subprocess.Popen(
+            ["/usr/bin/python3", MOCKSERVER, "--listen", "127.0.0.1:%d" % port,
+             "--tls-cert", os.path.join(self.certs, "server.pem"),
+             "--tls-key", os.path.join(self.certs, "server.key"),
+             "--client-ca", os.path.join(self.certs, "ca.pem"),
+             "--db", os.path.join(self.dir, "mock.db")], stdout=log, stderr=log)
+        self.addCleanup(log.close)
+        self.addCleanup(server.wait, 10)
+        self.addCleanup(server.terminate)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        return "https://127.0.0.1:%d/ManagementServer/MDM.svc" % port
+
+    @unittest.skipUnless(os.path.exists(MOCKSERVER), "no mock server in this tree")
+    def test_check_connect(self):
+        url = self.start_mock()
+        self.conf = self.good_conf(server=url)
+        r = self.agent("check", "--connect")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(self.findings(r)[-1], "ok: TLS handshake with %s: server certificate "
+                         "verified, client certificate accepted" % url)
+        # A certificate from a CA the server does not trust.
+        r = self.agent("check", "--connect", "--cert", os.path.join(self.other, "client.pem"),
+                       "--key", os.path.join(self.other, "client.key"))
+        self.assertEqual(r.returncode, 2, r)
+        self.assertRegex(self.findings(r)[-1], r"^error: TLS handshake with %s: the server "
+                         r"refused this device's certificate \(.+\)$" % url)
+        # A CA that does not verify the server: verification stays on.
+        r = self.agent("check", "--connect", "--ca", os.path.join(self.other, "ca.pem"))
+        self.assertEqual(r.returncode, 2, r)
+        self.assertRegex(self.findings(r)[-1], r"^error: TLS handshake with %s failed: SSL "
+                         r"certificate problem: self-signed certificate in certificate chain$"
+                         % url)
+        # Nothing to connect with: not tried.
+        r = self.agent("check", "--connect", "--key", os.path.join(self.other, "client.key"))
+        self.assertEqual(r.returncode, 2, r)
+        self.assertEqual(self.findings(r)[-1],
+                         "warn: --connect: not tried, fix the errors above first")
+
+    @unittest.skipUnless(os.path.exists(MOCKSERVER), "no mock server in this tree")
+    def test_http_403_on_the_first_message_names_the_device(self):
+        url = self.start_mock()
+        self.conf = self.good_conf(server=url)
+        # The mock refuses a SyncHdr Source that is not the certificate's CN.
+        r = self.agent("sync", "--device-id", "not-the-cn")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("the server refused this device's certificate or device id "
+                      "(HTTP 403 to the first message)", r.stderr)
+
+    # ---- configuration errors at start-up ---------------------------------------
+    def startup_error(self, message, *args):
+        for command in ("sync", "run"):
+            r = self.agent(command, *args, timeout=20)
+            self.assertEqual(r.returncode, 2, (command, r))
+            self.assertEqual(r.stdout, "")
+            self.assertEqual(r.stderr, "omadm-agent: " + message + "\n")
+
+    def test_startup_errors_exit_2_naming_file_and_problem(self):
+        self.conf = self.good_conf()
+        other_key = os.path.join(self.other, "client.key")
+        self.startup_error("--key: %s does not match %s/client.pem (it is not that "
+                           "certificate's key)" % (other_key, self.certs), "--key", other_key)
+        junk = self.write("junk.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n")
+        self.startup_error('--ca: %s: no PEM certificate in it ("-----BEGIN CERTIFICATE-----" '
+                           "expected)" % junk, "--ca", junk)
+        self.startup_error('--cert: %s: no PEM certificate in it ("-----BEGIN CERTIFICATE-----" '
+                           "expected)" % junk, "--cert", junk)
+        nokey = self.write("nokey.pem", "# no key here\n", 0o600)
+        self.startup_error('--key: %s: no PEM private key in it ("-----BEGIN PRIVATE KEY-----" '
+                           "expected)" % nokey, "--key", nokey)
+        blocker = self.write("file", "x")
+        self.startup_error("--state-dir: state directory %s/state: cannot create %s/state: "
+                           "Not a directory" % (blocker, blocker),
+                           "--state-dir", os.path.join(blocker, "state"))
+        self.assertFalse(os.path.exists(self.state), "nothing ran")
+
+    def test_unit_does_not_restart_on_configuration_errors(self):
+        with open(os.path.join(SOURCE_ROOT, "packaging", "linux",
+                               "omadm-agent.service.in")) as f:
+            unit = f.read()
+        self.assertIn("\nRestartPreventExitStatus=2\n", unit)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
