@@ -380,11 +380,16 @@ void agent_cli_help(FILE *out, agent_command command)
                      "\n");
         break;
     case AGENT_CMD_STATUS:
-        fprintf(out, "Usage: omadm-agent status [--json] [OPTION]...\n"
-                     "Shows the server, the device id, the last session (time, result, messages),\n"
-                     "the outbox entries, a pending restart with its deadline, the restart\n"
-                     "schedules and the poll schedule. --json prints the same as one JSON object.\n"
-                     "\n");
+        fprintf(out,
+                "Usage: omadm-agent status [--json] [OPTION]...\n"
+                "Shows whether an agent is running (pid, since when), the server, the device\n"
+                "id, the last session (result, time, messages), the outbox, a pending restart\n"
+                "and the last restart outcomes in words, the restart schedules and the poll\n"
+                "schedule. --json prints the same as one JSON object, raw records included.\n"
+                "Exit status: 0 the last session completed (or none has run yet), 1 it\n"
+                "failed, 3 nothing is configured (no server URL), 2 usage or configuration\n"
+                "error.\n"
+                "\n");
         break;
     case AGENT_CMD_REPLAY:
         fprintf(out, "Usage: omadm-agent replay [OPTION]... FILE...\n"

@@ -11,7 +11,9 @@
 enum agent_exit {
     AGENT_EXIT_OK = 0,      /* success */
     AGENT_EXIT_FAILURE = 1, /* a session or runtime failure */
-    AGENT_EXIT_USAGE = 2    /* usage or configuration error */
+    AGENT_EXIT_USAGE = 2,   /* usage or configuration error */
+    /* status only: nothing configured (no server URL) */
+    AGENT_EXIT_STATUS_UNCONFIGURED = 3
 };
 
 typedef enum agent_command {

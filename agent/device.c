@@ -9,6 +9,7 @@
 
 #include "agent/log.h"
 #include "agent/os.h"
+#include "agent/outcomes.h"
 #include "csp/devdetail/devdetail.h"
 #include "csp/devinfo/devinfo.h"
 #include "platform/sim/sim.h"
@@ -287,6 +288,7 @@ int agent_device_session(agent_device *d, unsigned session_id, const agent_excha
     int64_t t0 = agent_os_monotonic_ms();
     agent_session_summary sum;
 
+    agent_outcomes_remember(d); /* before the server can acknowledge them */
     memset(res, 0, sizeof *res);
     res->retry_after = -1;
     res->state = OMADM_SESSION_FAILED;

@@ -51,6 +51,11 @@ void agent_os_remove_tree(const char *path);
 int agent_os_lock_dir(const char *dir, char *err, size_t errsize);
 void agent_os_unlock_dir(int handle);
 
+/* For `status`: whether an agent holds the lock on `dir` (1) or not (0),
+ * without taking it or creating anything; *pid and *since (unix seconds)
+ * are 0 when not known. -1 when it cannot be told (err says why). */
+int agent_os_lock_holder(const char *dir, long *pid, int64_t *since, char *err, size_t errsize);
+
 /* For `check`: 0 when `path` is a directory this process can write in, 1
  * when it does not exist but can be created, -1 with a reason in err. */
 int agent_os_check_state_dir(const char *path, char *err, size_t errsize);

@@ -54,6 +54,51 @@ static int open_regular(const char *path, struct stat *st, char *err, size_t err
     return fd;
 }
 
+int agent_os_lock_holder(const char *dir, long *pid, int64_t *since, char *err, size_t errsize)
+{
+    char path[PATH_MAX], text[64];
+    struct flock fl;
+    ssize_t n;
+    int fd;
+
+    *pid = 0;
+    *since = 0;
+    if (snprintf(path, sizeof path, "%s/agent.lock", dir) >= (int)sizeof path) {
+        snprintf(err, errsize, "%s: path too long", dir);
+        return -1;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errsize, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_GETLK, &fl) < 0) {
+        snprintf(err, errsize, "%s: cannot test the lock: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (fl.l_type == F_UNLCK) {
+        close(fd);
+        return 0;
+    }
+    *pid = (long)fl.l_pid;
+    n = pread(fd, text, sizeof text - 1, 0);
+    close(fd);
+    if (n > 0) {
+        long p = 0;
+        long long s = 0;
+        text[n] = '\0';
+        if (sscanf(text, "pid=%ld since=%lld", &p, &s) == 2 && p == *pid)
+            *since = (int64_t)s;
+    }
+    return 1;
+}
+
 int agent_os_check_readable(const char *path, char *err, size_t errsize)
 {
     struct stat st;
@@ -267,6 +312,15 @@ int agent_os_lock_dir(const char *dir, char *err, size_t errsize)
         else
             snprintf(err, errsize, "%s: cannot lock: %s", path, strerror(e));
         return -1;
+    }
+    /* Who holds it and since when, for `status` (F_GETLK gives the pid;
+     * the start time is only here). */
+    if (ftruncate(fd, 0) == 0) {
+        char line[64];
+        int n = snprintf(line, sizeof line, "pid=%ld since=%lld\n", (long)getpid(),
+                         (long long)time(NULL));
+        if (n > 0 && pwrite(fd, line, (size_t)n, 0) < 0)
+            (void)0; /* informational only */
     }
     return fd;
 }

@@ -267,6 +267,111 @@ class Ops(unittest.TestCase):
                            "--state-dir", os.path.join(blocker, "state"))
         self.assertFalse(os.path.exists(self.state), "nothing ran")
 
+    # ---- status -----------------------------------------------------------------
+    def status(self, *args):
+        r = self.agent("status", "--platform", "sim", "--state-dir", self.state, *args)
+        return r
+
+    def replay_restart(self):
+        r = self.agent("replay", "--platform", "sim", "--device-id", DEVICE, "--server", SERVER,
+                       "--state-dir", self.state,
+                       os.path.join(FIXTURES, "syncml", "restart-session-2.xml"),
+                       os.path.join(FIXTURES, "syncml", "restart-session-4.xml"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_status_exit_codes(self):
+        # 3: nothing configured.
+        r = self.status()
+        self.assertEqual(r.returncode, 3, r)
+        self.assertIn("server:          (not configured)\n", r.stdout)
+        # 0: configured, no session yet.
+        self.assertEqual(self.status("--server", SERVER).returncode, 0)
+        # 1: the last session failed.
+        url = "https://127.0.0.1:%d/omadm" % free_port()
+        self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
+                   "--state-dir", self.state)
+        r = self.status("--server", url)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertRegex(r.stdout, r"\nlast session:    failed at \S+Z \(session 1, 1 message, "
+                                   r"\d+\.\d{3} s\): no reply from the server \(.*cannot "
+                                   r"connect")
+        # 0: the last session completed.
+        self.replay_restart()
+        r = self.status("--server", SERVER)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("last session:    completed at ", r.stdout)
+
+    def test_status_restart_outcomes_in_words(self):
+        self.replay_restart()
+        # The simulated machine restarts: a new boot identity. A session that
+        # fails leaves the outcome waiting in the outbox.
+        with open(os.path.join(self.state, "sim", "boot-id"), "w") as f:
+            f.write("second-boot\n")
+        url = "https://127.0.0.1:%d/omadm" % free_port()
+        self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
+                   "--state-dir", self.state)
+        r = self.status("--server", url)
+        self.assertRegex(r.stdout, r"\nrestart outcomes: \S+Z  restarted: the server's RebootNow "
+                                   r"\(command 5b0e2c1a-8d4f-4e7b-9a60-3f2d1c0b9e88\), "
+                                   r"requested \S+Z; waiting to be reported\n")
+        self.assertIn("\noutbox:          1 entry: 1 restart outcome to report\n", r.stdout)
+        self.assertIn("\npending restart: none\n", r.stdout)
+        st = json.loads(self.status("--json").stdout)
+        (o,) = st["restart_outcomes"]
+        self.assertEqual((o["trigger"], o["outcome"], o["reported"]), ("now", "restarted", False))
+        self.assertEqual(o["cmdref"], "5b0e2c1a-8d4f-4e7b-9a60-3f2d1c0b9e88")
+        self.assertIn("outcome=restarted", o["raw"])
+
+    @unittest.skipUnless(os.path.exists(MOCKSERVER), "no mock server in this tree")
+    def test_status_outcome_stays_after_it_is_reported(self):
+        self.replay_restart()
+        with open(os.path.join(self.state, "sim", "boot-id"), "w") as f:
+            f.write("second-boot\n")
+        url = self.start_mock()
+        self.conf = self.good_conf(server=url)
+        r = self.agent("sync")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.agent("status")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("\noutbox:          0 entries\n", r.stdout)
+        self.assertRegex(r.stdout, r"\nrestart outcomes: \S+Z  restarted: the server's RebootNow "
+                                   r"\(command \S+\), requested \S+Z; reported to the server\n")
+
+    def test_status_shows_the_running_agent(self):
+        url = "https://127.0.0.1:%d/omadm" % free_port()
+        log = open(os.path.join(self.dir, "run.log"), "w+")
+        self.addCleanup(log.close)
+        proc = subprocess.Popen([AGENT, "--config", self.conf, "run", "--platform", "sim",
+                                 "--server", url, "--device-id", DEVICE,
+                                 "--state-dir", self.state], stdout=log, stderr=log)
+        try:
+            self.wait_for(log, "retrying in")
+            r = self.status("--server", url)
+            self.assertRegex(r.stdout, r"^agent:           running, pid %d, since "
+                                       r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n" % proc.pid)
+            st = json.loads(self.status("--json").stdout)
+            self.assertEqual(st["agent"]["running"], True)
+            self.assertEqual(st["agent"]["pid"], proc.pid)
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=10), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        r = self.status("--server", url)
+        self.assertIn("agent:           not running\n", r.stdout)
+        self.assertIsNone(json.loads(self.status("--json").stdout)["agent"]["pid"])
+
+    def wait_for(self, log, text, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            log.seek(0)
+            if text in log.read():
+                return
+            time.sleep(0.05)
+        log.seek(0)
+        self.fail("no %r in the log:\n%s" % (text, log.read()))
+
     def test_unit_does_not_restart_on_configuration_errors(self):
         with open(os.path.join(SOURCE_ROOT, "packaging", "linux",
                                "omadm-agent.service.in")) as f:
