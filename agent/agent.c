@@ -67,6 +67,7 @@ int agent_main(int argc, char **argv)
     }
     switch (cli.command) {
     case AGENT_CMD_RUN:
+        agent_run_set_reload(&cli);
         rc = cli.foreground ? agent_cmd_run(&cfg) : agent_os_run_service(&cfg);
         break;
     case AGENT_CMD_SYNC:

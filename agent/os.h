@@ -79,7 +79,9 @@ int64_t agent_os_wall_time(void);
 int64_t agent_os_monotonic_ms(void);
 
 /* Signals: SIGTERM/SIGINT (service stop) ask the agent to stop; a second
- * one ends the process at once. SIGUSR1 asks for a session now. */
+ * one ends the process at once. SIGUSR1 asks for a session now. SIGHUP
+ * asks for the configuration to be reloaded (agent_os_wait returns
+ * AGENT_WAKE_RELOAD). */
 int agent_os_signals_init(char *err, size_t errsize);
 /* Restores default dispositions (tests). */
 void agent_os_signals_reset(void);
@@ -95,7 +97,8 @@ enum agent_wake {
     AGENT_WAKE_TIMEOUT = 0, /* the full delay elapsed */
     AGENT_WAKE_STOP,        /* stop requested */
     AGENT_WAKE_SYNC,        /* a session was asked for */
-    AGENT_WAKE_ERROR
+    AGENT_WAKE_ERROR,
+    AGENT_WAKE_RELOAD /* reload the configuration (SIGHUP) */
 };
 
 /* Sleeps until `delay_ms` has elapsed or a signal arrives, in one blocking

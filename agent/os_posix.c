@@ -412,6 +412,7 @@ int64_t agent_os_monotonic_ms(void)
  * timeout of the next event. */
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t sync_flag;
+static volatile sig_atomic_t reload_flag;
 static int wake_pipe[2] = { -1, -1 };
 
 static void on_signal(int sig)
@@ -420,6 +421,8 @@ static void on_signal(int sig)
 
     if (sig == SIGUSR1) {
         sync_flag = 1;
+    } else if (sig == SIGHUP) {
+        reload_flag = 1;
     } else if (stop_flag) {
         /* Second stop signal: go now. Durable state is always complete on
          * disk (atomic replace), so dying here corrupts nothing. */
@@ -447,7 +450,7 @@ static int set_flags(int fd)
 int agent_os_signals_init(char *err, size_t errsize)
 {
     struct sigaction sa;
-    static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1 };
+    static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGHUP };
 
     if (wake_pipe[0] < 0) {
         if (pipe(wake_pipe) < 0 || set_flags(wake_pipe[0]) < 0 || set_flags(wake_pipe[1]) < 0) {
@@ -478,8 +481,10 @@ void agent_os_signals_reset(void)
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     stop_flag = 0;
     sync_flag = 0;
+    reload_flag = 0;
 }
 
 int agent_os_stop_requested(void)
@@ -524,6 +529,10 @@ enum agent_wake agent_os_wait(int64_t delay_ms)
 
         if (stop_flag)
             return AGENT_WAKE_STOP;
+        if (reload_flag) {
+            reload_flag = 0;
+            return AGENT_WAKE_RELOAD;
+        }
         if (sync_flag) {
             sync_flag = 0;
             return AGENT_WAKE_SYNC;

@@ -377,6 +377,60 @@ class Ops(unittest.TestCase):
                                "omadm-agent.service.in")) as f:
             unit = f.read()
         self.assertIn("\nRestartPreventExitStatus=2\n", unit)
+        self.assertIn("\nExecReload=/bin/kill -HUP $MAINPID\n", unit)
+
+    # ---- SIGHUP -------------------------------------------------------------------
+    def run_conf(self, url, extra=""):
+        return self.write("run.conf", "[server]\nurl = %s\ndevice_id = %s\n[agent]\n"
+                          "platform = sim\nstate_dir = %s\n%s" % (url, DEVICE, self.state, extra))
+
+    def test_sighup_reloads_the_configuration(self):
+        first = "https://127.0.0.1:%d/first" % free_port()
+        second = "https://127.0.0.1:%d/second" % free_port()
+        self.conf = self.run_conf(first)
+        log = open(os.path.join(self.dir, "run.log"), "w+")
+        self.addCleanup(log.close)
+        proc = subprocess.Popen([AGENT, "--config", self.conf, "run"], stdout=log, stderr=log)
+        try:
+            self.wait_for(log, "server=%s id=1 messages=1 result=failed" % first)
+            self.wait_for(log, "retrying in 60 s")
+            # A new server in the file: SIGHUP applies it without a restart
+            # or a session; the next session goes there.
+            self.conf = self.run_conf(second, "log_level = debug\n")
+            proc.send_signal(signal.SIGHUP)
+            self.wait_for(log, "info: configuration reloaded from %s: server %s"
+                          % (self.conf, second))
+            time.sleep(0.3)
+            self.assertIsNone(proc.poll(), "SIGHUP no longer ends the agent")
+            log.seek(0)
+            self.assertEqual(log.read().count("result=failed"), 1, "no session for a reload")
+            proc.send_signal(signal.SIGUSR1)
+            self.wait_for(log, "server=%s id=2 messages=1 result=failed" % second)
+            self.wait_for(log, "debug: ", 5)  # the new log level is in force
+            # A broken file: reported, the running configuration kept.
+            self.write("run.conf", "[server]\nurl = %s\nfrobnicate = 1\n" % first)
+            proc.send_signal(signal.SIGHUP)
+            self.wait_for(log, 'error: reload failed, keeping the running configuration: '
+                          '%s:3: unknown key "frobnicate" in [server]' % self.conf)
+            proc.send_signal(signal.SIGUSR1)
+            self.wait_for(log, "server=%s id=3 messages=1 result=failed" % second)
+            # A new state directory waits for a restart; the rest applies.
+            self.write("run.conf", "[server]\nurl = %s\ndevice_id = %s\n[agent]\n"
+                       "platform = sim\nstate_dir = %s/elsewhere\n" % (first, DEVICE, self.dir))
+            proc.send_signal(signal.SIGHUP)
+            self.wait_for(log, "warn: reload: [agent] state_dir, [agent] platform and [server] "
+                          "device_id take effect at the next start")
+            self.wait_for(log, "configuration reloaded from %s: server %s" % (self.conf, first))
+            proc.send_signal(signal.SIGUSR1)
+            self.wait_for(log, "server=%s id=4 messages=1 result=failed" % first)
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=10), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        st = json.loads(self.agent("status", "--json", "--state-dir", self.state).stdout)
+        self.assertEqual(st["last_session"]["session_id"], 4, "one state directory throughout")
 
 
 if __name__ == "__main__":
