@@ -69,6 +69,11 @@ int agent_os_is_dir(const char *path);
 struct omadm_platform;
 int agent_os_native_platform(struct omadm_platform *out, const char *state_dir, int allow_restart);
 
+/* Non-zero when stderr is the systemd journal's stream: $JOURNAL_STREAM
+ * names the device and inode stderr has (sd_journal_stream_fd(3)); then
+ * log lines carry a "<N>" priority and no time stamp. 0 on Windows. */
+int agent_os_stderr_is_journal(void);
+
 /* Process id, for log lines. */
 long agent_os_pid(void);
 

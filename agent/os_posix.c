@@ -389,6 +389,21 @@ int agent_os_native_platform(struct omadm_platform *out, const char *state_dir, 
     return (int)omadm_platform_posix_new(out, state_dir, allow_restart);
 }
 
+int agent_os_stderr_is_journal(void)
+{
+    const char *env = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    char extra;
+
+    if (!env || sscanf(env, "%llu:%llu%c", &dev, &ino, &extra) != 2)
+        return 0;
+    /* Only when stderr is still that stream, not a file a child inherited
+     * the variable with. */
+    return fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+           (unsigned long long)st.st_ino == ino;
+}
+
 long agent_os_pid(void)
 {
     return (long)getpid();

@@ -394,6 +394,11 @@ int agent_os_native_platform(struct omadm_platform *out, const char *state_dir, 
     return (int)omadm_platform_win32_new(out, state_dir, allow_restart);
 }
 
+int agent_os_stderr_is_journal(void)
+{
+    return 0;
+}
+
 long agent_os_pid(void)
 {
     return (long)GetCurrentProcessId();

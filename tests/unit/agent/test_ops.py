@@ -379,6 +379,55 @@ class Ops(unittest.TestCase):
         self.assertIn("\nRestartPreventExitStatus=2\n", unit)
         self.assertIn("\nExecReload=/bin/kill -HUP $MAINPID\n", unit)
 
+    # ---- journald ---------------------------------------------------------------
+    def sync_with_stderr(self, journal_stream=None, extra=()):
+        url = "https://127.0.0.1:%d/omadm" % free_port()
+        path = os.path.join(self.dir, "stderr.txt")
+        with open(path, "w") as err:
+            env = dict(os.environ)
+            env.pop("JOURNAL_STREAM", None)
+            if journal_stream == "self":
+                st = os.fstat(err.fileno())
+                env["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
+            elif journal_stream:
+                env["JOURNAL_STREAM"] = journal_stream
+            r = subprocess.run([AGENT, "--config", self.conf, "sync", "--platform", "sim",
+                                "--server", url, "--device-id", DEVICE, "--state-dir",
+                                self.state] + list(extra), stdout=subprocess.PIPE, stderr=err,
+                               env=env, timeout=60, text=True)
+        self.assertEqual(r.returncode, 1)
+        with open(path) as f:
+            return f.read().splitlines()
+
+    def test_journal_stream_lines_carry_priority_and_no_time_stamp(self):
+        lines = self.sync_with_stderr("self")
+        self.assertTrue(lines)
+        for line in lines:
+            self.assertRegex(line, r"^<[3467]>\S")
+            self.assertNotRegex(line, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ omadm-agent\[")
+        self.assertTrue(any(l.startswith("<6>sim: new boot id ") for l in lines), lines)
+        self.assertTrue(any(l.startswith("<4>session: server=") for l in lines), lines)
+        # --log-level debug: <7>
+        self.assertTrue(any(l.startswith("<7>") for l in
+                            self.sync_with_stderr("self", ["--log-level", "debug"])))
+
+    def test_journal_stream_of_another_file_is_ignored(self):
+        # A variable inherited by a process whose stderr went elsewhere.
+        for value in ("1:1", "garbage", ""):
+            lines = self.sync_with_stderr(value)
+            self.assertTrue(lines)
+            for line in lines:
+                self.assertRegex(line, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ omadm-agent\[\d+\]: "
+                                       r"(error|warn|info|debug): ")
+
+    def test_journal_stream_with_a_log_file_keeps_time_stamps(self):
+        logf = os.path.join(self.dir, "agent.log")
+        self.conf = self.write("log.conf", "[agent]\nlog_file = %s\n" % logf)
+        self.assertEqual(self.sync_with_stderr("self"), [])
+        with open(logf) as f:
+            for line in f.read().splitlines():
+                self.assertRegex(line, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ omadm-agent\[")
+
     # ---- SIGHUP -------------------------------------------------------------------
     def run_conf(self, url, extra=""):
         return self.write("run.conf", "[server]\nurl = %s\ndevice_id = %s\n[agent]\n"
