@@ -379,6 +379,62 @@ class Ops(unittest.TestCase):
         self.assertIn("\nRestartPreventExitStatus=2\n", unit)
         self.assertIn("\nExecReload=/bin/kill -HUP $MAINPID\n", unit)
 
+    # ---- help, -v, man pages ----------------------------------------------------
+    def test_help_command_and_short_version(self):
+        whole = self.agent("--help")
+        self.assertEqual(whole.returncode, 0)
+        r = self.agent("help")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, whole.stdout, ""))
+        self.assertIn("\n  check [--connect] ", whole.stdout)
+        self.assertIn("\n  help [COMMAND] ", whole.stdout)
+        self.assertIn("-v, --version", whole.stdout)
+        for command in ("run", "sync", "status", "check", "replay", "service"):
+            r = self.agent("help", command)
+            self.assertEqual(r.returncode, 0, r)
+            self.assertEqual(r.stdout, self.agent(command, "--help").stdout)
+            self.assertTrue(r.stdout.startswith("Usage: omadm-agent " + command))
+        r = self.agent("help", "frob")
+        self.assertEqual((r.returncode, r.stderr), (2, 'omadm-agent: help: unknown command "frob" '
+                                                       "(see omadm-agent --help)\n"))
+        r = self.agent("help", "run", "sync")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("3 nothing is configured", self.agent("status", "--help").stdout)
+        self.assertEqual(self.agent("-v").stdout, self.agent("--version").stdout)
+        self.assertRegex(self.agent("-v").stdout, r"^omadm-agent \d+\.\d+\.\d+\n")
+        r = self.agent("sync", "--connect")
+        self.assertEqual((r.returncode, r.stderr),
+                         (2, "omadm-agent: --connect only applies to check\n"))
+
+    def test_man_pages_cover_the_program_and_the_file(self):
+        man = os.path.join(SOURCE_ROOT, "packaging", "linux", "man")
+        with open(os.path.join(man, "omadm-agent.8")) as f:
+            page8 = f.read().replace("\\-", "-")
+        with open(os.path.join(man, "omadm-agent.conf.5")) as f:
+            page5 = f.read()
+        usage = self.agent("--help").stdout
+        for line in usage.splitlines():
+            line = line.strip()
+            if line.startswith("--") or line.startswith("-h") or line.startswith("-v"):
+                flag = line.split()[0].rstrip(",")
+                self.assertIn(flag, page8, "omadm-agent(8) lacks " + flag)
+        for command in ("run", "sync", "status", "check", "replay", "service", "help"):
+            self.assertRegex(page8, r"\n\.(B|BR|BI) %s\b" % command)
+        for signame in ("SIGTERM", "SIGUSR1", "SIGHUP"):
+            self.assertIn(signame, page8)
+        for code in ("0", "1", "2", "3"):
+            self.assertIn("\n.TP\n.B %s\n" % code, page8)
+        with open(os.path.join(SOURCE_ROOT, "packaging", "linux", "agent.conf")) as f:
+            keys = [l[1:].split("=")[0].strip() for l in f
+                    if l.startswith(";") and "=" in l and " " not in l.split("=")[0][1:].strip()]
+        self.assertIn("url", keys)
+        for key in keys:
+            self.assertRegex(page5, r"\n\.(B|BR) %s\b" % key, "omadm-agent.conf(5) lacks " + key)
+        if shutil.which("groff"):
+            for page in ("omadm-agent.8", "omadm-agent.conf.5"):
+                r = subprocess.run(["groff", "-man", "-ww", "-z", os.path.join(man, page)],
+                                   capture_output=True, text=True)
+                self.assertEqual((r.returncode, r.stderr), (0, ""), page)
+
     # ---- journald ---------------------------------------------------------------
     def sync_with_stderr(self, journal_stream=None, extra=()):
         url = "https://127.0.0.1:%d/omadm" % free_port()
