@@ -435,6 +435,20 @@ class Ops(unittest.TestCase):
                                    capture_output=True, text=True)
                 self.assertEqual((r.returncode, r.stderr), (0, ""), page)
 
+    def test_readme_minimal_config_parses(self):
+        with open(os.path.join(SOURCE_ROOT, "README.md")) as f:
+            readme = f.read()
+        block = readme.split("```ini\n", 1)[1].split("```", 1)[0]
+        self.conf = self.write("readme.conf", block)
+        r = self.agent("check", "--state-dir", self.state)
+        lines = self.findings(r)
+        self.assertIn("ok: server https://mdm.example.com/ManagementServer/MDM.svc", lines)
+        self.assertIn("ok: device id B5B954E81FBCB94EB79BD08BE625F4EE", lines)
+        # Only the example's certificate files are missing here.
+        for line in lines:
+            if line.startswith("error: "):
+                self.assertIn("/etc/omadm-agent/", line)
+
     # ---- journald ---------------------------------------------------------------
     def sync_with_stderr(self, journal_stream=None, extra=()):
         url = "https://127.0.0.1:%d/omadm" % free_port()
