@@ -90,11 +90,19 @@ int agent_os_lock_holder(const char *dir, long *pid, int64_t *since, char *err, 
     n = pread(fd, text, sizeof text - 1, 0);
     close(fd);
     if (n > 0) {
-        long p = 0;
-        long long s = 0;
+        char *end = NULL;
+        long p;
+        long long s;
         text[n] = '\0';
-        if (sscanf(text, "pid=%ld since=%lld", &p, &s) == 2 && p == *pid)
-            *since = (int64_t)s;
+        if (strncmp(text, "pid=", 4) == 0) {
+            errno = 0;
+            p = strtol(text + 4, &end, 10);
+            if (errno == 0 && p == *pid && strncmp(end, " since=", 7) == 0) {
+                s = strtoll(end + 7, &end, 10);
+                if (errno == 0 && *end == '\n' && s > 0)
+                    *since = (int64_t)s;
+            }
+        }
     }
     return 1;
 }
@@ -394,9 +402,16 @@ int agent_os_stderr_is_journal(void)
     const char *env = getenv("JOURNAL_STREAM");
     unsigned long long dev, ino;
     struct stat st;
-    char extra;
+    char *end;
 
-    if (!env || sscanf(env, "%llu:%llu%c", &dev, &ino, &extra) != 2)
+    if (!env || *env < '0' || *env > '9')
+        return 0;
+    errno = 0;
+    dev = strtoull(env, &end, 10);
+    if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+        return 0;
+    ino = strtoull(end + 1, &end, 10);
+    if (errno != 0 || *end)
         return 0;
     /* Only when stderr is still that stream, not a file a child inherited
      * the variable with. */

@@ -191,7 +191,8 @@ static unsigned r_reload(void *user)
         return r->cfg->poll_interval;
     }
     if ((next->log_level != r->cfg->log_level ||
-         strcmp(next->log_file ? next->log_file : "", r->cfg->log_file ? r->cfg->log_file : "")) &&
+         strcmp(next->log_file ? next->log_file : "", r->cfg->log_file ? r->cfg->log_file : "") !=
+             0) &&
         agent_log_open(next->log_level, next->log_file, err, sizeof err) < 0) {
         /* back to the log in force, then say why */
         agent_log_open(r->cfg->log_level, r->cfg->log_file, err + 512, 512);
