@@ -52,6 +52,10 @@ int agent_main(int argc, char **argv)
     }
     if (rc != AGENT_EXIT_OK) {
         agent_config_free(&cfg);
+        /* The Windows service: Event Log and a prompt stop, not a timeout */
+        if (cli.command == AGENT_CMD_RUN && !cli.foreground &&
+            agent_os_service_config_error(err) == 0)
+            return rc;
         return usage_error(err);
     }
     if (agent_log_open(cfg.log_level, cfg.log_file, err, sizeof err) < 0) {
@@ -63,6 +67,9 @@ int agent_main(int argc, char **argv)
         else
             snprintf(msg, sizeof msg, "%s", err);
         agent_config_free(&cfg);
+        if (cli.command == AGENT_CMD_RUN && !cli.foreground &&
+            agent_os_service_config_error(msg) == 0)
+            return AGENT_EXIT_USAGE;
         return usage_error(msg);
     }
     switch (cli.command) {

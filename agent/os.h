@@ -121,4 +121,11 @@ int agent_os_service_command(int argc, char **argv, char *err, size_t errsize);
 struct agent_config;
 int agent_os_run_service(const struct agent_config *cfg);
 
+/* `run` that cannot start for a configuration error (`msg`): when started
+ * by the Windows service manager, reports it to the Event Log and stops the
+ * service at once with service-specific exit code 2, then returns 0.
+ * Returns -1 when not started by it (a console; POSIX always): the caller
+ * prints the message. */
+int agent_os_service_config_error(const char *msg);
+
 #endif

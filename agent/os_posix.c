@@ -593,6 +593,12 @@ int agent_os_service_command(int argc, char **argv, char *err, size_t errsize)
     return 2;
 }
 
+int agent_os_service_config_error(const char *msg)
+{
+    (void)msg;
+    return -1;
+}
+
 int agent_os_run_service(const struct agent_config *cfg)
 {
     return agent_cmd_run(cfg);

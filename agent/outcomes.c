@@ -103,17 +103,20 @@ static int known(const agent_outcome *list, size_t n, uint64_t id)
     return 0;
 }
 
-void agent_outcomes_remember(agent_device *d)
+void agent_outcomes_remember(agent_device *d, agent_outcome_ids *waiting)
 {
     agent_outcome list[AGENT_OUTCOMES_MAX];
     size_t n = load(d, list, AGENT_OUTCOMES_MAX), added = 0;
     omadm_buf b = OMADM_BUF_INIT;
     omadm_status st = OMADM_OK;
 
+    waiting->n = 0;
     for (size_t i = 0, count = omadm_outbox_count(d->outbox); i < count; i++) {
         const omadm_outbox_entry *e = omadm_outbox_at(d->outbox, i);
         agent_outcome o;
 
+        if (is_outcome(e) && waiting->n < AGENT_OUTCOMES_MAX)
+            waiting->id[waiting->n++] = e->id;
         if (!is_outcome(e) || known(list, n, e->id) || agent_outcome_parse(&o, e->data) < 0)
             continue;
         o.id = e->id;
@@ -142,6 +145,27 @@ void agent_outcomes_remember(agent_device *d)
     if (st != OMADM_OK)
         agent_log(OMADM_LOG_WARN, "cannot write %s: %s", AGENT_FILE_OUTCOMES, omadm_status_str(st));
     omadm__buf_free(&b);
+}
+
+void agent_outcomes_log_reported(const agent_device *d, const agent_outcome_ids *waiting)
+{
+    agent_outcome list[AGENT_OUTCOMES_MAX];
+    size_t n;
+
+    if (waiting->n == 0)
+        return;
+    n = agent_outcomes_list(d, list, AGENT_OUTCOMES_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if (!list[i].reported)
+            continue;
+        for (size_t j = 0; j < waiting->n; j++) {
+            if (waiting->id[j] == list[i].id)
+                agent_log(OMADM_LOG_INFO,
+                          "restart outcome reported: %s (trigger %s%s%s, requested %s)",
+                          list[i].outcome, list[i].trigger, list[i].cmdref[0] ? ", command " : "",
+                          list[i].cmdref, list[i].requested);
+        }
+    }
 }
 
 size_t agent_outcomes_list(const agent_device *d, agent_outcome *out, size_t max)

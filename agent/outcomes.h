@@ -29,10 +29,21 @@ typedef struct agent_outcome {
     char raw[600]; /* the alert Data as sent */
 } agent_outcome;
 
+/* The outbox ids of the outcomes waiting before a session. */
+typedef struct agent_outcome_ids {
+    uint64_t id[AGENT_OUTCOMES_MAX];
+    size_t n;
+} agent_outcome_ids;
+
 /* Copies the outcomes now in the outbox into the state file (before a
- * session, which may see them acknowledged and dropped). Failures are
- * logged: the record is for people, never for the protocol. */
-void agent_outcomes_remember(agent_device *d);
+ * session, which may see them acknowledged and dropped) and notes their
+ * ids in *waiting. Failures are logged: the record is for people, never
+ * for the protocol. */
+void agent_outcomes_remember(agent_device *d, agent_outcome_ids *waiting);
+
+/* After the session: logs "restart outcome reported: ..." for each of
+ * `waiting` the outbox no longer holds (the server acknowledged it). */
+void agent_outcomes_log_reported(const agent_device *d, const agent_outcome_ids *waiting);
 
 /* The last outcomes, newest first: the state file's and those still in
  * the outbox. Returns how many were stored in out (at most max). */
