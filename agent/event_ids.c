@@ -21,7 +21,10 @@ agent_event_id agent_event_id_of(omadm_log_level level, const char *line)
         return r && starts(r, " result=completed ") ? AGENT_EVENT_SESSION_COMPLETED
                                                     : AGENT_EVENT_SESSION_FAILED;
     }
-    if (starts(line, "reboot: restart requested"))
+    /* The platform's line, when it asks the system (whatever it answers);
+     * the lifecycle's "reboot: restart requested" after it is plain info. */
+    if (starts(line, "restart requested (deadline ") ||
+        starts(line, "sim: restart requested (deadline "))
         return AGENT_EVENT_RESTART_REQUESTED;
     if (starts(line, "restart outcome reported: "))
         return AGENT_EVENT_OUTCOME_REPORTED;

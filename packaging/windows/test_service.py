@@ -285,14 +285,16 @@ def run(args, mock, prefix, state_dir, program, exe, started):
 
     # Event IDs per kind (agent/event_ids.h, messages_win32.mc): wine's
     # ReportEventW stub prints the ID (severity bits included) on advapi.
-    sys_log = open(args.system_log, encoding="utf-8", errors="replace").read()
     for kind, event_id in (("service started", 0x40000064), ("session completed", 0x4000006E),
-                           ("restart requested", 0x40000078)):
-        if not re.search(r"ReportEventW \([0-9a-fA-F]+,0x0004,0x0000,0x%08x," % event_id,
-                         sys_log):
-            fail("no Event ID %d (%s) in the Event Log" % (event_id & 0xFFFF, kind))
+                           ("restart requested", 0x40000078),
+                           ("restart outcome reported", 0x40000079)):
+        def logged(event_id=event_id):
+            sys_log = open(args.system_log, encoding="utf-8", errors="replace").read()
+            return re.search(r"ReportEventW \([0-9a-fA-F]+,0x0004,0x0000,0x%08x," % event_id,
+                             sys_log)
+        wait_for("Event ID %d (%s) in the Event Log" % (event_id & 0xFFFF, kind), logged, 30)
     step("Event IDs 100 (service started), 110 (session completed), 120 (restart "
-         "requested) in the Event Log")
+         "requested), 121 (outcome reported) in the Event Log")
 
     rc, out = wine([exe, "service", "stop"])
     if rc != 0:
@@ -393,10 +395,13 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     t0 = time.monotonic()
     rc, out = wine([exe, "service", "start"])
     took = time.monotonic() - t0
-    if rc == 0 or "exit code 1066/2" not in out:
-        fail("service start with a bad configuration: exit %d: %s" % (rc, out))
+    if rc == 0:
+        fail("service start with a bad configuration succeeded: %s" % out)
     if took > 20:
-        fail("service start with a bad configuration took %.0f s" % took)
+        fail("service start with a bad configuration took %.0f s: %s" % (took, out))
+    rc, out = wine([exe, "service", "status"])
+    if "state: STOPPED" not in out or "exit code: 1066/2" not in out:
+        fail("after a start with a bad configuration: %s" % out)
 
     def config_error_event():
         sys_log = open(args.system_log, encoding="utf-8", errors="replace").read()
