@@ -45,8 +45,18 @@ int agent_main(int argc, char **argv)
         return rc;
     }
     rc = agent_cli_configure(&cli, &cfg, err, sizeof err);
+    if (rc != AGENT_EXIT_OK && cli.command == AGENT_CMD_CHECK) {
+        /* check reports even this as a finding */
+        printf("error: %s\n", err);
+        agent_config_free(&cfg);
+        return rc;
+    }
     if (rc != AGENT_EXIT_OK) {
         agent_config_free(&cfg);
+        /* The Windows service: Event Log and a prompt stop, not a timeout */
+        if (cli.command == AGENT_CMD_RUN && !cli.foreground &&
+            agent_os_service_config_error(err) == 0)
+            return rc;
         return usage_error(err);
     }
     if (agent_log_open(cfg.log_level, cfg.log_file, err, sizeof err) < 0) {
@@ -58,6 +68,9 @@ int agent_main(int argc, char **argv)
         else
             snprintf(msg, sizeof msg, "%s", err);
         agent_config_free(&cfg);
+        if (cli.command == AGENT_CMD_RUN && !cli.foreground &&
+            agent_os_service_config_error(msg) == 0)
+            return AGENT_EXIT_USAGE;
         return usage_error(msg);
     }
     /* Not enrolled yet (or a cloned image) with [enroll] set: enroll first. */
@@ -79,6 +92,7 @@ int agent_main(int argc, char **argv)
         rc = agent_cmd_unenroll(&cfg);
         break;
     case AGENT_CMD_RUN:
+        agent_run_set_reload(&cli);
         rc = cli.foreground ? agent_cmd_run(&cfg) : agent_os_run_service(&cfg);
         break;
     case AGENT_CMD_SYNC:
@@ -86,6 +100,9 @@ int agent_main(int argc, char **argv)
         break;
     case AGENT_CMD_STATUS:
         rc = agent_cmd_status(&cfg, cli.json);
+        break;
+    case AGENT_CMD_CHECK:
+        rc = agent_cmd_check(&cfg, cli.connect);
         break;
     case AGENT_CMD_REPLAY:
         rc = agent_cmd_replay(&cfg, !cli.state_dir_given, cli.args, cli.n_args);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/enroll.h"
+#include "agent/creds.h"
 #include "agent/os.h"
 
 enum opt_id {
@@ -25,7 +26,8 @@ enum opt_id {
     OPT_URL,
     OPT_USER,
     OPT_SECRET_FILE,
-    OPT_TOKEN_FILE
+    OPT_TOKEN_FILE,
+    OPT_CONNECT
 };
 
 static const struct option long_options[] = {
@@ -46,6 +48,7 @@ static const struct option long_options[] = {
     { "user", required_argument, NULL, OPT_USER },
     { "secret-file", required_argument, NULL, OPT_SECRET_FILE },
     { "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+    { "connect", no_argument, NULL, OPT_CONNECT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -70,15 +73,18 @@ static const struct {
 };
 
 static const char *const command_names[] = {
-    [AGENT_CMD_RUN] = "run",           [AGENT_CMD_SYNC] = "sync",
-    [AGENT_CMD_STATUS] = "status",     [AGENT_CMD_REPLAY] = "replay",
-    [AGENT_CMD_SERVICE] = "service",   [AGENT_CMD_ENROLL] = "enroll",
-    [AGENT_CMD_UNENROLL] = "unenroll",
+    [AGENT_CMD_RUN] = "run",         [AGENT_CMD_SYNC] = "sync",
+    [AGENT_CMD_STATUS] = "status",   [AGENT_CMD_REPLAY] = "replay",
+    [AGENT_CMD_SERVICE] = "service", [AGENT_CMD_ENROLL] = "enroll",
+    [AGENT_CMD_UNENROLL] = "unenroll", [AGENT_CMD_CHECK] = "check",
+    [AGENT_CMD_HELP] = "help",
 };
+
+#define N_COMMANDS ((int)(sizeof command_names / sizeof command_names[0]))
 
 const char *agent_command_name(agent_command command)
 {
-    if (command <= AGENT_CMD_NONE || command > AGENT_CMD_LAST)
+    if ((int)command <= AGENT_CMD_NONE || (int)command >= N_COMMANDS)
         return NULL;
     return command_names[command];
 }
@@ -91,6 +97,30 @@ static void typed_flag(const char *arg, char *buf, size_t size)
     snprintf(buf, size, "%.*s", (int)n, arg);
 }
 
+static int parse_help_command(agent_cli *cli, char *err, size_t errsize)
+{
+    cli->help = 1;
+    cli->command = AGENT_CMD_NONE;
+    if (cli->n_args > 1) {
+        snprintf(err, errsize, "help takes at most one COMMAND");
+        return AGENT_EXIT_USAGE;
+    }
+    if (cli->n_args == 1) {
+        for (int k = AGENT_CMD_RUN; k < N_COMMANDS; k++) {
+            if (k != AGENT_CMD_HELP && strcmp(cli->args[0], command_names[k]) == 0)
+                cli->command = (agent_command)k;
+        }
+        if (cli->command == AGENT_CMD_NONE) {
+            snprintf(err, errsize, "help: unknown command \"%s\" (see omadm-agent --help)",
+                     cli->args[0]);
+            return AGENT_EXIT_USAGE;
+        }
+    }
+    cli->args = NULL;
+    cli->n_args = 0;
+    return AGENT_EXIT_OK;
+}
+
 int agent_cli_parse(agent_cli *cli, int argc, char **argv, char *err, size_t errsize)
 {
     int c, index;
@@ -98,7 +128,7 @@ int agent_cli_parse(agent_cli *cli, int argc, char **argv, char *err, size_t err
     memset(cli, 0, sizeof *cli);
     opterr = 0;
     optind = 0; /* full re-initialisation (glibc, mingw): tests parse often */
-    while ((c = getopt_long(argc, argv, ":h", long_options, &index)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hv", long_options, &index)) != -1) {
         char typed[128];
         int known = 0;
 
@@ -114,6 +144,7 @@ int agent_cli_parse(agent_cli *cli, int argc, char **argv, char *err, size_t err
         case OPT_HELP:
             cli->help = 1;
             continue;
+        case 'v':
         case OPT_VERSION:
             cli->version = 1;
             continue;
@@ -122,6 +153,9 @@ int agent_cli_parse(agent_cli *cli, int argc, char **argv, char *err, size_t err
             continue;
         case OPT_FOREGROUND:
             cli->foreground = 1;
+            continue;
+        case OPT_CONNECT:
+            cli->connect = 1;
             continue;
         case ':':
             typed_flag(argv[optind - 1], typed, sizeof typed);
@@ -173,8 +207,8 @@ int agent_cli_parse(agent_cli *cli, int argc, char **argv, char *err, size_t err
     }
     if (optind < argc) {
         const char *name = argv[optind++];
-        for (int k = AGENT_CMD_RUN; k <= AGENT_CMD_LAST; k++) {
-            if (strcmp(name, command_names[k]) == 0)
+        for (int k = AGENT_CMD_RUN; k < N_COMMANDS; k++) {
+            if (command_names[k] && strcmp(name, command_names[k]) == 0)
                 cli->command = (agent_command)k;
         }
         if (cli->command == AGENT_CMD_NONE) {
@@ -184,6 +218,8 @@ int agent_cli_parse(agent_cli *cli, int argc, char **argv, char *err, size_t err
         cli->args = argv + optind;
         cli->n_args = argc - optind;
     }
+    if (cli->command == AGENT_CMD_HELP) /* "help [COMMAND]" is --help */
+        return parse_help_command(cli, err, errsize);
     if (cli->help || cli->version)
         return AGENT_EXIT_OK;
     if (cli->command == AGENT_CMD_NONE) {
@@ -196,6 +232,10 @@ int agent_cli_parse(agent_cli *cli, int argc, char **argv, char *err, size_t err
     }
     if (cli->foreground && cli->command != AGENT_CMD_RUN) {
         snprintf(err, errsize, "--foreground only applies to run");
+        return AGENT_EXIT_USAGE;
+    }
+    if (cli->connect && cli->command != AGENT_CMD_CHECK) {
+        snprintf(err, errsize, "--connect only applies to check");
         return AGENT_EXIT_USAGE;
     }
     switch (cli->command) {
@@ -215,6 +255,23 @@ int agent_cli_parse(agent_cli *cli, int argc, char **argv, char *err, size_t err
         }
     }
     return AGENT_EXIT_OK;
+}
+
+/* run and sync: what no restart can fix is a configuration error (exit 2),
+ * found before anything runs: unusable TLS files, a state directory that
+ * cannot be created. */
+static int agent_cli_check_startup(const agent_config *cfg, char *err, size_t errsize)
+{
+    char why[700], where[700];
+
+    if (agent_creds_validate(cfg, err, errsize) < 0)
+        return -1;
+    if (agent_os_make_dir(cfg->state_dir, why, sizeof why) < 0) {
+        agent_config_origin(cfg, AGENT_KEY_STATE_DIR, where, sizeof where);
+        snprintf(err, errsize, "%sstate directory %s: %s", where, cfg->state_dir, why);
+        return -1;
+    }
+    return 0;
 }
 
 int agent_cli_configure(const agent_cli *cli, agent_config *cfg, char *err, size_t errsize)
@@ -256,6 +313,8 @@ int agent_cli_configure(const agent_cli *cli, agent_config *cfg, char *err, size
         needs = AGENT_NEED_FILES;
     if (agent_config_check(cfg, needs, err, errsize) < 0)
         return AGENT_EXIT_USAGE;
+    if ((needs & AGENT_NEED_FILES) && agent_cli_check_startup(cfg, err, errsize) < 0)
+        return AGENT_EXIT_USAGE;
     return AGENT_EXIT_OK;
 }
 
@@ -292,8 +351,10 @@ static void print_options(FILE *out, agent_command command)
         fprintf(out, "  --json                  status: print one JSON object\n");
     if (command == AGENT_CMD_NONE || command == AGENT_CMD_RUN)
         fprintf(out, "  --foreground            run: stay in the foreground, not as a service\n");
+    if (command == AGENT_CMD_NONE || command == AGENT_CMD_CHECK)
+        fprintf(out, "  --connect               check: also a TLS handshake with the server\n");
     fprintf(out, "  -h, --help              this help; after a command, that command's help\n"
-                 "  --version               print the agent and libomadm versions\n");
+                 "  -v, --version           print the agent and libomadm versions\n");
 }
 
 void agent_cli_help(FILE *out, agent_command command)
@@ -319,6 +380,9 @@ void agent_cli_help(FILE *out, agent_command command)
                 "                      --secret-file, or --token-file\n"
                 "  unenroll            tell the server in one last session, then forget the\n"
                 "                      enrollment\n"
+                "  check [--connect]   check the configuration, CA, certificate and key (and\n"
+                "                      with --connect a TLS handshake with the server)\n"
+                "  help [COMMAND]      this help, or a command's\n"
                 "\n");
         break;
     case AGENT_CMD_ENROLL:
@@ -341,6 +405,18 @@ void agent_cli_help(FILE *out, agent_command command)
                      "enrollment state. Exit 1 (state kept) when that session fails.\n"
                      "\n");
         break;
+    case AGENT_CMD_CHECK:
+        fprintf(out, "Usage: omadm-agent check [--connect] [OPTION]...\n"
+                     "Loads the configuration, the CA file, the client certificate and its key\n"
+                     "and prints one line per finding (ok:, warn:, error:): whether key and\n"
+                     "certificate match, whether the certificate is valid now, whether its CN is\n"
+                     "the device id, the key file's mode, missing or unreadable files, the state\n"
+                     "directory. --connect then performs a TLS handshake with the server, with\n"
+                     "verification. Exit status 0 when nothing is wrong, 2 otherwise.\n"
+                     "\n");
+        break;
+    case AGENT_CMD_HELP:
+        break;
     case AGENT_CMD_RUN:
         fprintf(out, "Usage: omadm-agent run [OPTION]...\n"
                      "Runs a session at start-up, then on the DMClient poll schedule the server\n"
@@ -358,11 +434,16 @@ void agent_cli_help(FILE *out, agent_command command)
                      "\n");
         break;
     case AGENT_CMD_STATUS:
-        fprintf(out, "Usage: omadm-agent status [--json] [OPTION]...\n"
-                     "Shows the server, the device id, the last session (time, result, messages),\n"
-                     "the outbox entries, a pending restart with its deadline, the restart\n"
-                     "schedules and the poll schedule. --json prints the same as one JSON object.\n"
-                     "\n");
+        fprintf(out,
+                "Usage: omadm-agent status [--json] [OPTION]...\n"
+                "Shows whether an agent is running (pid, since when), the server, the device\n"
+                "id, the last session (result, time, messages), the outbox, a pending restart\n"
+                "and the last restart outcomes in words, the restart schedules and the poll\n"
+                "schedule. --json prints the same as one JSON object, raw records included.\n"
+                "Exit status: 0 the last session completed (or none has run yet), 1 it\n"
+                "failed, 3 nothing is configured (no server URL), 2 usage or configuration\n"
+                "error.\n"
+                "\n");
         break;
     case AGENT_CMD_REPLAY:
         fprintf(out, "Usage: omadm-agent replay [OPTION]... FILE...\n"

@@ -11,7 +11,9 @@
 enum agent_exit {
     AGENT_EXIT_OK = 0,      /* success */
     AGENT_EXIT_FAILURE = 1, /* a session or runtime failure */
-    AGENT_EXIT_USAGE = 2    /* usage or configuration error */
+    AGENT_EXIT_USAGE = 2,   /* usage or configuration error */
+    /* status only: nothing configured (no server URL) */
+    AGENT_EXIT_STATUS_UNCONFIGURED = 3
 };
 
 typedef enum agent_command {
@@ -22,10 +24,10 @@ typedef enum agent_command {
     AGENT_CMD_REPLAY,
     AGENT_CMD_SERVICE,
     AGENT_CMD_ENROLL,
-    AGENT_CMD_UNENROLL
+    AGENT_CMD_UNENROLL,
+    AGENT_CMD_CHECK, /* check [--connect] (agent/check.c) */
+    AGENT_CMD_HELP   /* help [COMMAND]: the same as --help */
 } agent_command;
-
-#define AGENT_CMD_LAST AGENT_CMD_UNENROLL
 
 #define AGENT_CLI_MAX_OVERRIDES 32
 
@@ -33,6 +35,7 @@ typedef enum agent_command {
 typedef struct agent_cli {
     agent_command command;
     int help, version, json, foreground;
+    int connect;             /* check --connect */
     const char *config_path; /* --config, NULL = the default */
     int state_dir_given;     /* --state-dir was passed */
     struct {

@@ -615,6 +615,11 @@ static void origin_prefix(const agent_config *cfg, agent_key key, char *buf, siz
         snprintf(buf, size, "[%s] %s: ", keys[key].section, keys[key].name);
 }
 
+void agent_config_origin(const agent_config *cfg, agent_key key, char *buf, size_t size)
+{
+    origin_prefix(cfg, key, buf, size);
+}
+
 static int missing(const agent_config *cfg, agent_key key, const char *what, char *err,
                    size_t errsize)
 {

@@ -130,6 +130,10 @@ enum agent_need {
  * the flag or FILE:LINE the value came from. */
 int agent_config_check(const agent_config *cfg, unsigned needs, char *err, size_t errsize);
 
+/* Where the value of `key` came from, as a message prefix: "--flag: ",
+ * "FILE:LINE: [section] name: " or "[section] name: ". */
+void agent_config_origin(const agent_config *cfg, agent_key key, char *buf, size_t size);
+
 /* Parsers shared with the tests. Each returns 0, or -1 with a reason. */
 int agent_config_check_url(const char *url, char *err, size_t errsize);
 int agent_config_check_device_id(const char *id, char *err, size_t errsize);

@@ -10,6 +10,7 @@
 #include "agent/dmacc.h"
 #include "agent/log.h"
 #include "agent/os.h"
+#include "agent/outcomes.h"
 #include "csp/devdetail/devdetail.h"
 #include "csp/devinfo/devinfo.h"
 #include "platform/sim/sim.h"
@@ -306,7 +307,9 @@ static int device_session(agent_device *d, unsigned session_id, int server_initi
     omadm_status st;
     int64_t t0 = agent_os_monotonic_ms();
     agent_session_summary sum;
+    agent_outcome_ids waiting;
 
+    agent_outcomes_remember(d, &waiting); /* before the server can acknowledge them */
     memset(res, 0, sizeof *res);
     res->retry_after = -1;
     res->state = OMADM_SESSION_FAILED;
@@ -383,6 +386,7 @@ done:
         snprintf(res->error, sizeof res->error, "%s", omadm_session_state_name(res->state));
     if (res->session_id || server_initiated)
         record(d, res);
+    agent_outcomes_log_reported(d, &waiting);
     memset(&sum, 0, sizeof sum);
     sum.server = d->cfg->server_url;
     sum.session_id = res->session_id;

@@ -11,6 +11,18 @@
 
 static FILE *log_out;
 static omadm_log_level log_max = OMADM_LOG_INFO;
+static int log_journal; /* stderr is the journal: "<N>message" lines */
+
+void agent_log_format_journal(char *buf, size_t size, omadm_log_level level, const char *message)
+{
+    /* sd-daemon(3) priorities: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
+    int prio = level == OMADM_LOG_ERROR  ? 3
+               : level == OMADM_LOG_WARN ? 4
+               : level == OMADM_LOG_INFO ? 6
+                                         : 7;
+
+    snprintf(buf, size, "<%d>%s", prio, message);
+}
 
 void agent_log_format(char *buf, size_t size, int64_t unix_seconds, long pid, omadm_log_level level,
                       const char *message)
@@ -44,7 +56,10 @@ static void sink(void *user, omadm_log_level level, const char *line)
     FILE *f = log_out ? log_out : stderr;
 
     (void)user;
-    agent_log_format(out, sizeof out, agent_os_wall_time(), agent_os_pid(), level, line);
+    if (log_journal && !log_out)
+        agent_log_format_journal(out, sizeof out, level, line);
+    else
+        agent_log_format(out, sizeof out, agent_os_wall_time(), agent_os_pid(), level, line);
     /* One fputs of the whole line keeps lines whole when several
      * processes share the file (opened for append). */
     strncat(out, "\n", sizeof out - strlen(out) - 1);
@@ -64,6 +79,7 @@ int agent_log_open(omadm_log_level level, const char *file, char *err, size_t er
             return -1;
         }
     }
+    log_journal = !file && agent_os_stderr_is_journal();
     log_max = level;
     omadm_log_set(sink, NULL, level);
     return 0;

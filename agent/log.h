@@ -1,6 +1,6 @@
 /* The agent's log sink: one line per event,
- * "2026-11-25T09:00:00Z omadm-agent[1234]: info: message", to stderr (which
- * journald collects under systemd) or appended to a file. Installed as
+ * "2026-11-25T09:00:00Z omadm-agent[1234]: info: message", to stderr or
+ * appended to a file; under systemd (stderr is the journal) "<6>message". Installed as
  * libomadm's sink too (omadm_log_set), so library lines look the same.
  * Never pass secrets or key material. */
 #ifndef AGENT_LOG_H
@@ -29,6 +29,11 @@ void agent_log_set_tee(void (*fn)(void *user, omadm_log_level level, const char 
  * name, pid, level and message. For the sink and its tests. */
 void agent_log_format(char *buf, size_t size, int64_t unix_seconds, long pid, omadm_log_level level,
                       const char *message);
+
+/* The line for the systemd journal (stderr when agent_os_stderr_is_journal):
+ * "<4>message", the sd-daemon(3) priority and the message only; journald
+ * adds time, name and pid, and `journalctl -p warning` filters on it. */
+void agent_log_format_journal(char *buf, size_t size, omadm_log_level level, const char *message);
 
 /* The one line a session leaves behind. */
 typedef struct agent_session_summary {

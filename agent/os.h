@@ -51,6 +51,15 @@ void agent_os_remove_tree(const char *path);
 int agent_os_lock_dir(const char *dir, char *err, size_t errsize);
 void agent_os_unlock_dir(int handle);
 
+/* For `status`: whether an agent holds the lock on `dir` (1) or not (0),
+ * without taking it or creating anything; *pid and *since (unix seconds)
+ * are 0 when not known. -1 when it cannot be told (err says why). */
+int agent_os_lock_holder(const char *dir, long *pid, int64_t *since, char *err, size_t errsize);
+
+/* For `check`: 0 when `path` is a directory this process can write in, 1
+ * when it does not exist but can be created, -1 with a reason in err. */
+int agent_os_check_state_dir(const char *path, char *err, size_t errsize);
+
 /* Non-zero when `path` is an existing directory. */
 int agent_os_is_dir(const char *path);
 
@@ -59,6 +68,11 @@ int agent_os_is_dir(const char *path);
  * omadm_status (int so this header needs no library header). */
 struct omadm_platform;
 int agent_os_native_platform(struct omadm_platform *out, const char *state_dir, int allow_restart);
+
+/* Non-zero when stderr is the systemd journal's stream: $JOURNAL_STREAM
+ * names the device and inode stderr has (sd_journal_stream_fd(3)); then
+ * log lines carry a "<N>" priority and no time stamp. 0 on Windows. */
+int agent_os_stderr_is_journal(void);
 
 /* Process id, for log lines. */
 long agent_os_pid(void);
@@ -70,7 +84,9 @@ int64_t agent_os_wall_time(void);
 int64_t agent_os_monotonic_ms(void);
 
 /* Signals: SIGTERM/SIGINT (service stop) ask the agent to stop; a second
- * one ends the process at once. SIGUSR1 asks for a session now. */
+ * one ends the process at once. SIGUSR1 asks for a session now. SIGHUP
+ * asks for the configuration to be reloaded (agent_os_wait returns
+ * AGENT_WAKE_RELOAD). */
 int agent_os_signals_init(char *err, size_t errsize);
 /* Restores default dispositions (tests). */
 void agent_os_signals_reset(void);
@@ -86,7 +102,8 @@ enum agent_wake {
     AGENT_WAKE_TIMEOUT = 0, /* the full delay elapsed */
     AGENT_WAKE_STOP,        /* stop requested */
     AGENT_WAKE_SYNC,        /* a session was asked for */
-    AGENT_WAKE_ERROR
+    AGENT_WAKE_ERROR,
+    AGENT_WAKE_RELOAD /* reload the configuration (SIGHUP) */
 };
 
 /* Sleeps until `delay_ms` has elapsed or a signal arrives, in one blocking
@@ -103,5 +120,12 @@ int agent_os_service_command(int argc, char **argv, char *err, size_t errsize);
  * not started by the SCM; elsewhere agent_cmd_run. Returns the exit code. */
 struct agent_config;
 int agent_os_run_service(const struct agent_config *cfg);
+
+/* `run` that cannot start for a configuration error (`msg`): when started
+ * by the Windows service manager, reports it to the Event Log and stops the
+ * service at once with service-specific exit code 2, then returns 0.
+ * Returns -1 when not started by it (a console; POSIX always): the caller
+ * prints the message. */
+int agent_os_service_config_error(const char *msg);
 
 #endif

@@ -54,6 +54,59 @@ static int open_regular(const char *path, struct stat *st, char *err, size_t err
     return fd;
 }
 
+int agent_os_lock_holder(const char *dir, long *pid, int64_t *since, char *err, size_t errsize)
+{
+    char path[PATH_MAX], text[64];
+    struct flock fl;
+    ssize_t n;
+    int fd;
+
+    *pid = 0;
+    *since = 0;
+    if (snprintf(path, sizeof path, "%s/agent.lock", dir) >= (int)sizeof path) {
+        snprintf(err, errsize, "%s: path too long", dir);
+        return -1;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errsize, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_GETLK, &fl) < 0) {
+        snprintf(err, errsize, "%s: cannot test the lock: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (fl.l_type == F_UNLCK) {
+        close(fd);
+        return 0;
+    }
+    *pid = (long)fl.l_pid;
+    n = pread(fd, text, sizeof text - 1, 0);
+    close(fd);
+    if (n > 0) {
+        char *end = NULL;
+        long p;
+        long long s;
+        text[n] = '\0';
+        if (strncmp(text, "pid=", 4) == 0) {
+            errno = 0;
+            p = strtol(text + 4, &end, 10);
+            if (errno == 0 && p == *pid && strncmp(end, " since=", 7) == 0) {
+                s = strtoll(end + 7, &end, 10);
+                if (errno == 0 && *end == '\n' && s > 0)
+                    *since = (int64_t)s;
+            }
+        }
+    }
+    return 1;
+}
+
 int agent_os_check_readable(const char *path, char *err, size_t errsize)
 {
     struct stat st;
@@ -268,6 +321,15 @@ int agent_os_lock_dir(const char *dir, char *err, size_t errsize)
             snprintf(err, errsize, "%s: cannot lock: %s", path, strerror(e));
         return -1;
     }
+    /* Who holds it and since when, for `status` (F_GETLK gives the pid;
+     * the start time is only here). */
+    if (ftruncate(fd, 0) == 0) {
+        char line[64];
+        int n = snprintf(line, sizeof line, "pid=%ld since=%lld\n", (long)getpid(),
+                         (long long)time(NULL));
+        if (n > 0 && pwrite(fd, line, (size_t)n, 0) < 0)
+            (void)0; /* informational only */
+    }
     return fd;
 }
 
@@ -275,6 +337,52 @@ void agent_os_unlock_dir(int handle)
 {
     if (handle >= 0)
         close(handle);
+}
+
+int agent_os_check_state_dir(const char *path, char *err, size_t errsize)
+{
+    char buf[PATH_MAX];
+    struct stat st;
+    char *slash;
+
+    if (stat(path, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, errsize, "not a directory");
+            return -1;
+        }
+        if (access(path, W_OK | X_OK) < 0) {
+            snprintf(err, errsize, "not writable by this user (uid %ld): %s", (long)geteuid(),
+                     strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        snprintf(err, errsize, "path too long");
+        return -1;
+    }
+    /* The nearest existing parent decides whether it can be created. */
+    while ((slash = strrchr(buf, '/')) != NULL) {
+        *slash = '\0';
+        if (slash == buf)
+            snprintf(buf, sizeof buf, "/");
+        if (stat(buf, &st) == 0)
+            break;
+        if (slash == buf)
+            break;
+    }
+    if (!slash)
+        snprintf(buf, sizeof buf, ".");
+    if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errsize, "cannot be created: %s is not a directory", buf);
+        return -1;
+    }
+    if (access(buf, W_OK | X_OK) < 0) {
+        snprintf(err, errsize, "cannot be created: %s is not writable by this user (uid %ld)", buf,
+                 (long)geteuid());
+        return -1;
+    }
+    return 1;
 }
 
 int agent_os_is_dir(const char *path)
@@ -287,6 +395,28 @@ int agent_os_is_dir(const char *path)
 int agent_os_native_platform(struct omadm_platform *out, const char *state_dir, int allow_restart)
 {
     return (int)omadm_platform_posix_new(out, state_dir, allow_restart);
+}
+
+int agent_os_stderr_is_journal(void)
+{
+    const char *env = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    char *end;
+
+    if (!env || *env < '0' || *env > '9')
+        return 0;
+    errno = 0;
+    dev = strtoull(env, &end, 10);
+    if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+        return 0;
+    ino = strtoull(end + 1, &end, 10);
+    if (errno != 0 || *end)
+        return 0;
+    /* Only when stderr is still that stream, not a file a child inherited
+     * the variable with. */
+    return fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+           (unsigned long long)st.st_ino == ino;
 }
 
 long agent_os_pid(void)
@@ -312,6 +442,7 @@ int64_t agent_os_monotonic_ms(void)
  * timeout of the next event. */
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t sync_flag;
+static volatile sig_atomic_t reload_flag;
 static int wake_pipe[2] = { -1, -1 };
 
 static void on_signal(int sig)
@@ -320,6 +451,8 @@ static void on_signal(int sig)
 
     if (sig == SIGUSR1) {
         sync_flag = 1;
+    } else if (sig == SIGHUP) {
+        reload_flag = 1;
     } else if (stop_flag) {
         /* Second stop signal: go now. Durable state is always complete on
          * disk (atomic replace), so dying here corrupts nothing. */
@@ -347,7 +480,7 @@ static int set_flags(int fd)
 int agent_os_signals_init(char *err, size_t errsize)
 {
     struct sigaction sa;
-    static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1 };
+    static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGHUP };
 
     if (wake_pipe[0] < 0) {
         if (pipe(wake_pipe) < 0 || set_flags(wake_pipe[0]) < 0 || set_flags(wake_pipe[1]) < 0) {
@@ -378,8 +511,10 @@ void agent_os_signals_reset(void)
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     stop_flag = 0;
     sync_flag = 0;
+    reload_flag = 0;
 }
 
 int agent_os_stop_requested(void)
@@ -424,6 +559,10 @@ enum agent_wake agent_os_wait(int64_t delay_ms)
 
         if (stop_flag)
             return AGENT_WAKE_STOP;
+        if (reload_flag) {
+            reload_flag = 0;
+            return AGENT_WAKE_RELOAD;
+        }
         if (sync_flag) {
             sync_flag = 0;
             return AGENT_WAKE_SYNC;
@@ -452,6 +591,12 @@ int agent_os_service_command(int argc, char **argv, char *err, size_t errsize)
     (void)argv;
     snprintf(err, errsize, "service: only available on Windows (use systemctl on Linux)");
     return 2;
+}
+
+int agent_os_service_config_error(const char *msg)
+{
+    (void)msg;
+    return -1;
 }
 
 int agent_os_run_service(const struct agent_config *cfg)

@@ -326,12 +326,58 @@ int agent_os_lock_dir(const char *dir, char *err, size_t errsize)
     return slot;
 }
 
+int agent_os_lock_holder(const char *dir, long *pid, int64_t *since, char *err, size_t errsize)
+{
+    char path[MAX_PATH * 3 + 16];
+    wchar_t *w;
+    HANDLE h;
+    DWORD code;
+
+    *pid = 0; /* the lock is an unshared open: it tells no pid */
+    *since = 0;
+    snprintf(path, sizeof path, "%s\\agent.lock", dir);
+    w = wide(path);
+    if (!w) {
+        snprintf(err, errsize, "%s: not a valid UTF-8 name", path);
+        return -1;
+    }
+    h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                    FILE_ATTRIBUTE_NORMAL, NULL);
+    code = GetLastError();
+    free(w);
+    if (h != INVALID_HANDLE_VALUE) {
+        CloseHandle(h);
+        return 0;
+    }
+    if (code == ERROR_SHARING_VIOLATION)
+        return 1;
+    if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND)
+        return 0;
+    win_error(err, errsize, path, code);
+    return -1;
+}
+
 void agent_os_unlock_dir(int handle)
 {
     if (handle >= 0 && handle < MAX_LOCKS && locks[handle]) {
         CloseHandle(locks[handle]);
         locks[handle] = NULL;
     }
+}
+
+int agent_os_check_state_dir(const char *path, char *err, size_t errsize)
+{
+    wchar_t *w = wide(path);
+    DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+
+    free(w);
+    if (attr == INVALID_FILE_ATTRIBUTES)
+        return 1; /* created by the service at its first session */
+    if (!(attr & FILE_ATTRIBUTE_DIRECTORY)) {
+        snprintf(err, errsize, "not a directory");
+        return -1;
+    }
+    return 0;
 }
 
 int agent_os_is_dir(const char *path)
@@ -346,6 +392,11 @@ int agent_os_is_dir(const char *path)
 int agent_os_native_platform(struct omadm_platform *out, const char *state_dir, int allow_restart)
 {
     return (int)omadm_platform_win32_new(out, state_dir, allow_restart);
+}
+
+int agent_os_stderr_is_journal(void)
+{
+    return 0;
 }
 
 long agent_os_pid(void)

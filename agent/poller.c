@@ -92,6 +92,21 @@ static void session(struct poller *p, const char *why, int64_t due)
               (long long)retry_after);
 }
 
+/* SIGHUP: the configured interval may have changed; the server's
+ * schedule, when it set one, still rules. */
+static void reload(struct poller *p)
+{
+    unsigned interval = p->ops->reload(p->user);
+
+    if (interval == 0 || interval == p->interval)
+        return;
+    p->interval = interval;
+    agent_poll_plan_make(&p->st.schedule, p->interval, &p->plan);
+    if (!p->server_set)
+        agent_log(OMADM_LOG_INFO, "poll schedule: every %u s until the server sets one",
+                  p->interval);
+}
+
 int agent_poller_run(const agent_poller_ops *ops, void *user, unsigned interval)
 {
     struct poller p;
@@ -161,6 +176,10 @@ int agent_poller_run(const agent_poller_ops *ops, void *user, unsigned interval)
         case AGENT_WAKE_ERROR:
             agent_log(OMADM_LOG_ERROR, "waiting for the next event failed");
             return -1;
+        case AGENT_WAKE_RELOAD:
+            if (ops->reload)
+                reload(&p);
+            break;
         }
     }
 }

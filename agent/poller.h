@@ -34,6 +34,9 @@ typedef struct agent_poller_ops {
     void (*save_state)(void *user, const agent_poll_state *st);
     /* Non-zero when the loop must end (a stop signal). */
     int (*stop_requested)(void *user);
+    /* Reloads the configuration (SIGHUP) and returns the configured poll
+     * interval now in force (seconds). May be NULL: reloads are ignored. */
+    unsigned (*reload)(void *user);
 } agent_poller_ops;
 
 /* Runs until a stop is requested. `interval` (seconds) is the configured

@@ -19,6 +19,8 @@ struct run_ctx {
     agent_push *push; /* NULL: no push channel */
     char *push_url;   /* its URL, for DMClient Push/ChannelURI */
     agent_ctl *ctl;   /* `omadm-agent sync` asking us; NULL: none */
+    const agent_config *cfg; /* in force: the caller's, or `reloaded` */
+    agent_config *reloaded;  /* owned; NULL until a reload succeeded */
     /* Highest outbox id present when the last session started: a newer
      * alert or outcome is something new to report. */
     uint64_t seen_id;
@@ -145,8 +147,98 @@ static int r_stop(void *user)
     return agent_os_stop_requested();
 }
 
-static const agent_poller_ops run_ops = { r_now,      r_wait, r_session, r_tick,
-                                          r_schedule, r_load, r_save,    r_stop };
+/* ---- SIGHUP: reload the configuration --------------------------------- */
+
+/* The command line `run` was started with: a reload applies the file and
+ * the same options again. NULL (the Windows service, tests): no reload. */
+static const agent_cli *reload_from;
+
+void agent_run_set_reload(const struct agent_cli *cli)
+{
+    reload_from = cli;
+}
+
+static int replace_str(char **slot, const char *value)
+{
+    char *copy = value ? strdup(value) : NULL;
+
+    if (value && !copy)
+        return -1;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+/* What the open device was built on stays as it is until a restart. */
+static int keep_fixed(const agent_config *cur, agent_config *next)
+{
+    int changed =
+        strcmp(cur->state_dir, next->state_dir) != 0 || cur->platform != next->platform ||
+        strcmp(cur->device_id ? cur->device_id : "", next->device_id ? next->device_id : "") != 0;
+
+    if (changed)
+        agent_log(OMADM_LOG_WARN, "reload: [agent] state_dir, [agent] platform and [server] "
+                                  "device_id take effect at the next start; keeping the "
+                                  "running ones");
+    next->platform = cur->platform;
+    return replace_str(&next->state_dir, cur->state_dir) < 0 ||
+                   replace_str(&next->device_id, cur->device_id) < 0
+               ? -1
+               : 0;
+}
+
+static unsigned r_reload(void *user)
+{
+    struct run_ctx *r = user;
+    agent_config *next;
+    omadm_transport *t = NULL;
+    char err[1024];
+
+    if (!reload_from) {
+        agent_log(OMADM_LOG_WARN, "reload: not available here; restart the agent instead");
+        return r->cfg->poll_interval;
+    }
+    next = calloc(1, sizeof *next);
+    if (!next) {
+        agent_log(OMADM_LOG_ERROR, "reload: out of memory; keeping the running configuration");
+        return r->cfg->poll_interval;
+    }
+    if (agent_cli_configure(reload_from, next, err, sizeof err) != AGENT_EXIT_OK ||
+        (keep_fixed(r->cfg, next) < 0 && snprintf(err, sizeof err, "out of memory") > 0) ||
+        agent_https_open(&t, next, err, sizeof err) < 0) {
+        agent_log(OMADM_LOG_ERROR, "reload failed, keeping the running configuration: %s", err);
+        agent_config_free(next);
+        free(next);
+        return r->cfg->poll_interval;
+    }
+    if ((next->log_level != r->cfg->log_level ||
+         strcmp(next->log_file ? next->log_file : "", r->cfg->log_file ? r->cfg->log_file : "") !=
+             0) &&
+        agent_log_open(next->log_level, next->log_file, err, sizeof err) < 0) {
+        /* back to the log in force, then say why */
+        agent_log_open(r->cfg->log_level, r->cfg->log_file, err + 512, 512);
+        agent_log(OMADM_LOG_ERROR, "reload failed, keeping the running configuration: %.500s", err);
+        omadm_transport_free(t);
+        agent_config_free(next);
+        free(next);
+        return r->cfg->poll_interval;
+    }
+    omadm_transport_free(r->transport);
+    r->transport = t;
+    r->dev.cfg = next;
+    r->cfg = next;
+    if (r->reloaded) {
+        agent_config_free(r->reloaded);
+        free(r->reloaded);
+    }
+    r->reloaded = next;
+    agent_log(OMADM_LOG_INFO, "configuration reloaded from %s: server %s",
+              next->path ? next->path : "the command line", next->server_url);
+    return next->poll_interval;
+}
+
+static const agent_poller_ops run_ops = { r_now,  r_wait, r_session, r_tick,  r_schedule,
+                                          r_load, r_save, r_stop,    r_reload };
 
 int agent_cmd_run(const agent_config *cfg)
 {
@@ -155,6 +247,7 @@ int agent_cmd_run(const agent_config *cfg)
     int lock = -1, rc = AGENT_EXIT_FAILURE;
 
     memset(&r, 0, sizeof r);
+    r.cfg = cfg;
     if (agent_os_signals_init(err, sizeof err) < 0) {
         agent_log(OMADM_LOG_ERROR, "%s", err);
         return AGENT_EXIT_FAILURE;
@@ -205,5 +298,9 @@ out:
     agent_device_close(&r.dev);
     agent_os_unlock_dir(lock);
     agent_os_signals_reset();
+    if (r.reloaded) {
+        agent_config_free(r.reloaded);
+        free(r.reloaded);
+    }
     return rc;
 }

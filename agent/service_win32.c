@@ -14,6 +14,7 @@
 
 #include "agent/agent.h"
 #include "agent/cli.h"
+#include "agent/event_ids.h"
 #include "agent/log.h"
 #include "agent/os.h"
 #include "messages_win32.h"
@@ -103,6 +104,34 @@ static const char *state_name(DWORD state)
 
 static HANDLE event_source;
 
+/* The message table entry (messages_win32.mc) of an event kind. */
+static DWORD message_id(agent_event_id kind)
+{
+    switch (kind) {
+    case AGENT_EVENT_SERVICE_STARTED:
+        return AGENT_MSG_SERVICE_STARTED;
+    case AGENT_EVENT_SERVICE_STOPPED:
+        return AGENT_MSG_SERVICE_STOPPED;
+    case AGENT_EVENT_SESSION_COMPLETED:
+        return AGENT_MSG_SESSION_COMPLETED;
+    case AGENT_EVENT_SESSION_FAILED:
+        return AGENT_MSG_SESSION_FAILED;
+    case AGENT_EVENT_RESTART_REQUESTED:
+        return AGENT_MSG_RESTART_REQUESTED;
+    case AGENT_EVENT_OUTCOME_REPORTED:
+        return AGENT_MSG_OUTCOME_REPORTED;
+    case AGENT_EVENT_CONFIG_ERROR:
+        return AGENT_MSG_CONFIG_ERROR;
+    case AGENT_EVENT_ERROR:
+        return AGENT_MSG_ERROR;
+    case AGENT_EVENT_WARNING:
+        return AGENT_MSG_WARNING;
+    case AGENT_EVENT_INFO:
+    default:
+        return AGENT_MSG_INFO;
+    }
+}
+
 static void event_report(omadm_log_level level, const char *line)
 {
     WORD type;
@@ -115,9 +144,7 @@ static void event_report(omadm_log_level level, const char *line)
     type = level == OMADM_LOG_ERROR  ? EVENTLOG_ERROR_TYPE
            : level == OMADM_LOG_WARN ? EVENTLOG_WARNING_TYPE
                                      : EVENTLOG_INFORMATION_TYPE;
-    id = level == OMADM_LOG_ERROR  ? AGENT_MSG_ERROR
-         : level == OMADM_LOG_WARN ? AGENT_MSG_WARNING
-                                   : AGENT_MSG_INFO;
+    id = message_id(agent_event_id_of(level, line));
     w = omadm__win32_wide(line);
     if (!w)
         return;
@@ -419,6 +446,8 @@ static const struct {
     { "cert", "tls", "cert" },
     { "ca", "tls", "ca" },
     { "log_level", "agent", "log_level" },
+    { "proxy", "server", "proxy" },
+    { "poll_interval", "poll", "initial_interval" },
 };
 
 typedef struct text {
@@ -517,7 +546,9 @@ char *agent_service_ini_set(const char *in, const char *assignment, char *err, s
             name = config_keys[i].name;
         }
     if (!section) {
-        snprintf(err, errsize, "unknown key \"%.*s\" (server, device_id, cert, ca, log_level)",
+        snprintf(err, errsize,
+                 "unknown key \"%.*s\" (server, device_id, cert, ca, log_level, proxy, "
+                 "poll_interval)",
                  (int)klen, assignment);
         return NULL;
     }
@@ -880,6 +911,43 @@ static void WINAPI service_main(DWORD argc, wchar_t **argv)
     /* A service-specific error makes the recovery actions apply. */
     set_state(SERVICE_STOPPED, clean ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR,
               clean ? 0 : (DWORD)(svc_rc ? svc_rc : AGENT_EXIT_FAILURE), 0);
+}
+
+/* ---- a configuration error at service start ------------------------------ */
+
+static const char *config_error;
+
+/* Started by the SCM with a configuration that cannot work: say why in the
+ * Event Log and stop at once, with a service-specific exit code, rather
+ * than leave the SCM waiting for a service that never connects. */
+static void WINAPI service_main_config_error(DWORD argc, wchar_t **argv)
+{
+    char line[1200];
+
+    (void)argc;
+    (void)argv;
+    svc_handle = RegisterServiceCtrlHandlerExW(SERVICE_NAME_W, on_control, NULL);
+    if (!svc_handle)
+        return;
+    snprintf(line, sizeof line, "configuration error: %s", config_error);
+    event_source = RegisterEventSourceW(NULL, SERVICE_NAME_W);
+    event_report(OMADM_LOG_ERROR, line);
+    if (event_source)
+        DeregisterEventSource(event_source);
+    event_source = NULL;
+    set_state(SERVICE_STOPPED, ERROR_SERVICE_SPECIFIC_ERROR, AGENT_EXIT_USAGE, 0);
+}
+
+int agent_os_service_config_error(const char *msg)
+{
+    static SERVICE_TABLE_ENTRYW table[] = {
+        { (wchar_t *)SERVICE_NAME_W, service_main_config_error }, { NULL, NULL }
+    };
+
+    config_error = msg;
+    InitializeCriticalSection(&svc_lock);
+    /* From a console the dispatcher fails at once: the caller prints. */
+    return StartServiceCtrlDispatcherW(table) ? 0 : -1;
 }
 
 int agent_os_run_service(const agent_config *cfg)

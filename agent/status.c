@@ -11,7 +11,9 @@
 #include "agent/enroll.h"
 #include "agent/log.h"
 #include "agent/os.h"
+#include "agent/outcomes.h"
 #include "agent/poll_schedule.h"
+#include "agent/status_words.h"
 #include "omadm/version.h"
 
 struct status {
@@ -27,6 +29,14 @@ struct status {
     agent_poll_plan plan;
     int have_poll_state;
     agent_poll_state poll_state;
+    /* An agent holding the state directory's lock (1), none (0), unknown
+     * (-1: lock_err says why). */
+    int running;
+    long pid;
+    int64_t since;
+    char lock_err[300];
+    agent_outcome outcomes[AGENT_OUTCOMES_MAX];
+    size_t n_outcomes;
 };
 
 static const char *const kind_names[] = { "single", "daily", "weekly" };
@@ -64,6 +74,9 @@ static int collect(struct status *s, char *err, size_t errsize)
         0)
         return -1;
     s->have_state = 1;
+    s->running = agent_os_lock_holder(s->cfg->state_dir, &s->pid, &s->since, s->lock_err,
+                                      sizeof s->lock_err);
+    s->n_outcomes = agent_outcomes_list(&s->dev, s->outcomes, AGENT_OUTCOMES_MAX);
     if (read_file(s, AGENT_FILE_LAST_SESSION, &data) == 0) {
         s->have_last = agent_last_session_parse(&s->last, data) == 0;
         free(data);
@@ -169,7 +182,65 @@ static void j_pending(FILE *f, const omadm_reboot_pending *p)
     fprintf(f, "%" PRId64, p->deadline);
     j_key(f, &first, "earlier_boot");
     fputs(p->earlier_boot ? "true" : "false", f);
+    {
+        char words[600];
+        agent_words_pending(p, words, sizeof words);
+        j_key(f, &first, "text");
+        j_str(f, words);
+    }
     fputc('}', f);
+}
+
+static void j_agent(FILE *f, const struct status *s)
+{
+    int first = 1;
+
+    fputc('{', f);
+    j_key(f, &first, "running");
+    fputs(s->running > 0 ? "true" : s->running == 0 ? "false" : "null", f);
+    j_key(f, &first, "pid");
+    if (s->running > 0 && s->pid > 0)
+        fprintf(f, "%ld", s->pid);
+    else
+        fputs("null", f);
+    j_key(f, &first, "since");
+    j_time(f, s->running > 0 ? s->since : 0);
+    fputc('}', f);
+}
+
+static void j_outcomes(FILE *f, const struct status *s)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < s->n_outcomes; i++) {
+        const agent_outcome *o = &s->outcomes[i];
+        char words[800];
+        int first = 1;
+
+        agent_words_outcome(o, words, sizeof words);
+        fputs(i ? ",{" : "{", f);
+        j_key(f, &first, "trigger");
+        j_str(f, o->trigger);
+        j_key(f, &first, "outcome");
+        j_str(f, o->outcome);
+        j_key(f, &first, "detail");
+        j_str(f, o->detail[0] ? o->detail : NULL);
+        j_key(f, &first, "cmdref");
+        j_str(f, o->cmdref[0] ? o->cmdref : NULL);
+        j_key(f, &first, "requested");
+        j_str(f, o->requested[0] ? o->requested : NULL);
+        j_key(f, &first, "deadline");
+        j_str(f, o->deadline[0] ? o->deadline : NULL);
+        j_key(f, &first, "when");
+        j_time(f, o->created);
+        j_key(f, &first, "reported");
+        fputs(o->reported ? "true" : "false", f);
+        j_key(f, &first, "text");
+        j_str(f, words);
+        j_key(f, &first, "raw");
+        j_str(f, o->raw);
+        fputc('}', f);
+    }
+    fputc(']', f);
 }
 
 static void print_json(FILE *f, struct status *s)
@@ -190,6 +261,10 @@ static void print_json(FILE *f, struct status *s)
     j_str(f, agent_platform_name(cfg->platform));
     j_key(f, &first, "enrollment");
     agent_enroll_print_status(f, s->have_state ? &s->dev.platform : NULL, 1);
+    j_key(f, &first, "agent");
+    j_agent(f, s);
+    j_key(f, &first, "restart_outcomes");
+    j_outcomes(f, s);
 
     j_key(f, &first, "last_session");
     if (s->have_last) {
@@ -299,7 +374,11 @@ static void print_json(FILE *f, struct status *s)
         {
             static const char *const sets[] = { "first", "second", "remaining" };
             int f4 = 1;
+            char words[600];
             fputc('{', f);
+            agent_words_poll_plan(&s->plan, s->poll_from_server, words, sizeof words);
+            j_key(f, &f4, "text");
+            j_str(f, words);
             j_key(f, &f4, "source");
             j_str(f, s->poll_from_server ? "server" : "config");
             j_key(f, &f4, "initial_interval_s");
@@ -343,78 +422,108 @@ static const char *when(int64_t t, char *buf, size_t size)
     return buf;
 }
 
+static void print_agent(FILE *f, const struct status *s)
+{
+    char t[40];
+
+    if (!s->have_state || s->running == 0)
+        fprintf(f, "agent:           not running\n");
+    else if (s->running < 0)
+        fprintf(f, "agent:           unknown (%s)\n", s->lock_err);
+    else if (s->pid > 0 && s->since > 0)
+        fprintf(f, "agent:           running, pid %ld, since %s\n", s->pid,
+                when(s->since, t, sizeof t));
+    else if (s->pid > 0)
+        fprintf(f, "agent:           running, pid %ld\n", s->pid);
+    else
+        fprintf(f, "agent:           running\n");
+}
+
+/* "1 restart intent, 1 restart outcome": what the outbox holds, in words. */
+static void print_outbox(FILE *f, const struct status *s)
+{
+    static const char *const names[] = { "restart intent", "restart outcome to report",
+                                         "alert to report" };
+    unsigned counts[3] = { 0, 0, 0 };
+    size_t n = s->have_state ? omadm_outbox_count(s->dev.outbox) : 0;
+    const char *sep = ": ";
+
+    for (size_t i = 0; i < n; i++) {
+        const omadm_outbox_entry *e = omadm_outbox_at(s->dev.outbox, i);
+        if (e)
+            counts[e->kind == OMADM_OUTBOX_INTENT ? 0 : e->kind == OMADM_OUTBOX_OUTCOME ? 1 : 2]++;
+    }
+    fprintf(f, "outbox:          %lu entr%s", (unsigned long)n, n == 1 ? "y" : "ies");
+    for (int k = 0; k < 3; k++) {
+        if (counts[k]) {
+            fprintf(f, "%s%u %s%s", sep, counts[k], names[k], counts[k] == 1 || k == 0 ? "" : "s");
+            sep = ", ";
+        }
+    }
+    fputc('\n', f);
+}
+
 static void print_text(FILE *f, struct status *s)
 {
     const agent_config *cfg = s->cfg;
-    char t1[40], t2[40];
-    size_t n;
+    char t1[40], words[1000];
 
+    print_agent(f, s);
     fprintf(f, "server:          %s\n", cfg->server_url ? cfg->server_url : "(not configured)");
     fprintf(f, "device id:       %s\n", cfg->device_id ? cfg->device_id : "(not configured)");
     fprintf(f, "state:           %s (%s platform)%s\n", cfg->state_dir,
             agent_platform_name(cfg->platform), s->have_state ? "" : ", not created yet");
     agent_enroll_print_status(f, s->have_state ? &s->dev.platform : NULL, 0);
     if (s->have_last) {
-        fprintf(f, "last session:    %s  #%u  %s  %u message%s  %" PRId64 ".%03" PRId64 " s\n",
-                when(s->last.time, t1, sizeof t1), s->last.session_id, s->last.result,
+        fprintf(f,
+                "last session:    %s at %s (session %u, %u message%s, %" PRId64 ".%03" PRId64
+                " s)%s%s\n",
+                s->last.result, when(s->last.time, t1, sizeof t1), s->last.session_id,
                 s->last.messages, s->last.messages == 1 ? "" : "s", s->last.duration_ms / 1000,
-                s->last.duration_ms % 1000);
-        if (s->last.error[0])
-            fprintf(f, "                 error: %s\n", s->last.error);
+                s->last.duration_ms % 1000, s->last.error[0] ? ": " : "", s->last.error);
     } else {
         fprintf(f, "last session:    none\n");
     }
-    n = s->have_state ? omadm_outbox_count(s->dev.outbox) : 0;
-    fprintf(f, "outbox:          %lu entr%s\n", (unsigned long)n, n == 1 ? "y" : "ies");
-    for (size_t i = 0; i < n; i++) {
-        const omadm_outbox_entry *e = omadm_outbox_at(s->dev.outbox, i);
-        if (!e)
-            continue;
-        fprintf(f, "  #%" PRIu64 " %-7s %s  attempts %u  %s  %s\n", e->id,
-                outbox_kind_name(e->kind), when(e->created, t1, sizeof t1), e->attempts,
-                e->mark ? e->mark : "-", e->source_uri ? e->source_uri : "-");
-        if (e->data)
-            fprintf(f, "      %s\n", e->data);
-    }
+    print_outbox(f, s);
     if (s->n_pending == 0)
         fprintf(f, "pending restart: none\n");
     for (size_t i = 0; i < s->n_pending; i++) {
         omadm_reboot_pending p;
         if (omadm__reboot_pending_at(s->dev.reboot, i, &p) != OMADM_OK)
             break;
-        fprintf(f, "%s%s (%s), requested %s, deadline %s%s%s%s\n",
-                i ? "                 " : "pending restart: ", p.trigger, p.state,
-                when(p.requested, t1, sizeof t1), when(p.deadline, t2, sizeof t2),
-                p.uri ? "  " : "", p.uri ? p.uri : "", p.earlier_boot ? "  (earlier boot)" : "");
+        agent_words_pending(&p, words, sizeof words);
+        fprintf(f, "%s%s\n", i ? "                 " : "pending restart: ", words);
     }
-    fprintf(f, "restart schedules:\n");
-    for (int k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
-        const omadm_reboot_schedule *r = &s->sched[k];
-        if (r->set)
-            fprintf(f, "  %-7s %s  next %s\n", kind_names[k], r->value,
-                    when(r->next_fire, t1, sizeof t1));
-        else
-            fprintf(f, "  %-7s none\n", kind_names[k]);
+    if (s->n_outcomes == 0)
+        fprintf(f, "restart outcomes: none yet\n");
+    for (size_t i = 0; i < s->n_outcomes; i++) {
+        agent_words_outcome(&s->outcomes[i], words, sizeof words);
+        fprintf(f, "%s%s  %s\n", i ? "                  " : "restart outcomes: ",
+                when(s->outcomes[i].created, t1, sizeof t1), words);
     }
-    if (s->poll_from_server) {
-        fprintf(f, "poll schedule:   from the server:");
-        for (unsigned i = 0; i < s->plan.n; i++) {
-            fprintf(f, "%s %" PRId64 " min", i ? "," : "", s->plan.interval[i] / 60);
-            if (s->plan.count[i])
-                fprintf(f, " x %u", s->plan.count[i]);
-            else
-                fprintf(f, " forever");
+    fprintf(f, "restart schedules:");
+    {
+        int any = 0;
+        for (int k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
+            const omadm_reboot_schedule *r = &s->sched[k];
+            if (!r->set)
+                continue;
+            fprintf(f, "%s%s %s, next %s\n", any ? "                   " : " ", kind_names[k],
+                    r->value,
+                    r->next_fire == INT64_MAX ? "none" : when(r->next_fire, t1, sizeof t1));
+            any = 1;
         }
-        fputc('\n', f);
-    } else {
-        fprintf(f, "poll schedule:   every %u s (the server has set none)\n",
-                s->cfg->poll_interval);
+        if (!any)
+            fprintf(f, " none\n");
     }
+    agent_words_poll_plan(&s->plan, s->poll_from_server, words, sizeof words);
+    fprintf(f, "poll schedule:   %s\n", words);
     if (s->have_poll_state)
-        fprintf(f, "                 set %u, %u poll%s done, last %s, next %s\n",
-                s->poll_state.set + 1, s->poll_state.done, s->poll_state.done == 1 ? "" : "s",
-                when(s->poll_state.last, t1, sizeof t1),
-                when(agent_poll_next(&s->plan, &s->poll_state), t2, sizeof t2));
+        fprintf(f, "next poll:       %s (last %s)\n",
+                when(agent_poll_next(&s->plan, &s->poll_state), t1, sizeof t1),
+                when(s->poll_state.last, words, sizeof words));
+    if (s->poll_from_server && *agent_poll_fix_text(s->plan.fixes))
+        fprintf(f, "                 note: %s\n", agent_poll_fix_text(s->plan.fixes));
 }
 
 int agent_cmd_status(const agent_config *cfg, int json)
@@ -435,5 +544,13 @@ int agent_cmd_status(const agent_config *cfg, int json)
         print_text(stdout, &s);
     if (s.have_state)
         agent_device_close(&s.dev);
-    return fflush(stdout) == 0 ? AGENT_EXIT_OK : AGENT_EXIT_FAILURE;
+    if (fflush(stdout) != 0)
+        return AGENT_EXIT_FAILURE;
+    /* Like `systemctl status`: 0 working, 1 the last session failed, 3
+     * nothing configured (no server to talk to). */
+    if (!cfg->server_url)
+        return AGENT_EXIT_STATUS_UNCONFIGURED;
+    if (s.have_last && strcmp(s.last.result, "completed") != 0)
+        return AGENT_EXIT_FAILURE;
+    return AGENT_EXIT_OK;
 }

@@ -16,6 +16,22 @@
 
 /* ---- HTTPS ------------------------------------------------------------- */
 
+/* Whether msg is a session's first message: its SyncHdr says MsgID 1 (the
+ * header comes first; the search is bounded to it). */
+static int is_first_message(const char *msg, size_t len)
+{
+    static const char tag[] = "<MsgID>1</MsgID>";
+    size_t n = sizeof tag - 1, limit = len < 4096 ? len : 4096;
+
+    for (size_t i = 0; i + n <= limit; i++) {
+        if (memcmp(msg + i, tag, n) == 0)
+            return 1;
+        if (i + 10 <= limit && memcmp(msg + i, "</SyncHdr>", 10) == 0)
+            return 0;
+    }
+    return 0;
+}
+
 static omadm_status https_post(void *user, const char *msg, size_t len, char **reply,
                                size_t *reply_len, char *why, size_t whysize, int64_t *retry_after)
 {
@@ -27,6 +43,10 @@ static omadm_status https_post(void *user, const char *msg, size_t len, char **r
     if (st != OMADM_OK) {
         snprintf(why, whysize, "%s", info.error[0] ? info.error : omadm_status_str(st));
         *retry_after = info.retry_after_s;
+        if (info.http_status == 403 && is_first_message(msg, len))
+            snprintf(why, whysize,
+                     "the server refused this device's certificate or device id (HTTP 403 to "
+                     "the first message)");
     }
     return st;
 }

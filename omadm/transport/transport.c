@@ -459,6 +459,46 @@ static bool io_failure_is_tls(omadm_transport *t, const char *detail, omadm_tran
     return false;
 }
 
+/* libcurl's words on an unusable certificate or key are long enough to be
+ * cut off mid-sentence in its 256-byte buffer ("could not load PEM client
+ * certificate from F, OpenSSL error error:80000002:system library::No such
+ * file or directory, (no key found, wrong pass phrase, "): say the same
+ * whole and short, with the file and OpenSSL's reason. */
+static void certproblem_error(omadm_transport_info *info, const char *detail)
+{
+    static const char cert_from[] = "client certificate from ";
+    static const char key_file[] = "unable to set private key file: '";
+    const char *p, *end, *reason;
+
+    if ((p = strstr(detail, cert_from)) != NULL) {
+        p += sizeof cert_from - 1;
+        end = strstr(p, ", OpenSSL error ");
+        reason = end ? strstr(end, "::") : NULL;
+        if (end && reason) {
+            size_t rlen;
+            reason += 2;
+            rlen = strcspn(reason, ",");
+            set_error(
+                info,
+                "TLS: client certificate or key unusable: cannot load certificate %.*s (%.*s)",
+                (int)(end - p), p, (int)rlen, reason);
+            return;
+        }
+    }
+    if (strncmp(detail, key_file, sizeof key_file - 1) == 0) {
+        p = detail + sizeof key_file - 1;
+        end = strchr(p, '\'');
+        if (end) {
+            set_error(info,
+                      "TLS: client certificate or key unusable: cannot use private key %.*s "
+                      "(unreadable, protected by a pass phrase, or not the certificate's key)",
+                      (int)(end - p), p);
+            return;
+        }
+    }
+    set_error(info, "TLS: client certificate or key unusable (%s)", detail);
+}
+
 static omadm_status curl_failure(omadm_transport *t, CURLcode rc, omadm_transport_info *info)
 {
     const char *detail = curl_detail(t, rc);
@@ -507,7 +547,7 @@ static omadm_status curl_failure(omadm_transport *t, CURLcode rc, omadm_transpor
         set_error(info, "TLS: handshake failed (%s)", detail);
         return OMADM_ERR_TLS;
     case CURLE_SSL_CERTPROBLEM:
-        set_error(info, "TLS: client certificate or key unusable (%s)", detail);
+        certproblem_error(info, detail);
         return OMADM_ERR_TLS;
     case CURLE_SSL_CACERT_BADFILE:
         set_error(info, "TLS: CA file unusable (%s)", detail);

@@ -29,6 +29,8 @@ def main():
     bindir = os.path.join(prefix, option(opts, "bindir"))
     libdir = os.path.join(prefix, option(opts, "libdir"))
     includedir = os.path.join(prefix, option(opts, "includedir"))
+    mandir = os.path.join(prefix, option(opts, "mandir"))
+    datadir = os.path.join(prefix, option(opts, "datadir"))
     failures = []
 
     with tempfile.TemporaryDirectory() as dest:
@@ -67,6 +69,15 @@ def main():
         expect(f"{libdir}/pkgconfig/omadm.pc", "file")
         expect(f"{libdir}/libomadm.so", "link")
         expect(f"{libdir}/libomadm.a", "file")
+        expect(f"{mandir}/man8/omadm-agent.8", "file", 0o644)
+        expect(f"{mandir}/man5/omadm-agent.conf.5", "file", 0o644)
+        expect(f"{datadir}/doc/omadm-agent/LICENSE", "file", 0o644)
+        lic = at(f"{datadir}/doc/omadm-agent/LICENSE")
+        if os.path.exists(lic):
+            with open(lic) as f:
+                text = f.read()
+            if "Apache License" not in text or "END OF TERMS AND CONDITIONS" not in text:
+                failures.append("LICENSE is not the whole Apache-2.0 text")
 
         # The unit starts the installed binary.
         with open(at(unit)) as f:
@@ -82,11 +93,12 @@ def main():
             if needle not in pc:
                 failures.append(f"omadm.pc lacks {needle!r}")
 
-        # The default configuration is accepted by the agent as installed.
+        # The default configuration is accepted by the agent as installed;
+        # it names no server yet, which status reports with exit 3.
         r = subprocess.run([agent, "--config", at("/etc/omadm-agent/agent.conf"),
                             "--state-dir", os.path.join(dest, "state"), "status"],
                            capture_output=True, text=True)
-        if r.returncode != 0:
+        if r.returncode != 3 or "server:          (not configured)" not in r.stdout:
             failures.append(f"agent rejects the default config: {r.stderr.strip()}")
 
     for f in failures:

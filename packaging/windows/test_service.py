@@ -225,8 +225,8 @@ def run(args, mock, prefix, state_dir, program, exe, started):
 
     rc, out = wine(["msiexec", "/i", args.msi, "/qn", "SERVERURL=" + server,
                     "DEVICEID=" + DEVICE, r"CERT=C:\omadm-test\device.pfx",
-                    r"CA=C:\omadm-test\ca.pem", "LOGLEVEL=debug",
-                    "/l*v", r"C:\omadm-test\install.log"])
+                    r"CA=C:\omadm-test\ca.pem", "LOGLEVEL=debug", "PROXY=none",
+                    "POLLINTERVAL=20m", "/l*v", r"C:\omadm-test\install.log"])
     if rc != 0:
         fail("msiexec /i exited with %d:\n%s" % (rc, out))
     if not os.path.exists(program):
@@ -234,7 +234,7 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     conf = open(os.path.join(state_dir, "agent.conf"), encoding="utf-8").read()
     for expect in ("url = " + server, "device_id = " + DEVICE,
                    r"cert = C:\omadm-test\device.pfx", r"ca = C:\omadm-test\ca.pem",
-                   "log_level = debug"):
+                   "log_level = debug", "proxy = none", "initial_interval = 20m"):
         if expect not in conf.splitlines() and expect + "\r" not in conf.splitlines():
             fail("agent.conf lacks %r:\n%s" % (expect, conf))
     step("installed silently; the properties are in agent.conf")
@@ -325,6 +325,19 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     step("push under wine: the session's first message %.2f/%.2f/%.2f s (min/median/max of "
          "5) after the Sync action" % (figures[0], figures[2], figures[-1]))
 
+    # Event IDs per kind (agent/event_ids.h, messages_win32.mc): wine's
+    # ReportEventW stub prints the ID (severity bits included) on advapi.
+    for kind, event_id in (("service started", 0x40000064), ("session completed", 0x4000006E),
+                           ("restart requested", 0x40000078),
+                           ("restart outcome reported", 0x40000079)):
+        def logged(event_id=event_id):
+            sys_log = open(args.system_log, encoding="utf-8", errors="replace").read()
+            return re.search(r"ReportEventW \([0-9a-fA-F]+,0x0004,0x0000,0x%08x," % event_id,
+                             sys_log)
+        wait_for("Event ID %d (%s) in the Event Log" % (event_id & 0xFFFF, kind), logged, 30)
+    step("Event IDs 100 (service started), 110 (session completed), 120 (restart "
+         "requested), 121 (outcome reported) in the Event Log")
+
     rc, out = wine([exe, "service", "stop"])
     if rc != 0:
         fail("service stop exited with %d: %s" % (rc, out))
@@ -397,6 +410,53 @@ def run(args, mock, prefix, state_dir, program, exe, started):
         fg.kill()
         fg.wait(timeout=10)
     step("run --foreground had a session without the service manager")
+
+    # STARTSERVICE=0 (imaging): installed and configured, not started, no
+    # check-in.
+    before = len(admin.call("GET", "/api/devices/%s/messages" % DEVICE))
+    rc, out = wine(["msiexec", "/i", args.msi, "/qn", "SERVERURL=" + server,
+                    "DEVICEID=" + DEVICE, r"CERT=C:\omadm-test\device.pfx",
+                    r"CA=C:\omadm-test\ca.pem", "STARTSERVICE=0",
+                    "/l*v", r"C:\omadm-test\install-nostart.log"])
+    if rc != 0:
+        fail("msiexec /i STARTSERVICE=0 exited with %d:\n%s" % (rc, out))
+    time.sleep(3)
+    rc, out = wine([exe, "service", "status"])
+    if "state: STOPPED" not in out:
+        fail("STARTSERVICE=0 started the service: %s" % out)
+    if len(admin.call("GET", "/api/devices/%s/messages" % DEVICE)) != before:
+        fail("STARTSERVICE=0: the device checked in")
+    step("STARTSERVICE=0: installed, service not started, no check-in")
+
+    # A configuration error at service start: Event Log error (ID 130) and
+    # STOPPED at once with service-specific exit code 2, not a timeout.
+    conf_path = os.path.join(state_dir, "agent.conf")
+    good_conf = open(conf_path, encoding="utf-8").read()
+    with open(conf_path, "a", encoding="utf-8") as f:
+        f.write("\r\n[agent]\r\nfrobnicate = 1\r\n")
+    t0 = time.monotonic()
+    rc, out = wine([exe, "service", "start"])
+    took = time.monotonic() - t0
+    if rc == 0:
+        fail("service start with a bad configuration succeeded: %s" % out)
+    if took > 20:
+        fail("service start with a bad configuration took %.0f s: %s" % (took, out))
+    rc, out = wine([exe, "service", "status"])
+    if "state: STOPPED" not in out or "exit code: 1066/2" not in out:
+        fail("after a start with a bad configuration: %s" % out)
+
+    def config_error_event():
+        sys_log = open(args.system_log, encoding="utf-8", errors="replace").read()
+        return (re.search(r'ReportEventW L"configuration error: .*frobnicate', sys_log) and
+                re.search(r"ReportEventW \([0-9a-fA-F]+,0x0001,0x0000,0xc0000082,", sys_log))
+    wait_for("the configuration error (Event ID 130) in the Event Log", config_error_event, 10)
+    with open(conf_path, "w", encoding="utf-8") as f:
+        f.write(good_conf)
+    step("configuration error at start: Event ID 130, STOPPED at once (exit code 1066/2, "
+         "%.1f s)" % took)
+    rc, out = wine(["msiexec", "/x", args.msi, "/qn"])
+    if rc != 0:
+        fail("msiexec /x exited with %d:\n%s" % (rc, out))
     step("passed in %.0f s" % (time.monotonic() - started))
 
 

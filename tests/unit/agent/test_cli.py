@@ -278,13 +278,17 @@ class Agent(unittest.TestCase):
         self.assertGreaterEqual(p["deadline_unix"], last["time_unix"])
         self.assertEqual(set(st["schedules"]["reboot"]), {"single", "daily", "weekly"})
         self.assertIn("poll", st["schedules"])
-        # The text form says the same.
-        r = self.agent("status", "--state-dir", self.state, "--platform", "sim")
+        # The text form says the same, in words (issue 16: not the raw record).
+        r = self.agent("status", "--state-dir", self.state, "--platform", "sim",
+                       "--server", SERVER)
         self.assertEqual(r.returncode, 0, r)
-        self.assertRegex(r.stdout, r"last session:    \S+Z  #17  completed  2 messages")
-        self.assertIn("outbox:          1 entry\n", r.stdout)
-        self.assertRegex(r.stdout, r"pending restart: now \(requested\), requested \S+Z, "
-                                   r"deadline \S+Z  ./Device/Vendor/MSFT/Reboot/RebootNow")
+        self.assertRegex(r.stdout, r"last session:    completed at \S+Z \(session 17, 2 "
+                                   r"messages, \d+\.\d{3} s\)\n")
+        self.assertIn("outbox:          1 entry: 1 restart intent\n", r.stdout)
+        self.assertRegex(r.stdout, r"pending restart: the server's RebootNow \(command "
+                                   r"5b0e2c1a-8d4f-4e7b-9a60-3f2d1c0b9e88\), accepted \S+Z: "
+                                   r"requested from the system, to happen by \S+Z \(else it "
+                                   r"is reported as not-restarted\)\n")
 
     def test_status_shows_the_server_poll_schedule(self):
         hdr = ("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD>"
@@ -311,8 +315,9 @@ class Agent(unittest.TestCase):
         self.assertEqual(poll["first"], {"interval_min": 60, "count": 3})
         self.assertEqual(poll["second"], {"interval_min": 0, "count": 0})
         r = self.agent("status", "--state-dir", self.state, "--platform", "sim")
-        self.assertIn("poll schedule:   from the server: 60 min x 3, 1440 min forever\n",
-                      r.stdout)
+        # In words now (issue 16); the raw values stay in --json above.
+        self.assertIn("poll schedule:   every hour, 3 times, then every day from then on (set "
+                      "by the server)\n", r.stdout)
 
     # ---- replay -------------------------------------------------------------
     def test_replay_golden(self):
@@ -482,9 +487,9 @@ class Agent(unittest.TestCase):
             proc.send_signal(signal.SIGTERM)
             self.assertEqual(proc.wait(timeout=5), -signal.SIGTERM)
             conn.close()
-            # State is intact: status reads it.
+            # State is intact: status reads it (exit 3: no server configured here).
             r = self.agent("status", "--json", "--state-dir", self.state, "--platform", "sim")
-            self.assertEqual(r.returncode, 0, r)
+            self.assertEqual(r.returncode, 3, r)
             json.loads(r.stdout)
         finally:
             if proc.poll() is None:

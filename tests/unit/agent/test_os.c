@@ -34,6 +34,12 @@ static void test_wait(void **state)
     assert_int_equal(agent_os_wait(10000), AGENT_WAKE_SYNC);
     assert_true(agent_os_monotonic_ms() - t0 < 5000);
 
+    /* SIGHUP asks for a reload, once; it no longer ends the process */
+    raise(SIGHUP);
+    assert_int_equal(agent_os_wait(10000), AGENT_WAKE_RELOAD);
+    assert_int_equal(agent_os_wait(20), AGENT_WAKE_TIMEOUT);
+    assert_false(agent_os_stop_requested());
+
     /* SIGTERM asks to stop, and it sticks */
     assert_false(agent_os_stop_requested());
     raise(SIGTERM);

@@ -40,6 +40,8 @@ struct fake {
     int waits;
     int64_t wait_ms[128];
     int stopped;
+    unsigned reload_interval; /* what a reload (SIGHUP) configures */
+    int reloads;
 };
 
 static int64_t f_now(void *u)
@@ -131,8 +133,18 @@ static int f_stop(void *u)
     return f->stopped;
 }
 
-static const agent_poller_ops ops = { f_now,      f_wait, f_session, f_tick,
-                                      f_schedule, f_load, f_save,    f_stop };
+static unsigned f_reload(void *u)
+{
+    struct fake *f = u;
+
+    f->reloads++;
+    return f->reload_interval;
+}
+
+static const agent_poller_ops ops = { f_now,  f_wait, f_session, f_tick, f_schedule,
+                                      f_load, f_save, f_stop,    NULL };
+static const agent_poller_ops ops_reload = { f_now,  f_wait, f_session, f_tick,  f_schedule,
+                                             f_load, f_save, f_stop,    f_reload };
 
 static void init(struct fake *f)
 {
@@ -297,6 +309,39 @@ static void test_signals(void **state)
     assert_int_equal(f.waits, 1);
 }
 
+static void test_reload(void **state)
+{
+    struct fake f;
+
+    (void)state;
+    /* SIGHUP at +100 s sets a 300 s interval: the next poll is 300 s after
+     * the last one, not 900; no session for the reload itself. */
+    init(&f);
+    f.signal_at = T0 + 100;
+    f.signal = AGENT_WAKE_RELOAD;
+    f.reload_interval = 300;
+    f.max_waits = 3;
+    assert_int_equal(agent_poller_run(&ops_reload, &f, 900), 0);
+    assert_int_equal(f.reloads, 1);
+    {
+        static const int64_t at[] = { 0, 300, 600 };
+        static const char *const why[] = { "start-up", "poll", "poll" };
+        expect_sessions(&f, at, why, 3);
+    }
+    assert_int_equal(f.wait_ms[1], 200 * 1000);
+    /* Without a reload operation the signal changes nothing. */
+    init(&f);
+    f.signal_at = T0 + 100;
+    f.signal = AGENT_WAKE_RELOAD;
+    f.max_waits = 2;
+    assert_int_equal(agent_poller_run(&ops, &f, 900), 0);
+    {
+        static const int64_t at[] = { 0, 900 };
+        static const char *const why[] = { "start-up", "poll" };
+        expect_sessions(&f, at, why, 2);
+    }
+}
+
 static void test_persisted_counts(void **state)
 {
     const agent_poll_schedule s = { { 15, 60, 0 }, { 3, 0, 0 } };
@@ -382,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_lifecycle_wakeups),
         cmocka_unit_test(test_signals),
         cmocka_unit_test(test_persisted_counts),
+        cmocka_unit_test(test_reload),
         cmocka_unit_test(test_saved_state_in_the_future),
         cmocka_unit_test(test_frozen_clock),
     };

@@ -446,6 +446,16 @@ static void test_unreadable_client_cert(void **state)
     post_expect(&cfg, "x", OMADM_ERR_TLS, "TLS: client certificate or key unusable", &info);
     /* The key's content never reaches the log. */
     assert_null(strstr(logged, "PRIVATE KEY"));
+    /* Whole: the file and OpenSSL's reason, not libcurl's sentence cut off
+     * at 256 bytes. */
+    assert_non_null(strstr(info.error, "no-such-cert.pem (No such file or directory)"));
+    assert_int_equal(info.error[strlen(info.error) - 1], ')');
+
+    cfg.cert_file = cert("client.pem");
+    cfg.key_file = cert("no-such-key.pem");
+    post_expect(&cfg, "x", OMADM_ERR_TLS, "cannot use private key ", &info);
+    assert_non_null(strstr(info.error, "no-such-key.pem (unreadable, protected by a pass phrase, "
+                                       "or not the certificate's key)"));
 }
 
 static void test_not_https(void **state)

@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# build-msi.sh EXE VERSION OUT.msi
+#
+# The MSI from packaging/windows/omadm-agent.wxs with wixl, then the File
+# table's Version column set to VERSION (X.Y.Z, written X.Y.Z.0 as in the
+# program's VERSIONINFO): wixl leaves it empty, and Windows Installer's file
+# versioning rules (an upgrade replaces an older program) need it.
+# Environment: OMADM_MSI_PUBLISHER (Add/Remove Programs' publisher, default
+# "omadm-agent project"), OMADM_MSI_HELPLINK (its help and about link; set
+# it to the distributor's support page).
+set -eu
+if [ $# -ne 3 ]; then
+  echo "usage: $0 EXE VERSION OUT.msi" >&2
+  exit 2
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+exedir=$(cd "$(dirname "$1")" && pwd)
+exe=$(basename "$1")
+version=$2
+out=$(cd "$(dirname "$3")" && pwd)/$(basename "$3")
+publisher=${OMADM_MSI_PUBLISHER:-omadm-agent project}
+help=${OMADM_MSI_HELPLINK:-https://omadm-agent.invalid/support}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/omadm-msi.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# wixl takes sources relative to the working directory.
+(cd "$exedir" && wixl -a x64 -D Version="$version" -D AgentExe="$exe" \
+  -D Publisher="$publisher" -D HelpLink="$help" -o "$out" "$here/omadm-agent.wxs")
+# The properties an administrator or an MST sets, declared secure (see the
+# .wxs): appended to the SecureCustomProperties row wixl wrote.
+public="SERVERURL;DEVICEID;CERT;CA;LOGLEVEL;PROXY;POLLINTERVAL;STARTSERVICE"
+msiinfo export "$out" Property >"$tmp/Property.idt"
+awk -F '\t' -v OFS='\t' -v p="$public" \
+  '{ sub(/\r$/, "") } NR > 3 && $1 == "SecureCustomProperties" { $2 = $2 ";" p; found = 1 } { print }
+   END { if (!found) print "SecureCustomProperties", p }' "$tmp/Property.idt" >"$tmp/Property.new"
+mv "$tmp/Property.new" "$tmp/Property.idt"
+msiinfo export "$out" File >"$tmp/File.idt"
+# Rows start on line 4 (names, types, table name); Version is column 5.
+awk -F '\t' -v OFS='\t' -v v="$version.0" 'NR > 3 && NF >= 5 { $5 = v } { print }' \
+  "$tmp/File.idt" >"$tmp/File.new"
+mv "$tmp/File.new" "$tmp/File.idt"
+(cd "$tmp" && msibuild "$out" -i File.idt && msibuild "$out" -i Property.idt)

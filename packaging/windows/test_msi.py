@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""The MSI's tables, checked on the build host (no wine): build-msi.sh on a
+stand-in program, then `msiinfo export` of the tables an administrator's
+tools read: the public properties (secure, so an MST or the command line
+reaches the deferred custom action), STARTSERVICE=0 (no start, no check-in),
+the custom action's command line, Add/Remove Programs properties, the File
+table's version; then sign.sh with a throwaway certificate and
+`osslsigncode verify`, which must also refuse a tampered file.
+
+Usage: test_msi.py SOURCE_ROOT
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+root = sys.argv[1]
+here = os.path.join(root, "packaging", "windows")
+failures = []
+
+
+def table(msi, name):
+    out = subprocess.run(["msiinfo", "export", msi, name], check=True, capture_output=True,
+                         text=True).stdout
+    rows = [l.rstrip("\r").split("\t") for l in out.splitlines()[3:] if l.strip()]
+    return rows
+
+
+def expect(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def main():
+    for tool in ("wixl", "msiinfo", "msibuild"):
+        if not shutil.which(tool):
+            print("SKIP: %s not installed (apt-get install wixl msitools)" % tool)
+            sys.exit(77)
+    with tempfile.TemporaryDirectory() as d:
+        exe = os.path.join(d, "omadm-agent.exe")
+        with open(exe, "wb") as f:
+            f.write(b"MZ stand-in program\n")
+        msi = os.path.join(d, "omadm-agent.msi")
+        env = dict(os.environ, OMADM_MSI_HELPLINK="https://support.example.test/omadm-agent")
+        subprocess.run(["sh", os.path.join(here, "build-msi.sh"), exe, "1.2.3", msi],
+                       check=True, env=env)
+        props = dict((r[0], r[1]) for r in table(msi, "Property"))
+        secure = props.get("SecureCustomProperties", "").split(";")
+        for p in ("SERVERURL", "DEVICEID", "CERT", "CA", "LOGLEVEL", "PROXY", "POLLINTERVAL",
+                  "STARTSERVICE"):
+            expect(p in secure, "%s is declared (SecureCustomProperties)" % p)
+        expect("WIX_UPGRADE_DETECTED" in secure, "wixl's own secure properties are kept")
+        expect(props.get("STARTSERVICE") == "1", "STARTSERVICE defaults to 1")
+        expect(props.get("ARPNOMODIFY") == "1", "ARPNOMODIFY=1 (no Modify button)")
+        expect(props.get("ARPHELPLINK") == "https://support.example.test/omadm-agent",
+               "ARPHELPLINK from OMADM_MSI_HELPLINK")
+        expect(props.get("Manufacturer") == "omadm-agent project", "publisher (Manufacturer)")
+        seq = dict((r[0], r[1]) for r in table(msi, "InstallExecuteSequence"))
+        expect(seq.get("StartServices") == 'STARTSERVICE = "1"',
+               "StartServices runs only when STARTSERVICE=1 (got %r)" % seq.get("StartServices"))
+        ca = dict((r[0], r[3]) for r in table(msi, "CustomAction"))
+        cmd = ca.get("ConfigureAgent", "")
+        for arg in ('"server=[SERVERURL]"', '"proxy=[PROXY]"', '"poll_interval=[POLLINTERVAL]"',
+                    '"log_level=[LOGLEVEL]"'):
+            expect(arg in cmd, "the configure action passes %s" % arg)
+        files = table(msi, "File")
+        expect(len(files) == 1 and files[0][4] == "1.2.3.0",
+               "File table version 1.2.3.0 (got %r)" % [f[4] for f in files])
+
+        if not shutil.which("osslsigncode") or not shutil.which("openssl"):
+            print("SKIP: signing (osslsigncode not installed)")
+        else:
+            cert, key = os.path.join(d, "sign.pem"), os.path.join(d, "sign.key")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", key, "-out", cert, "-days", "2", "-subj",
+                            "/CN=omadm-agent throwaway signing", "-addext",
+                            "extendedKeyUsage=codeSigning"], check=True, capture_output=True)
+            r = subprocess.run(["sh", os.path.join(here, "sign.sh"), cert, key, msi],
+                               capture_output=True, text=True)
+            expect(r.returncode == 0, "sign.sh signs the MSI (%s)" % r.stderr.strip())
+            v = subprocess.run(["osslsigncode", "verify", "-in", msi, "-CAfile", cert],
+                               capture_output=True, text=True)
+            expect(v.returncode == 0, "osslsigncode verify accepts the signed MSI")
+            expect(table(msi, "File")[0][4] == "1.2.3.0", "signing keeps the tables")
+            # A signed file changed afterwards no longer verifies.
+            tampered = os.path.join(d, "tampered.msi")
+            shutil.copy(msi, tampered)
+            with open(tampered, "r+b") as f:
+                f.seek(os.path.getsize(tampered) // 2)
+                byte = f.read(1)
+                f.seek(-1, 1)
+                f.write(bytes([byte[0] ^ 0xFF]))
+            v = subprocess.run(["osslsigncode", "verify", "-in", tampered, "-CAfile", cert],
+                               capture_output=True, text=True)
+            expect(v.returncode != 0, "osslsigncode verify refuses a tampered file")
+    if failures:
+        sys.exit(1)
+    print("msi: tables and signature as expected")
+
+
+main()
