@@ -39,6 +39,7 @@ static const struct key_def {
     [AGENT_KEY_POLL_INTERVAL] = { "poll", "initial_interval", NULL, V_INTERVAL },
     [AGENT_KEY_USER_AGENT] = { "server", "user_agent", NULL, V_TEXT },
     [AGENT_KEY_PROXY] = { "server", "proxy", NULL, V_TEXT },
+    [AGENT_KEY_CSP_DIR] = { "agent", "csp_dir", NULL, V_PATH },
 };
 
 static const char *const sections[] = { "server", "tls", "agent", "poll" };
@@ -98,6 +99,8 @@ static char **field(agent_config *cfg, agent_key key)
         return &cfg->user_agent;
     case AGENT_KEY_PROXY:
         return &cfg->proxy;
+    case AGENT_KEY_CSP_DIR:
+        return &cfg->csp_dir;
     default:
         return NULL;
     }

@@ -2,7 +2,7 @@
  *
  *   [server] url, device_id, auth_name, auth_secret, user_agent, proxy
  *   [tls]    ca, cert, key
- *   [agent]  state_dir, platform (native|sim), log_level, log_file
+ *   [agent]  state_dir, platform (native|sim), log_level, log_file, csp_dir
  *   [poll]   initial_interval (until the server sets DMClient's poll schedule)
  *
  * Every error is one line naming where the bad value came from:
@@ -35,6 +35,7 @@ typedef enum agent_key {
     AGENT_KEY_POLL_INTERVAL,
     AGENT_KEY_USER_AGENT,
     AGENT_KEY_PROXY,
+    AGENT_KEY_CSP_DIR,
     AGENT_KEY_COUNT
 } agent_key;
 
@@ -59,6 +60,7 @@ typedef struct agent_config {
     char *user_agent; /* HTTP User-Agent; NULL = "MSFT OMA DM Client/1.2.0.1" */
     char *proxy;      /* proxy URL, "none" for no proxy; NULL = from the
                          environment (https_proxy, no_proxy...) */
+    char *csp_dir;    /* CSP plugins; NULL = agent_plugin_os_default_dir() */
     agent_platform_kind platform;
     omadm_log_level log_level;
     unsigned poll_interval; /* seconds; default 900 */

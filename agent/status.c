@@ -10,6 +10,7 @@
 #include "agent/device.h"
 #include "agent/log.h"
 #include "agent/os.h"
+#include "agent/plugins.h"
 #include "agent/poll_schedule.h"
 #include "omadm/version.h"
 
@@ -26,6 +27,7 @@ struct status {
     agent_poll_plan plan;
     int have_poll_state;
     agent_poll_state poll_state;
+    agent_plugin_record *plugins; /* NULL: no record */
 };
 
 static const char *const kind_names[] = { "single", "daily", "weekly" };
@@ -82,6 +84,15 @@ static int collect(struct status *s, char *err, size_t errsize)
         s->poll.count[1] = ps.count_second;
         s->poll.interval[2] = ps.interval_remaining;
         s->poll.count[2] = ps.count_remaining;
+    }
+    if (read_file(s, AGENT_FILE_PLUGINS, &data) == 0) {
+        s->plugins = malloc(sizeof *s->plugins);
+        if (s->plugins && agent_plugin_record_parse(s->plugins, data) < 0) {
+            free(s->plugins);
+            s->plugins = NULL;
+        }
+        free(data);
+        data = NULL;
     }
     if (read_file(s, AGENT_FILE_POLL_STATE, &data) == 0) {
         s->have_poll_state = agent_poll_state_parse(&s->poll_state, data) == 0 &&
@@ -327,6 +338,8 @@ static void print_json(FILE *f, struct status *s)
         }
         fputc('}', f);
     }
+    j_key(f, &first, "plugins");
+    agent_plugin_record_print_json(f, s->plugins);
     fputs("}\n", f);
 }
 
@@ -411,6 +424,7 @@ static void print_text(FILE *f, struct status *s)
                 s->poll_state.set + 1, s->poll_state.done, s->poll_state.done == 1 ? "" : "s",
                 when(s->poll_state.last, t1, sizeof t1),
                 when(agent_poll_next(&s->plan, &s->poll_state), t2, sizeof t2));
+    agent_plugin_record_print_text(f, s->plugins);
 }
 
 int agent_cmd_status(const agent_config *cfg, int json)
@@ -431,5 +445,6 @@ int agent_cmd_status(const agent_config *cfg, int json)
         print_text(stdout, &s);
     if (s.have_state)
         agent_device_close(&s.dev);
+    free(s.plugins);
     return fflush(stdout) == 0 ? AGENT_EXIT_OK : AGENT_EXIT_FAILURE;
 }

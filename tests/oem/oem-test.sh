@@ -10,6 +10,11 @@
 #       compiles each installed public header alone as C11 and as C++11,
 #       and checks a C++ caller refers to the public functions by their C
 #       names (extern "C").
+#   oem-test.sh plugin BUILD_DIR SOURCE_DIR
+#       builds tests/oem's example CSP as a plugin (contoso_plugin.c) from
+#       the installed headers only (pkg-config --cflags; no libomadm
+#       linked), checks it needs no omadm_ symbol, and runs the e2e
+#       tests/e2e/test_plugins.py with it against the agent ($OMADM_AGENT).
 #   oem-test.sh abi BUILD_DIR SOURCE_DIR
 #       nm -D of the installed shared library: it exports exactly the
 #       functions the public headers declare (OMADM_API), all omadm_*.
@@ -57,6 +62,7 @@ contoso)
   # shellcheck disable=SC2086 # flags are word lists
   $cc -std=c11 -Wall -Wextra -Werror -pedantic $cflags_extra $cflags \
     -o "$tmp/test-contoso" "$src/tests/oem/test_contoso.c" "$src/tests/oem/contoso_settings.c" \
+    "$src/tests/oem/contoso_lib.c" \
     $libs
   if ! LD_LIBRARY_PATH="$libdir" ldd "$tmp/test-contoso" | grep -q "$libdir/libomadm.so"; then
     LD_LIBRARY_PATH="$libdir" ldd "$tmp/test-contoso"
@@ -65,6 +71,24 @@ contoso)
   fi
   echo "linked against $libdir/libomadm.so"
   LD_LIBRARY_PATH="$libdir" "$tmp/test-contoso"
+  ;;
+plugin)
+  # shellcheck disable=SC2086 # flags are word lists
+  $cc -std=c11 -Wall -Wextra -Werror -pedantic -fPIC -shared -fvisibility=hidden $cflags_extra \
+    $cflags -o "$tmp/contoso.so" "$src/tests/oem/contoso_plugin.c" \
+    "$src/tests/oem/contoso_settings.c"
+  if nm -D --undefined-only "$tmp/contoso.so" | grep -q ' omadm_'; then
+    nm -D --undefined-only "$tmp/contoso.so" | grep ' omadm_' >&2
+    echo "the plugin needs libomadm symbols: it must only use the host table" >&2
+    exit 1
+  fi
+  exported=$(nm -D --defined-only "$tmp/contoso.so" | awk '$2 == "T" {print $3}')
+  if [ "$exported" != "omadm_plugin_entry_v1" ]; then
+    echo "the plugin exports [$exported], not just its entry point" >&2
+    exit 1
+  fi
+  echo "built $tmp/contoso.so: exports only omadm_plugin_entry_v1, needs no libomadm"
+  OMADM_CONTOSO_PLUGIN="$tmp/contoso.so" python3 -B "$src/tests/e2e/test_plugins.py"
   ;;
 headers)
   cxx=${OEM_CXX:-}
@@ -125,7 +149,7 @@ abi)
   echo "ok: $(wc -l <"$tmp/exported") symbols, exactly the public API"
   ;;
 *)
-  echo "usage: $0 contoso|headers|abi BUILD_DIR SOURCE_DIR" >&2
+  echo "usage: $0 contoso|plugin|headers|abi BUILD_DIR SOURCE_DIR" >&2
   exit 2
   ;;
 esac
