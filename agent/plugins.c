@@ -105,7 +105,10 @@ static void h_log(void *ctx, omadm_log_level level, const char *message)
         level = OMADM_LOG_INFO;
     for (const char *m = message ? message : ""; *m && i + 1 < sizeof line; m++) {
         unsigned char c = (unsigned char)*m;
-        line[i++] = c < 0x20 || c == 0x7f ? ' ' : *m;
+        if (c < 0x20 || c == 0x7f)
+            line[i++] = ' ';
+        else
+            line[i++] = *m;
     }
     line[i] = '\0';
     agent_log(level, "plugin %s: %s", p->name, line);
@@ -128,7 +131,8 @@ static omadm_status h_kv_get(void *ctx, const char *key, char *buf, size_t size,
     *len = n;
     if (n > size)
         return OMADM_ERR_LIMIT;
-    memcpy(buf, v, n);
+    if (n)
+        memcpy(buf, v, n);
     if (n < size)
         buf[n] = '\0';
     return OMADM_OK;
@@ -346,7 +350,10 @@ static void field(char *dst, size_t size, const char *src)
 
     for (; src && *src && i + 1 < size; src++) {
         unsigned char c = (unsigned char)*src;
-        dst[i++] = c < 0x20 || c == 0x7f ? ' ' : *src;
+        if (c < 0x20 || c == 0x7f)
+            dst[i++] = ' ';
+        else
+            dst[i++] = *src;
     }
     dst[i] = '\0';
 }
@@ -408,10 +415,8 @@ int agent_plugins_load(agent_plugins **out, const char *dir, int configured, oma
     if (rc > 0) {
         agent_log(configured ? OMADM_LOG_WARN : OMADM_LOG_DEBUG,
                   "plugin directory %s does not exist: no plugins", dir);
-    } else if (rc < 0) {
-        if (refuse(ps, dir, "plugin directory refused, no plugin loaded from it: %s", err) < 0)
-            goto nomem;
-    } else if (agent_plugin_os_list(dir, AGENT_PLUGINS_MAX, &names, &n, err, sizeof err) < 0) {
+    } else if (rc < 0 ||
+               agent_plugin_os_list(dir, AGENT_PLUGINS_MAX, &names, &n, err, sizeof err) < 0) {
         if (refuse(ps, dir, "plugin directory refused, no plugin loaded from it: %s", err) < 0)
             goto nomem;
     } else {

@@ -21,7 +21,7 @@ set -eu
 mode=$1
 build=$2
 src=$3
-lib=$(readlink -f "$build/omadm/libomadm.so")
+lib=$(readlink -f "$build/omadm/sdk/libomadm.so")
 types_lib="$build/tests/abi/abi-public-types.so"
 
 for tool in abidw abidiff readelf; do

@@ -15,6 +15,11 @@
 #       the installed headers only (pkg-config --cflags; no libomadm
 #       linked), checks it needs no omadm_ symbol, and runs the e2e
 #       tests/e2e/test_plugins.py with it against the agent ($OMADM_AGENT).
+#   oem-test.sh own-agent BUILD_DIR SOURCE_DIR
+#       builds tests/oem/own_agent.c (an agent of one's own on
+#       omadm/device.h, with the Contoso CSP) against the installed headers
+#       and SHARED library, and runs tests/e2e/test_own_agent.py with it: a
+#       restart session against the mock server.
 #   oem-test.sh abi BUILD_DIR SOURCE_DIR
 #       nm -D of the installed shared library: it exports exactly the
 #       functions the public headers declare (OMADM_API), all omadm_*.
@@ -90,6 +95,19 @@ plugin)
   echo "built $tmp/contoso.so: exports only omadm_plugin_entry_v1, needs no libomadm"
   OMADM_CONTOSO_PLUGIN="$tmp/contoso.so" python3 -B "$src/tests/e2e/test_plugins.py"
   ;;
+own-agent)
+  # shellcheck disable=SC2086 # flags are word lists
+  $cc -std=c11 -Wall -Wextra -Werror -pedantic $cflags_extra $cflags \
+    -o "$tmp/own-agent" "$src/tests/oem/own_agent.c" "$src/tests/oem/contoso_settings.c" \
+    "$src/tests/oem/contoso_lib.c" $libs $(pkg-config --libs libcurl)
+  if ! LD_LIBRARY_PATH="$libdir" ldd "$tmp/own-agent" | grep -q "$libdir/libomadm.so"; then
+    echo "own-agent does not use the installed libomadm.so" >&2
+    exit 1
+  fi
+  echo "built $tmp/own-agent against $libdir/libomadm.so"
+  LD_LIBRARY_PATH="$libdir" OMADM_OWN_AGENT="$tmp/own-agent" \
+    python3 -B "$src/tests/e2e/test_own_agent.py"
+  ;;
 headers)
   cxx=${OEM_CXX:-}
   if [ -z "$cxx" ]; then
@@ -149,7 +167,7 @@ abi)
   echo "ok: $(wc -l <"$tmp/exported") symbols, exactly the public API"
   ;;
 *)
-  echo "usage: $0 contoso|plugin|headers|abi BUILD_DIR SOURCE_DIR" >&2
+  echo "usage: $0 contoso|plugin|own-agent|headers|abi BUILD_DIR SOURCE_DIR" >&2
   exit 2
   ;;
 esac
