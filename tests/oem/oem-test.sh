@@ -22,7 +22,8 @@
 #       restart session against the mock server.
 #   oem-test.sh abi BUILD_DIR SOURCE_DIR
 #       nm -D of the installed shared library: it exports exactly the
-#       functions the public headers declare (OMADM_API), all omadm_*.
+#       functions the public headers declare (OMADM_API), all omadm_*; and
+#       omadm/libomadm.def (the Windows DLL's exports) lists the same.
 #
 # Environment: OEM_CC (C compiler command), OEM_CXX (C++ compiler, for
 # headers), OEM_CFLAGS (extra flags, e.g. the sanitizers of the build).
@@ -164,7 +165,13 @@ abi)
     echo "exports differ from the functions the public headers declare (- declared, + exported)" >&2
     exit 1
   fi
-  echo "ok: $(wc -l <"$tmp/exported") symbols, exactly the public API"
+  # The Windows DLL's export list (.def) names the same functions.
+  sed -n 's/^ *\(omadm_[a-z0-9_]*\) *$/\1/p' "$src/omadm/libomadm.def" | sort -u >"$tmp/def"
+  if ! diff -u "$tmp/declared" "$tmp/def"; then
+    echo "omadm/libomadm.def differs from the functions the public headers declare (- declared, + .def)" >&2
+    exit 1
+  fi
+  echo "ok: $(wc -l <"$tmp/exported") symbols, exactly the public API (and omadm/libomadm.def)"
   ;;
 *)
   echo "usage: $0 contoso|plugin|own-agent|headers|abi BUILD_DIR SOURCE_DIR" >&2
