@@ -70,6 +70,10 @@ x86_64-w64-mingw32-strip -o "$dir/msi/omadm-agent.exe" "$agent"
 wixl -a x64 -D Version="$version" -D AgentExe="build/win64/msi/omadm-agent.exe" \
   -o "$dir/omadm-agent.msi" packaging/windows/omadm-agent.wxs
 say "MSI built: $dir/omadm-agent.msi ($(du -k "$dir/omadm-agent.msi" | cut -f1) KiB)"
+# The SDK archive (headers, libomadm-0.dll, import library, .def), checked
+# by building a plugin DLL and a program from it alone.
+sh packaging/windows/make-sdk.sh "$dir" "$dir/omadm-sdk.zip"
+say "SDK built: $dir/omadm-sdk.zip"
 
 work="$top/build/win-service-test"
 rm -rf "$work"
