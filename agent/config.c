@@ -59,6 +59,7 @@ static const struct key_def {
     [AGENT_KEY_PUSH_SERVER_ID] = { "push", "server_id", NULL, V_TEXT },
     [AGENT_KEY_PUSH_SECRET] = { "push", "server_secret", NULL, V_SECRET },
     [AGENT_KEY_PUSH_NONCE] = { "push", "server_nonce", NULL, V_TEXT },
+    [AGENT_KEY_CSP_DIR] = { "agent", "csp_dir", NULL, V_PATH },
 };
 
 static const char *const sections[] = { "server", "tls", "agent", "poll", "enroll", "push" };
@@ -137,6 +138,8 @@ static char **field(agent_config *cfg, agent_key key)
         return &cfg->push_secret;
     case AGENT_KEY_PUSH_NONCE:
         return &cfg->push_nonce;
+    case AGENT_KEY_CSP_DIR:
+        return &cfg->csp_dir;
     default:
         return NULL;
     }

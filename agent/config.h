@@ -2,7 +2,7 @@
  *
  *   [server] url, device_id, auth_name, auth_secret, user_agent, proxy
  *   [tls]    ca, cert, key
- *   [agent]  state_dir, platform (native|sim), log_level, log_file
+ *   [agent]  state_dir, platform (native|sim), log_level, log_file, csp_dir
  *   [poll]   initial_interval (until the server sets DMClient's poll schedule)
  *   [enroll] url, ca, user, secret_file, token_file (MS-MDE2 enrollment)
  *   [push]   url, period, server_id, server_secret, server_nonce (push.h)
@@ -47,6 +47,7 @@ typedef enum agent_key {
     AGENT_KEY_PUSH_SERVER_ID,
     AGENT_KEY_PUSH_SECRET,
     AGENT_KEY_PUSH_NONCE,
+    AGENT_KEY_CSP_DIR,
     AGENT_KEY_COUNT
 } agent_key;
 
@@ -71,6 +72,7 @@ typedef struct agent_config {
     char *user_agent; /* HTTP User-Agent; NULL = "MSFT OMA DM Client/1.2.0.1" */
     char *proxy;      /* proxy URL, "none" for no proxy; NULL = from the
                          environment (https_proxy, no_proxy...) */
+    char *csp_dir;    /* CSP plugins; NULL = agent_plugin_os_default_dir() */
     agent_platform_kind platform;
     omadm_log_level log_level;
     unsigned poll_interval; /* seconds; default 900 */

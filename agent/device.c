@@ -11,6 +11,8 @@
 #include "agent/log.h"
 #include "agent/os.h"
 #include "agent/outcomes.h"
+#include "agent/plugin_os.h"
+#include "agent/plugins.h"
 #include "csp/devdetail/devdetail.h"
 #include "csp/devinfo/devinfo.h"
 #include "platform/sim/sim.h"
@@ -76,6 +78,13 @@ int agent_device_open(agent_device *d, const agent_config *cfg, const char *stat
         errf(err, errsize, "cannot build the DM tree", st);
         goto fail;
     }
+    /* OEM CSPs after the built-in ones: those win an overlap. */
+    if (agent_plugins_load(&d->plugins, cfg->csp_dir ? cfg->csp_dir : agent_plugin_os_default_dir(),
+                           cfg->csp_dir != NULL, d->tree, &d->platform, cfg->device_id,
+                           agent_device_now(d)) < 0) {
+        errf(err, errsize, "cannot load the CSP plugins", OMADM_ERR_NOMEM);
+        goto fail;
+    }
     return 0;
 fail:
     agent_device_close(d);
@@ -88,6 +97,8 @@ void agent_device_close(agent_device *d)
     omadm_tree_free(d->tree);
     d->tree = NULL;
     d->dmclient = NULL;
+    agent_plugins_unload(d->plugins); /* after the tree: it borrows their CSPs */
+    d->plugins = NULL;
     omadm__reboot_free(d->reboot);
     d->reboot = NULL;
     omadm_outbox_close(d->outbox);

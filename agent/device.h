@@ -28,7 +28,8 @@ typedef struct agent_device {
     omadm_outbox *outbox;
     omadm_tree *tree;
     omadm_reboot *reboot;
-    omadm_dmclient *dmclient; /* borrowed from the tree */
+    omadm_dmclient *dmclient;      /* borrowed from the tree */
+    struct agent_plugins *plugins; /* CSP plugins (SESSION, REPLAY) */
 } agent_device;
 
 enum agent_device_mode {

@@ -12,6 +12,7 @@
 #include "agent/log.h"
 #include "agent/os.h"
 #include "agent/outcomes.h"
+#include "agent/plugins.h"
 #include "agent/poll_schedule.h"
 #include "agent/status_words.h"
 #include "omadm/version.h"
@@ -37,6 +38,7 @@ struct status {
     char lock_err[300];
     agent_outcome outcomes[AGENT_OUTCOMES_MAX];
     size_t n_outcomes;
+    agent_plugin_record *plugins; /* NULL: no record */
 };
 
 static const char *const kind_names[] = { "single", "daily", "weekly" };
@@ -96,6 +98,15 @@ static int collect(struct status *s, char *err, size_t errsize)
         s->poll.count[1] = ps.count_second;
         s->poll.interval[2] = ps.interval_remaining;
         s->poll.count[2] = ps.count_remaining;
+    }
+    if (read_file(s, AGENT_FILE_PLUGINS, &data) == 0) {
+        s->plugins = malloc(sizeof *s->plugins);
+        if (s->plugins && agent_plugin_record_parse(s->plugins, data) < 0) {
+            free(s->plugins);
+            s->plugins = NULL;
+        }
+        free(data);
+        data = NULL;
     }
     if (read_file(s, AGENT_FILE_POLL_STATE, &data) == 0) {
         s->have_poll_state = agent_poll_state_parse(&s->poll_state, data) == 0 &&
@@ -409,6 +420,8 @@ static void print_json(FILE *f, struct status *s)
         }
         fputc('}', f);
     }
+    j_key(f, &first, "plugins");
+    agent_plugin_record_print_json(f, s->plugins);
     fputs("}\n", f);
 }
 
@@ -524,6 +537,7 @@ static void print_text(FILE *f, struct status *s)
                 when(s->poll_state.last, words, sizeof words));
     if (s->poll_from_server && *agent_poll_fix_text(s->plan.fixes))
         fprintf(f, "                 note: %s\n", agent_poll_fix_text(s->plan.fixes));
+    agent_plugin_record_print_text(f, s->plugins);
 }
 
 int agent_cmd_status(const agent_config *cfg, int json)
@@ -544,6 +558,7 @@ int agent_cmd_status(const agent_config *cfg, int json)
         print_text(stdout, &s);
     if (s.have_state)
         agent_device_close(&s.dev);
+    free(s.plugins);
     if (fflush(stdout) != 0)
         return AGENT_EXIT_FAILURE;
     /* Like `systemctl status`: 0 working, 1 the last session failed, 3

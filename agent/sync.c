@@ -10,7 +10,6 @@
 #include "agent/log.h"
 #include "agent/os.h"
 #include "agent/sync.h"
-#include "core/alloc.h"
 #include "syncml/syncml.h"
 #include "transport/transport.h"
 
@@ -54,7 +53,7 @@ static omadm_status https_post(void *user, const char *msg, size_t len, char **r
 static void https_free(void *user, char *reply)
 {
     (void)user;
-    omadm__free(reply);
+    omadm_free(reply); /* library memory: the public free */
 }
 
 int agent_https_open(omadm_transport **out, const agent_config *cfg, char *err, size_t errsize)

@@ -363,6 +363,27 @@ omadm_status omadm__tree_register_owned(omadm_tree *tree, const char *root,
     return st;
 }
 
+omadm_status omadm_tree_unregister(omadm_tree *tree, const char *root)
+{
+    omadm_uri uri;
+    char joined[OMADM_URI_MAX_LEN + 1];
+    size_t i;
+
+    if (!tree || !root || omadm__uri_parse(root, &tree->limits.uri, &uri) != 0 || uri.n == 0 ||
+        uri.scope == OMADM_URI_SCOPE_USER || omadm__uri_join(&uri, 0, joined, sizeof joined) != 0)
+        return OMADM_ERR_INVALID;
+    for (i = 0; i < tree->n; i++) {
+        if (strcmp(tree->regs[i]->root, joined) == 0) {
+            reg_free(tree->regs[i]);
+            /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+            memmove(&tree->regs[i], &tree->regs[i + 1], (tree->n - i - 1) * sizeof *tree->regs);
+            tree->n--;
+            return OMADM_OK;
+        }
+    }
+    return OMADM_ERR_NOT_FOUND;
+}
+
 /* ---- lookup -------------------------------------------------------------- */
 
 const omadm_node_def *omadm__tree_match(const omadm_tree_reg *reg, const char *path)

@@ -84,6 +84,14 @@ sh packaging/windows/sign.sh "$dir/msi/sign.pem" "$dir/msi/sign.key" "$dir/msi/o
 sh packaging/windows/build-msi.sh "$dir/msi/omadm-agent.exe" "$version" "$dir/omadm-agent.msi"
 sh packaging/windows/sign.sh "$dir/msi/sign.pem" "$dir/msi/sign.key" "$dir/omadm-agent.msi"
 say "MSI built and signed: $dir/omadm-agent.msi ($(du -k "$dir/omadm-agent.msi" | cut -f1) KiB)"
+# The SDK archive (headers, libomadm-0.dll, import library, .def), checked
+# by building a plugin DLL and a program from it alone.
+sh packaging/windows/make-sdk.sh "$dir" "$dir/omadm-sdk.zip"
+say "SDK built: $dir/omadm-sdk.zip"
+# The Contoso plugin as a DLL from that SDK, loaded by the agent under wine.
+/usr/bin/python3 packaging/windows/test_plugin_wine.py --exe "$agent" \
+  --sdk "$dir/omadm-sdk.zip" --source-root "$top"
+say "plugin DLL test passed under wine"
 
 work="$top/build/win-service-test"
 rm -rf "$work"

@@ -10,9 +10,20 @@
 #       compiles each installed public header alone as C11 and as C++11,
 #       and checks a C++ caller refers to the public functions by their C
 #       names (extern "C").
+#   oem-test.sh plugin BUILD_DIR SOURCE_DIR
+#       builds tests/oem's example CSP as a plugin (contoso_plugin.c) from
+#       the installed headers only (pkg-config --cflags; no libomadm
+#       linked), checks it needs no omadm_ symbol, and runs the e2e
+#       tests/e2e/test_plugins.py with it against the agent ($OMADM_AGENT).
+#   oem-test.sh own-agent BUILD_DIR SOURCE_DIR
+#       builds tests/oem/own_agent.c (an agent of one's own on
+#       omadm/device.h, with the Contoso CSP) against the installed headers
+#       and SHARED library, and runs tests/e2e/test_own_agent.py with it: a
+#       restart session against the mock server.
 #   oem-test.sh abi BUILD_DIR SOURCE_DIR
 #       nm -D of the installed shared library: it exports exactly the
-#       functions the public headers declare (OMADM_API), all omadm_*.
+#       functions the public headers declare (OMADM_API), all omadm_*; and
+#       omadm/libomadm.def (the Windows DLL's exports) lists the same.
 #
 # Environment: OEM_CC (C compiler command), OEM_CXX (C++ compiler, for
 # headers), OEM_CFLAGS (extra flags, e.g. the sanitizers of the build).
@@ -57,6 +68,7 @@ contoso)
   # shellcheck disable=SC2086 # flags are word lists
   $cc -std=c11 -Wall -Wextra -Werror -pedantic $cflags_extra $cflags \
     -o "$tmp/test-contoso" "$src/tests/oem/test_contoso.c" "$src/tests/oem/contoso_settings.c" \
+    "$src/tests/oem/contoso_lib.c" \
     $libs
   if ! LD_LIBRARY_PATH="$libdir" ldd "$tmp/test-contoso" | grep -q "$libdir/libomadm.so"; then
     LD_LIBRARY_PATH="$libdir" ldd "$tmp/test-contoso"
@@ -65,6 +77,37 @@ contoso)
   fi
   echo "linked against $libdir/libomadm.so"
   LD_LIBRARY_PATH="$libdir" "$tmp/test-contoso"
+  ;;
+plugin)
+  # shellcheck disable=SC2086 # flags are word lists
+  $cc -std=c11 -Wall -Wextra -Werror -pedantic -fPIC -shared -fvisibility=hidden $cflags_extra \
+    $cflags -o "$tmp/contoso.so" "$src/tests/oem/contoso_plugin.c" \
+    "$src/tests/oem/contoso_settings.c"
+  if nm -D --undefined-only "$tmp/contoso.so" | grep -q ' omadm_'; then
+    nm -D --undefined-only "$tmp/contoso.so" | grep ' omadm_' >&2
+    echo "the plugin needs libomadm symbols: it must only use the host table" >&2
+    exit 1
+  fi
+  exported=$(nm -D --defined-only "$tmp/contoso.so" | awk '$2 == "T" {print $3}')
+  if [ "$exported" != "omadm_plugin_entry_v1" ]; then
+    echo "the plugin exports [$exported], not just its entry point" >&2
+    exit 1
+  fi
+  echo "built $tmp/contoso.so: exports only omadm_plugin_entry_v1, needs no libomadm"
+  OMADM_CONTOSO_PLUGIN="$tmp/contoso.so" python3 -B "$src/tests/e2e/test_plugins.py"
+  ;;
+own-agent)
+  # shellcheck disable=SC2086 # flags are word lists
+  $cc -std=c11 -Wall -Wextra -Werror -pedantic $cflags_extra $cflags \
+    -o "$tmp/own-agent" "$src/tests/oem/own_agent.c" "$src/tests/oem/contoso_settings.c" \
+    "$src/tests/oem/contoso_lib.c" $libs $(pkg-config --libs libcurl)
+  if ! LD_LIBRARY_PATH="$libdir" ldd "$tmp/own-agent" | grep -q "$libdir/libomadm.so"; then
+    echo "own-agent does not use the installed libomadm.so" >&2
+    exit 1
+  fi
+  echo "built $tmp/own-agent against $libdir/libomadm.so"
+  LD_LIBRARY_PATH="$libdir" OMADM_OWN_AGENT="$tmp/own-agent" \
+    python3 -B "$src/tests/e2e/test_own_agent.py"
   ;;
 headers)
   cxx=${OEM_CXX:-}
@@ -122,10 +165,16 @@ abi)
     echo "exports differ from the functions the public headers declare (- declared, + exported)" >&2
     exit 1
   fi
-  echo "ok: $(wc -l <"$tmp/exported") symbols, exactly the public API"
+  # The Windows DLL's export list (.def) names the same functions.
+  sed -n 's/^ *\(omadm_[a-z0-9_]*\) *$/\1/p' "$src/omadm/libomadm.def" | sort -u >"$tmp/def"
+  if ! diff -u "$tmp/declared" "$tmp/def"; then
+    echo "omadm/libomadm.def differs from the functions the public headers declare (- declared, + .def)" >&2
+    exit 1
+  fi
+  echo "ok: $(wc -l <"$tmp/exported") symbols, exactly the public API (and omadm/libomadm.def)"
   ;;
 *)
-  echo "usage: $0 contoso|headers|abi BUILD_DIR SOURCE_DIR" >&2
+  echo "usage: $0 contoso|plugin|own-agent|headers|abi BUILD_DIR SOURCE_DIR" >&2
   exit 2
   ;;
 esac

@@ -189,6 +189,12 @@ OMADM_API omadm_status omadm_tree_register(omadm_tree *tree, const char *root,
                                            const omadm_csp_ops *ops, const omadm_node_def *nodes,
                                            size_t n_nodes, unsigned scope, void *csp);
 
+/* Withdraws the CSP registered at exactly `root` (same spellings as
+ * omadm_tree_register; not a root above or below it). The CSP's state is
+ * the caller's again. Not from inside a handler. OMADM_ERR_NOT_FOUND when
+ * no CSP is registered there, OMADM_ERR_INVALID for a bad root. */
+OMADM_API omadm_status omadm_tree_unregister(omadm_tree *tree, const char *root);
+
 /* Runs one server SyncML message through the tree, outside any session:
  * every command is dispatched and the reply (a SyncML message holding the
  * SyncHdr Status, a Status per command and Results, numbered CmdID 1..,

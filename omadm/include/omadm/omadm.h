@@ -6,5 +6,7 @@
 #include "omadm/status.h"
 #include "omadm/csp.h"
 #include "omadm/log.h"
+#include "omadm/device.h"
+#include "omadm/plugin.h"
 
 #endif

@@ -346,6 +346,35 @@ static void test_register_owned(void **state)
     assert_int_equal(destroyed, 2);
 }
 
+/* Unregister withdraws exactly one root; the place is free again. */
+static void test_unregister(void **state)
+{
+    omadm_tree *tree;
+    kv k = { { "" }, 0, 0 };
+
+    (void)state;
+    assert_int_equal(omadm_tree_new(&tree), OMADM_OK);
+    assert_int_equal(
+        omadm_tree_register(tree, "./Vendor/Contoso/Settings", &kv_ops, kv_nodes, N_KV, 0, &k),
+        OMADM_OK);
+    assert_int_equal(
+        omadm_tree_register(tree, "./Vendor/Contoso/Flag", &plain_ops, leaf_root, 1, 0, &k),
+        OMADM_OK);
+    assert_int_equal(omadm_tree_unregister(tree, "./Vendor/Contoso"), OMADM_ERR_NOT_FOUND);
+    assert_int_equal(omadm_tree_unregister(tree, "./Vendor/Contoso/Settings/X"),
+                     OMADM_ERR_NOT_FOUND);
+    assert_int_equal(omadm_tree_unregister(tree, "./A//B"), OMADM_ERR_INVALID);
+    assert_int_equal(omadm_tree_unregister(tree, NULL), OMADM_ERR_INVALID);
+    assert_int_equal(omadm_tree_unregister(tree, "./Device/Vendor/Contoso/Settings"), OMADM_OK);
+    assert_int_equal(omadm__tree_count(tree), 1);
+    assert_string_equal(omadm__tree_at(tree, 0)->root, "Vendor/Contoso/Flag");
+    assert_int_equal(omadm_tree_unregister(tree, "./Vendor/Contoso/Settings"), OMADM_ERR_NOT_FOUND);
+    assert_int_equal(
+        omadm_tree_register(tree, "./Vendor/Contoso/Settings/X", &kv_ops, kv_nodes, N_KV, 0, &k),
+        OMADM_OK);
+    omadm_tree_free(tree);
+}
+
 static void test_register_nomem(void **state)
 {
     omadm_tree *tree = NULL;
@@ -610,6 +639,7 @@ static void test_codes_and_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unregister),
         cmocka_unit_test(test_uri_scopes),
         cmocka_unit_test(test_uri_rejects),
         cmocka_unit_test(test_uri_percent_decoding),
