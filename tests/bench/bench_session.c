@@ -17,7 +17,9 @@
  * Then a scaling table: one session whose server package holds N Gets, N =
  * 10 .. 10,000 (mem mode, limits raised), µs per Get and peak RSS.
  *
- * Usage: bench-session [fixtures-dir] [--quick]
+ * Usage: bench-session [fixtures-dir] [--quick] [--only PACKAGE]
+ * --quick: few sessions per batch, scaling up to 1,000 Gets (smoke test);
+ * --only: that package, mem mode, no scaling table (for callgrind).
  * fsyncs are counted by wrapping fsync/fdatasync at link time. */
 #include <errno.h>
 #include <stdint.h>
@@ -252,6 +254,7 @@ static double run_floor(const server_msgs *in)
 #define BATCHES 7
 
 static int quick;
+static const char *only;
 
 /* Median over BATCHES of the mean per session; *fsyncs per session. */
 static void measure(const server_msgs *in, const syncml_limits *lim, double *omadm_us,
@@ -325,6 +328,8 @@ int main(int argc, char **argv)
     for (a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--quick") == 0)
             quick = 1;
+        else if (strcmp(argv[a], "--only") == 0 && a + 1 < argc)
+            only = argv[++a];
         else
             dir = argv[a];
     }
@@ -341,6 +346,8 @@ int main(int argc, char **argv)
         char *data = NULL;
         size_t len = 0;
 
+        if (only && strcmp(only, packages[i]) != 0)
+            continue;
         memset(&in, 0, sizeof in);
         if (strcmp(packages[i], "pkg4_end.xml") != 0) {
             snprintf(path, sizeof path, "%s/%s", dir, packages[i]);
@@ -354,7 +361,7 @@ int main(int argc, char **argv)
         }
         in.data[in.n] = end_data;
         in.len[in.n++] = end_len;
-        for (mode_sim = 0; mode_sim < 2; mode_sim++) {
+        for (mode_sim = 0; mode_sim < (only ? 1 : 2); mode_sim++) {
             double ours, floor, fsyncs;
 
             measure(&in, NULL, &ours, &floor, &fsyncs);
@@ -365,9 +372,11 @@ int main(int argc, char **argv)
         free(data);
     }
 
+    if (only)
+        return 0;
     printf("\ngets\tus_per_get\tsession_us\tfloor_us\tpeak_rss_kib\n");
     mode_sim = 0;
-    for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    for (i = 0; i < sizeof sizes / sizeof sizes[0] - (quick ? 1 : 0); i++) {
         syncml_limits lim = SYNCML_LIMITS_DEFAULT;
         server_msgs in;
         size_t len;
