@@ -35,7 +35,6 @@ omadm_status omadm__syncml_cmd_tail(const syncml_cmd *cmd, omadm_buf *out);
  * and a tail made by omadm__syncml_cmd_tail for it. */
 omadm_status omadm__syncml_write_cmd_from_tail(const syncml_cmd *cmd, const char *cmd_id,
                                                const char *tail, size_t tail_len, omadm_buf *out);
-size_t omadm__syncml_cmd_size_from_tail(const syncml_cmd *cmd, const char *cmd_id,
-                                        size_t tail_len);
+size_t omadm__syncml_cmd_size_from_tail(const syncml_cmd *cmd, const char *cmd_id, size_t tail_len);
 
 #endif
