@@ -446,6 +446,22 @@ static omadm_status build_package1(omadm_session *s, syncml_msg *m, unsigned *co
     return st;
 }
 
+/* `v` in decimal into buf (at least 11 bytes); snprintf costs more than
+ * the rest of packing an answer. */
+static void decimal(unsigned v, char *buf)
+{
+    char tmp[12];
+    size_t n = 0, i;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+}
+
 /* Appends as many pending answers to `out` (a message opened with
  * omadm__syncml_write_open) as fit in the server's MaxMsgSize, each from
  * its tail encoded when it was queued. */
@@ -463,7 +479,7 @@ static omadm_status pack_answers(omadm_session *s, omadm_buf *out, unsigned *cou
             size_t from = b->sent ? b->tail_end[b->sent - 1] : 0, len = b->tail_end[b->sent] - from;
             char id[16];
 
-            snprintf(id, sizeof id, "%u", *counter);
+            decimal(*counter, id);
             cmd_size = omadm__syncml_cmd_size_from_tail(b->head, id, len);
             if (*added && size + cmd_size + final_size > s->server_max)
                 return OMADM_OK;

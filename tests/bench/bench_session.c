@@ -19,7 +19,8 @@
  *
  * Usage: bench-session [fixtures-dir] [--quick] [--only PACKAGE]
  * --quick: few sessions per batch, scaling up to 1,000 Gets (smoke test);
- * --only: that package, mem mode, no scaling table (for callgrind).
+ * --only: that package, mem mode, no scaling table (for callgrind);
+ * --gets N: only the scaling row for N Gets.
  * fsyncs are counted by wrapping fsync/fdatasync at link time. */
 #include <errno.h>
 #include <stdint.h>
@@ -255,6 +256,7 @@ static double run_floor(const server_msgs *in)
 
 static int quick;
 static const char *only;
+static unsigned only_gets;
 
 /* Median over BATCHES of the mean per session; *fsyncs per session. */
 static void measure(const server_msgs *in, const syncml_limits *lim, double *omadm_us,
@@ -330,6 +332,8 @@ int main(int argc, char **argv)
             quick = 1;
         else if (strcmp(argv[a], "--only") == 0 && a + 1 < argc)
             only = argv[++a];
+        else if (strcmp(argv[a], "--gets") == 0 && a + 1 < argc)
+            only_gets = (unsigned)strtoul(argv[++a], NULL, 10), only = "";
         else
             dir = argv[a];
     }
@@ -372,7 +376,7 @@ int main(int argc, char **argv)
         free(data);
     }
 
-    if (only)
+    if (only && !only_gets)
         return 0;
     printf("\ngets\tus_per_get\tsession_us\tfloor_us\tpeak_rss_kib\n");
     mode_sim = 0;
@@ -380,10 +384,14 @@ int main(int argc, char **argv)
         syncml_limits lim = SYNCML_LIMITS_DEFAULT;
         server_msgs in;
         size_t len;
-        char *data = gets_package(sizes[i], &len);
+        char *data;
         double ours[3], floor[3];
         struct rusage ru;
         int r;
+
+        if (only_gets && sizes[i] != only_gets)
+            continue;
+        data = gets_package(sizes[i], &len);
 
         lim.max_message = 64u * 1024 * 1024;
         lim.max_commands = sizes[i] + 16;
