@@ -634,6 +634,7 @@ static omadm_status fit_results(omadm_session *s, answer_batch *b)
 
     n = syncml_cmd_count(b->head);
     b->tail_end = omadm__calloc(n ? n : 1, sizeof *b->tail_end);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
     answers = omadm__calloc(n ? n : 1, sizeof *answers);
     if (!b->tail_end || !answers) {
         omadm__free(answers);
