@@ -72,7 +72,7 @@ if [ ! -f "$rel/build.ninja" ] || [ "$(cat "$rel/.omadm-deps" 2>/dev/null)" != "
     -Dtest_hooks=false >/dev/null
   echo "$stamp" >"$rel/.omadm-deps"
 fi
-meson compile -C "$rel" agent/omadm-agent.exe
+meson compile -C "$rel" agent/omadm-agent
 agent="$rel/agent/omadm-agent.exe"
 if grep -q OMADM_CRASH_AT "$agent"; then
   echo "FAIL: the packaged $agent contains the crash-injection hook" >&2
