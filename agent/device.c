@@ -145,33 +145,73 @@ void agent_format_time(int64_t unix_seconds, char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The next SessionID, 1..255 wrapping, durable before it is used so that
- * two sessions never share one across a crash. */
+/* The SessionID file is a log: one line "N\n" per session, appended and
+ * flushed before N is used (one flush, where the platform can append), so
+ * that two sessions never share one across a crash; the last well-formed
+ * line is the last id used. An append torn by a crash was never used: a
+ * partial line is skipped (the next append starts a new line). Past
+ * SESSION_ID_LOG_MAX bytes the log is replaced by its newest line. */
+#define SESSION_ID_LOG_MAX  2048
+#define SESSION_ID_READ_MAX 65536
+
+/* The last well-formed id line (1..255, or 0 for "none yet"); -1 if none. */
+static long last_session_id(const char *data, size_t len)
+{
+    long last = -1;
+    size_t i = 0;
+
+    while (i < len) {
+        const char *nl = memchr(data + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (data + i)) : 0;
+        unsigned long v = 0;
+        size_t k;
+
+        if (!nl)
+            break; /* a torn append: never used */
+        for (k = 0; k < n && data[i + k] >= '0' && data[i + k] <= '9' && v <= 255; k++)
+            v = v * 10 + (unsigned long)(data[i + k] - '0');
+        if (n > 0 && k == n && v <= 255)
+            last = (long)v;
+        i += n + 1;
+    }
+    return last;
+}
+
 static int next_session_id(agent_device *d, unsigned *out)
 {
     char *data = NULL, buf[16];
     size_t len = 0;
     unsigned last = 0;
+    long found;
     omadm_status st;
-    int n;
+    int n, append = 0;
 
-    st = d->platform.file_read(d->platform.ctx, AGENT_FILE_SESSION_ID, 64, &data, &len);
+    st = d->platform.file_read(d->platform.ctx, AGENT_FILE_SESSION_ID, SESSION_ID_READ_MAX, &data,
+                               &len);
     if (st == OMADM_OK) {
-        char *end;
-        unsigned long v = strtoul(data, &end, 10);
-        if (end != data && v <= 255)
-            last = (unsigned)v;
+        found = last_session_id(data, len);
+        if (found >= 0)
+            last = (unsigned)found;
         else
             agent_log(OMADM_LOG_WARN, "%s is corrupt: starting again at 1", AGENT_FILE_SESSION_ID);
+        append = found >= 0 && len < SESSION_ID_LOG_MAX && d->platform.file_append;
+        /* after a torn append, start a new line */
+        n = snprintf(buf, sizeof buf, "%s%u\n", len && data[len - 1] != '\n' ? "\n" : "",
+                     last % 255 + 1);
         free(data);
     } else if (st != OMADM_ERR_NOT_FOUND) {
         agent_log(OMADM_LOG_ERROR, "cannot read %s: %s", AGENT_FILE_SESSION_ID,
                   omadm_status_str(st));
         return -1;
+    } else {
+        n = snprintf(buf, sizeof buf, "%u\n", last % 255 + 1);
     }
     *out = last % 255 + 1;
-    n = snprintf(buf, sizeof buf, "%u\n", *out);
-    st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_SESSION_ID, buf, (size_t)n);
+    if (append)
+        st = d->platform.file_append(d->platform.ctx, AGENT_FILE_SESSION_ID, buf, (size_t)n);
+    else /* new, compacted or rewritten: its own line only */
+        st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_SESSION_ID,
+                                      buf + (buf[0] == '\n'), (size_t)n - (buf[0] == '\n'));
     if (st != OMADM_OK) {
         agent_log(OMADM_LOG_ERROR, "cannot write %s: %s", AGENT_FILE_SESSION_ID,
                   omadm_status_str(st));
@@ -289,7 +329,13 @@ static void record(agent_device *d, const agent_session_result *res)
     n = agent_last_session_format(&ls, buf, sizeof buf);
     if (n < 0)
         return;
-    st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_LAST_SESSION, buf, (size_t)n);
+    /* A report of the past: atomic, not flushed (a power loss may lose it;
+     * the next session writes it again). */
+    if (d->platform.file_replace_with)
+        st = d->platform.file_replace_with(d->platform.ctx, AGENT_FILE_LAST_SESSION, buf, (size_t)n,
+                                           OMADM_FILE_FLUSH_NONE);
+    else
+        st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_LAST_SESSION, buf, (size_t)n);
     if (st != OMADM_OK)
         agent_log(OMADM_LOG_ERROR, "cannot write %s: %s", AGENT_FILE_LAST_SESSION,
                   omadm_status_str(st));

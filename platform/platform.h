@@ -37,6 +37,19 @@ typedef enum omadm_fact {
     OMADM_FACT_COUNT
 } omadm_fact;
 
+/* How much file_replace_with flushes to stable storage. */
+#define OMADM_FILE_FLUSH_ALL 0u /* as file_replace */
+/* The content is flushed, the rename is not forced to disk: after a power
+ * loss the file holds the old or the new content; after a process crash,
+ * the new. For state whose loss on power failure is harmless because the
+ * power loss itself settles it (a "restart requested" mark: the boot
+ * changes, whatever the mark says). */
+#define OMADM_FILE_FLUSH_ORDERED 1u
+/* Nothing is flushed: atomic against a process crash only; after a power
+ * loss the file may hold the old, the new or no readable content. For
+ * reports of the past (the last-session summary). */
+#define OMADM_FILE_FLUSH_NONE 2u
+
 /* Callback of list_files: one call per file name; return non-zero to stop. */
 typedef int (*omadm_platform_list_cb)(void *user, const char *name);
 
@@ -98,6 +111,17 @@ typedef struct omadm_platform {
      * notices a cloned image by it. OMADM_ERR_NOT_FOUND when the OS has none.
      * May be NULL (older platforms): then enrollment cannot run. */
     omadm_status (*machine_id)(void *ctx, char *buf, size_t size);
+    /* Optional functions below: a wrapper that copies another platform's
+     * struct and replaces ctx must wrap or clear them too. */
+    /* file_replace flushing only as much as `flush` (OMADM_FILE_FLUSH_*)
+     * says. May be NULL: callers then use file_replace. */
+    omadm_status (*file_replace_with)(void *ctx, const char *name, const void *data, size_t len,
+                                      unsigned flush);
+    /* Appends to the file (created if absent) and flushes it: one flush,
+     * plus the directory's when the file is created. After a crash the
+     * file holds its old bytes and a prefix (possibly empty) of the
+     * appended ones. May be NULL: callers then use file_replace. */
+    omadm_status (*file_append)(void *ctx, const char *name, const void *data, size_t len);
 } omadm_platform;
 
 #ifdef __cplusplus

@@ -24,6 +24,11 @@ if [ ! -f "$build/compile_commands.json" ]; then
   echo "lint: $build/compile_commands.json missing: configure with meson first" >&2
   exit 2
 fi
+if ! meson introspect --buildoptions "$build" 2>/dev/null |
+  /usr/bin/python3 -c 'import json,sys; sys.exit(0 if any(o["name"] == "test_hooks" and o["value"] for o in json.load(sys.stdin)) else 1)'; then
+  echo "lint: $build was configured without -Dtest_hooks=true (the tests and their hooks need it)" >&2
+  exit 2
+fi
 for tool in cppcheck clang-tidy-14; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     echo "lint: $tool not found" >&2

@@ -4,7 +4,9 @@
 # (tests/valgrind.sh), a clang AddressSanitizer + UndefinedBehaviorSanitizer
 # build running every test, then the Windows tier (skip with
 # OMADM_SKIP_WINDOWS=1).
-# Build trees go under build/ in the checkout.
+# Build trees go under build/ in the checkout. Test builds turn the crash
+# and allocation-failure hooks on (-Dtest_hooks=true); installed builds
+# leave them off (the default; the release-no-hooks test checks).
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -28,7 +30,7 @@ build() { # name, compiler, extra meson options...
 }
 
 step "gcc -Werror build and tests"
-build gcc gcc --buildtype=debugoptimized -Dwerror=true
+build gcc gcc --buildtype=debugoptimized -Dwerror=true -Dtest_hooks=true
 
 step "static analysis (cppcheck, clang-tidy) over the gcc build's compile_commands.json"
 sh tests/lint.sh build/gcc
@@ -37,7 +39,7 @@ step "gcc unit tests under valgrind memcheck"
 sh tests/valgrind.sh build/gcc
 
 step "clang ASan+UBSan build and tests"
-build clang-asan clang --buildtype=debug -Dwerror=true \
+build clang-asan clang --buildtype=debug -Dwerror=true -Dtest_hooks=true \
   -Db_sanitize=address,undefined -Db_lundef=false \
   -Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
 

@@ -23,6 +23,11 @@ if [ ! -f "$build/build.ninja" ]; then
   echo "valgrind: $build is not a meson build directory" >&2
   exit 2
 fi
+if ! meson introspect --buildoptions "$build" 2>/dev/null |
+  /usr/bin/python3 -c 'import json,sys; sys.exit(0 if any(o["name"] == "test_hooks" and o["value"] for o in json.load(sys.stdin)) else 1)'; then
+  echo "valgrind: $build was configured without -Dtest_hooks=true (the tests and their hooks need it)" >&2
+  exit 2
+fi
 
 wrapper="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect"
 wrapper="$wrapper --show-leak-kinds=definite,indirect --error-exitcode=1 --track-origins=no"

@@ -29,6 +29,11 @@ static omadm_status buf_reserve(omadm_buf *buf, size_t extra)
     return OMADM_OK;
 }
 
+omadm_status omadm__buf_reserve(omadm_buf *buf, size_t extra)
+{
+    return buf_reserve(buf, extra);
+}
+
 omadm_status omadm__buf_append(omadm_buf *buf, const void *data, size_t len)
 {
     omadm_status st = buf_reserve(buf, len);

@@ -20,6 +20,9 @@ typedef struct omadm_buf {
         NULL, 0, 0, 0                                                                              \
     }
 
+/* Room for `extra` more bytes (and the NUL) without another allocation:
+ * afterwards cap - len > extra. */
+omadm_status omadm__buf_reserve(omadm_buf *buf, size_t extra);
 omadm_status omadm__buf_append(omadm_buf *buf, const void *data, size_t len);
 omadm_status omadm__buf_append_str(omadm_buf *buf, const char *str);
 /* printf-style append. */

@@ -120,15 +120,19 @@ static const char *kind_name(omadm_outbox_kind k)
 
 /* ---- durable operations ----------------------------------------------- */
 
-/* Writes an encoded record under its name. */
+/* Writes an encoded record under its name, flushed as `flush` says
+ * (OMADM_FILE_FLUSH_*). */
 static omadm_status write_encoded(omadm_outbox *ob, uint64_t id, const unsigned char *buf,
-                                  size_t len)
+                                  size_t len, unsigned flush)
 {
     char name[NAME_LEN + 1];
     omadm_status st;
 
     record_name(id, name);
-    st = ob->pf->file_replace(ob->pf->ctx, name, buf, len);
+    if (flush != OMADM_FILE_FLUSH_ALL && ob->pf->file_replace_with)
+        st = ob->pf->file_replace_with(ob->pf->ctx, name, buf, len, flush);
+    else
+        st = ob->pf->file_replace(ob->pf->ctx, name, buf, len);
     if (st != OMADM_OK)
         omadm__log(OMADM_LOG_ERROR, "outbox: cannot write %s: %s", name, omadm_status_str(st));
     return st;
@@ -522,7 +526,7 @@ omadm_status omadm_outbox_add(omadm_outbox *outbox, const omadm_outbox_entry *en
     if (st == OMADM_ERR_FULL)
         omadm__log(OMADM_LOG_WARN, "outbox: full, cannot add a %s record", kind_name(e.kind));
     if (st == OMADM_OK)
-        st = write_encoded(outbox, e.id, buf, bytes);
+        st = write_encoded(outbox, e.id, buf, bytes, OMADM_FILE_FLUSH_ALL);
     omadm__free(buf);
     if (st != OMADM_OK) {
         clear_evictions(outbox);
@@ -581,7 +585,7 @@ omadm_status omadm_outbox_update_data(omadm_outbox *outbox, uint64_t id, const c
         st = plan_evictions(outbox, outbox->count, outbox->total - outbox->items[i].bytes + bytes,
                             (size_t)i);
     if (st == OMADM_OK)
-        st = write_encoded(outbox, id, buf, bytes);
+        st = write_encoded(outbox, id, buf, bytes, OMADM_FILE_FLUSH_ORDERED);
     omadm__free(buf);
     if (st != OMADM_OK) {
         clear_evictions(outbox);
@@ -653,7 +657,7 @@ omadm_status omadm_outbox_settle(omadm_outbox *outbox, uint64_t id, omadm_outbox
         e.attempts++;
         st = omadm__outbox_record_encode(&e, SIZE_MAX, &buf, &bytes);
         if (st == OMADM_OK)
-            st = write_encoded(outbox, id, buf, bytes);
+            st = write_encoded(outbox, id, buf, bytes, OMADM_FILE_FLUSH_ALL);
         omadm__free(buf);
         if (st != OMADM_OK)
             return st;

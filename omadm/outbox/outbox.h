@@ -77,7 +77,11 @@ const omadm_outbox_entry *omadm_outbox_at(const omadm_outbox *outbox, size_t ind
 /* The record with that id, or NULL. Borrowed as above. */
 const omadm_outbox_entry *omadm_outbox_find(const omadm_outbox *outbox, uint64_t id);
 
-/* Replaces the data of a record durably (INTENT payload updates). */
+/* Replaces the data of a record (INTENT payload updates: the "requested"
+ * mark). The new record is flushed before it replaces the old one, but the
+ * replacement is not forced to disk (OMADM_FILE_FLUSH_ORDERED): a process
+ * crash leaves the new data, a power loss the old or the new, whole. The
+ * mark only matters within one boot, which a power loss ends. */
 omadm_status omadm_outbox_update_data(omadm_outbox *outbox, uint64_t id, const char *data);
 
 /* Removes a record durably. OMADM_ERR_NOT_FOUND if absent. */

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "dispatch/dispatch.h"
 #include "session/auth.h"
+#include "syncml/fragment.h"
 
 #define SESSION_DEFAULT_MAX_MSG      524288u
 #define SESSION_DEFAULT_MAX_MESSAGES 100u
@@ -19,10 +20,15 @@
 /* Smallest MaxMsgSize we accept from a server: below it nothing useful fits. */
 #define SESSION_MIN_SERVER_MAX 1024u
 
-/* Answers (Status, Results) to one server message, waiting to be sent. */
+/* Answers (Status, Results) to one server message, waiting to be sent.
+ * Each answer is encoded once, when queued (its tail: all but its CmdID,
+ * which is only known when it is packed into a message). */
 typedef struct answer_batch {
     syncml_msg *arena; /* owns the answers */
     syncml_cmd *head;  /* answers not sent yet, in order */
+    omadm_buf tails;   /* the answers' tails, back to back */
+    size_t *tail_end;  /* tail_end[i]: end of answer i's tail in `tails` */
+    size_t sent;       /* answers already packed (index of head) */
     struct answer_batch *next;
 } answer_batch;
 
@@ -97,13 +103,20 @@ unsigned omadm_session_messages_sent(const omadm_session *session)
     return session->sent;
 }
 
+static void batch_free(answer_batch *b)
+{
+    syncml_msg_free(b->arena);
+    omadm__buf_free(&b->tails);
+    omadm__free(b->tail_end);
+    omadm__free(b);
+}
+
 static void free_batches(omadm_session *s)
 {
     while (s->batches) {
         answer_batch *next = s->batches->next;
 
-        syncml_msg_free(s->batches->arena);
-        omadm__free(s->batches);
+        batch_free(s->batches);
         s->batches = next;
     }
     s->batches_tail = NULL;
@@ -476,53 +489,56 @@ static omadm_status build_package1(omadm_session *s, syncml_msg *m, unsigned *co
     return st;
 }
 
-/* Moves as many pending answers into `m` as fit in the server's MaxMsgSize. */
-static omadm_status pack_answers(omadm_session *s, syncml_msg *m, unsigned *counter, int *added)
+/* `v` in decimal into buf (at least 11 bytes); snprintf costs more than
+ * the rest of packing an answer. */
+static void decimal(unsigned v, char *buf)
 {
-    size_t size, cmd_size, final_size = strlen("<Final/>");
-    syncml_cmd *tail = m->body;
+    char tmp[12];
+    size_t n = 0, i;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+}
+
+/* Appends as many pending answers to `out` (a message opened with
+ * omadm__syncml_write_open) as fit in the server's MaxMsgSize, each from
+ * its tail encoded when it was queued. */
+static omadm_status pack_answers(omadm_session *s, omadm_buf *out, unsigned *counter, int *added)
+{
+    size_t size = out->len + omadm__syncml_close_size(false), cmd_size,
+           final_size = omadm__syncml_close_size(true) - omadm__syncml_close_size(false);
     omadm_status st;
 
-    while (tail && tail->next)
-        tail = tail->next;
-    st = syncml_encoded_size(m, &size);
-    if (st != OMADM_OK)
-        return st;
     *added = 0;
     while (s->batches) {
         answer_batch *b = s->batches;
 
         while (b->head) {
-            syncml_cmd *copy;
-            unsigned before = *counter;
+            size_t from = b->sent ? b->tail_end[b->sent - 1] : 0, len = b->tail_end[b->sent] - from;
+            char id[16];
 
-            if (!set_cmd_id(b->arena, b->head, counter))
-                return OMADM_ERR_NOMEM;
-            st = syncml_cmd_encoded_size(b->head, &cmd_size);
+            decimal(*counter, id);
+            cmd_size = omadm__syncml_cmd_size_from_tail(b->head, id, len);
+            if (*added && size + cmd_size + final_size > s->server_max)
+                return OMADM_OK;
+            st = omadm__syncml_write_cmd_from_tail(b->head, id, b->tails.data + from, len, out);
             if (st != OMADM_OK)
                 return st;
-            if (*added && size + cmd_size + final_size > s->server_max) {
-                *counter = before;
-                return OMADM_OK;
-            }
-            copy = syncml_cmd_clone(m, b->head);
-            if (!copy)
-                return OMADM_ERR_NOMEM;
-            copy->next = NULL;
-            if (tail)
-                tail->next = copy;
-            else
-                m->body = copy;
-            tail = copy;
+            (*counter)++;
             size += cmd_size;
             (*added)++;
             b->head = b->head->next;
+            b->sent++;
         }
         s->batches = b->next;
         if (!s->batches)
             s->batches_tail = NULL;
-        syncml_msg_free(b->arena);
-        omadm__free(b);
+        batch_free(b);
     }
     return OMADM_OK;
 }
@@ -542,7 +558,7 @@ omadm_status omadm_session_next_message(omadm_session *session, char **msg, size
     omadm_session *s = session;
     syncml_msg *m = NULL;
     unsigned counter;
-    int added = 0, has_answers;
+    int added = 0, has_answers, written = 0;
     omadm_status st;
 
     *msg = NULL;
@@ -567,10 +583,17 @@ omadm_status omadm_session_next_message(omadm_session *session, char **msg, size
     if (st == OMADM_OK && s->package1_due) {
         st = build_package1(s, m, &counter);
     } else if (st == OMADM_OK) {
-        st = pack_answers(s, m, &counter, &added);
-        if (st == OMADM_OK && only_successful_hdr_status(m) && !s->server_package_open) {
+        /* Header and SyncHdr Status, then the answers as they fit: each
+         * piece is written once, straight into the message. */
+        omadm_buf out = OMADM_BUF_INIT;
+
+        st = omadm__syncml_write_open(m, &out);
+        if (st == OMADM_OK)
+            st = pack_answers(s, &out, &counter, &added);
+        if (st == OMADM_OK && !added && only_successful_hdr_status(m) && !s->server_package_open) {
             /* Nothing to say but "200" to the header: the session is over
              * (syncml-dm.md §3 rule 4). */
+            omadm__buf_free(&out);
             syncml_msg_free(m);
             finish(s, OMADM_SESSION_COMPLETED);
             return OMADM_OK;
@@ -579,15 +602,18 @@ omadm_status omadm_session_next_message(omadm_session *session, char **msg, size
             if (s->server_package_open && added == 0) {
                 syncml_cmd *next = new_alert(m, "1222", &counter);
 
-                if (next)
-                    syncml_cmd_append(&m->body, next);
-                else
-                    st = OMADM_ERR_NOMEM;
+                st = next ? omadm__syncml_write_cmd(next, &out) : OMADM_ERR_NOMEM;
             }
             m->final = !s->server_package_open;
         }
+        if (st == OMADM_OK)
+            st = omadm__syncml_write_close(m->final, &out);
+        if (st == OMADM_OK)
+            *msg = omadm__buf_steal(&out, len);
+        omadm__buf_free(&out);
+        written = 1;
     }
-    if (st == OMADM_OK)
+    if (st == OMADM_OK && !written)
         st = syncml_write(m, msg, len);
     has_answers = added > 0;
     syncml_msg_free(m);
@@ -621,38 +647,77 @@ static int is_code(const char *data, const char *code)
     return data && strcmp(data, code) == 0;
 }
 
-/* A Results too large for any message of ours: its Get is answered 413
+/* Encodes the tail of answers[from..n) into b->tails. */
+static omadm_status encode_tails(answer_batch *b, syncml_cmd *const *answers, size_t from, size_t n)
+{
+    omadm_status st;
+
+    b->tails.len = from ? b->tail_end[from - 1] : 0;
+    for (; from < n; from++) {
+        st = omadm__syncml_cmd_tail(answers[from], &b->tails);
+        if (st != OMADM_OK)
+            return st;
+        b->tail_end[from] = b->tails.len;
+    }
+    return OMADM_OK;
+}
+
+/* Encodes every answer once (its tail, see answer_batch). A Results too
+ * large for any message of ours is dropped and its Get answered 413
  * instead (the Status precedes it in the same batch). */
 static omadm_status fit_results(omadm_session *s, answer_batch *b)
 {
-    syncml_cmd **link = &b->head, *prev_status = NULL;
+    syncml_cmd **link = &b->head, **answers;
     /* Room left for one command once header, SyncHdr Status and Final are
      * in: a generous fixed allowance (the header is well under 1 KiB with
      * the 1 KiB URI limits). */
-    size_t room = s->server_max > 2048 ? s->server_max - 2048 : 0, size;
-    omadm_status st;
+    size_t room = s->server_max > 2048 ? s->server_max - 2048 : 0, n = 0, status_at = 0;
+    int have_status = 0;
+    omadm_status st = OMADM_OK;
 
-    while (*link) {
+    n = syncml_cmd_count(b->head);
+    b->tail_end = omadm__calloc(n ? n : 1, sizeof *b->tail_end);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    answers = omadm__calloc(n ? n : 1, sizeof *answers);
+    if (!b->tail_end || !answers) {
+        omadm__free(answers);
+        return OMADM_ERR_NOMEM;
+    }
+    n = 0;
+    while (*link && st == OMADM_OK) {
         syncml_cmd *c = *link;
 
+        answers[n] = c;
+        st = encode_tails(b, answers, n, n + 1);
+        if (st != OMADM_OK)
+            break;
         if (c->type == SYNCML_CMD_STATUS) {
-            prev_status = c;
+            status_at = n;
+            have_status = 1;
         } else if (c->type == SYNCML_CMD_RESULTS) {
-            st = syncml_cmd_encoded_size(c, &size);
-            if (st != OMADM_OK)
-                return st;
+            size_t from = n ? b->tail_end[n - 1] : 0,
+                   size = omadm__syncml_cmd_size_from_tail(c, NULL, b->tail_end[n] - from);
+
             if (size > room) {
                 omadm__log(OMADM_LOG_WARN, "Results for Get %s (%zu bytes) cannot fit in %zu",
                            c->cmd_ref ? c->cmd_ref : "", size, s->server_max);
-                if (prev_status && !set_str(b->arena, &prev_status->data, "413"))
-                    return OMADM_ERR_NOMEM;
                 *link = c->next;
+                if (have_status) {
+                    if (!set_str(b->arena, &answers[status_at]->data, "413"))
+                        st = OMADM_ERR_NOMEM;
+                    else /* rare: encode again from that Status on */
+                        st = encode_tails(b, answers, status_at, n);
+                } else {
+                    b->tails.len = from;
+                }
                 continue;
             }
         }
+        n++;
         link = &c->next;
     }
-    return OMADM_OK;
+    omadm__free(answers);
+    return st;
 }
 
 static omadm_status queue_answers(omadm_session *s, const syncml_msg *in)
@@ -668,8 +733,7 @@ static omadm_status queue_answers(omadm_session *s, const syncml_msg *in)
     if (st == OMADM_OK)
         st = fit_results(s, b);
     if (st != OMADM_OK || !b->head) {
-        syncml_msg_free(b->arena);
-        omadm__free(b);
+        batch_free(b);
         return st;
     }
     if (s->batches_tail)

@@ -1,9 +1,14 @@
-/* SyncML DM writer: libxml2's xmlTextWriter, compact, deterministic.
+/* SyncML DM writer: compact, deterministic XML straight into an omadm_buf.
  *
- * Elements go out in DTD order whatever order they were parsed in, every
- * Meta field declares xmlns="syncml:metinf", and nothing depends on where
- * a command sits: a command's bytes are the same alone or in a message,
- * which is what syncml_cmd_encoded_size relies on. SyncBody is always
+ * The bytes are those libxml2's xmlTextWriter produced before (the golden
+ * files pin them): no XML declaration, no indentation, an element with no
+ * content as <X/>, an element whose text is "" as <X></X>, text escaped as
+ * xmlEncodeSpecialChars does (& < > " and CR). Elements go out in DTD order
+ * whatever order they were parsed in, every Meta field declares
+ * xmlns="syncml:metinf", and nothing depends on where a command sits: a
+ * command's bytes are the same alone or in a message, so a message is its
+ * envelope plus its commands' bytes (syncml_internal.h's fragment API, used
+ * by the session to encode each answer exactly once). SyncBody is always
  * closed with a full end tag for the same reason. */
 #include "syncml/syncml.h"
 
@@ -12,43 +17,16 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/entities.h>
-#include <libxml/xmlmemory.h>
-#include <libxml/xmlwriter.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
-#include "syncml/syncml_internal.h"
+#include "syncml/fragment.h"
 
-/* Where the bytes go: a buffer, or only a count. */
-typedef struct sink {
-    omadm_buf *buf; /* NULL: count only */
-    size_t count;
-    omadm_status status;
-} sink;
-
-static int sink_write(void *ctx, const char *data, int len)
-{
-    sink *s = ctx;
-
-    if (len <= 0)
-        return 0;
-    if (s->buf) {
-        omadm_status st = omadm__buf_append(s->buf, data, (size_t)len);
-
-        if (st != OMADM_OK) {
-            s->status = st;
-            return -1;
-        }
-    }
-    s->count += (size_t)len;
-    return len;
-}
-
-static int sink_close(void *ctx)
-{
-    return 0;
-}
+#define PUT(b, s)                                                                                  \
+    do {                                                                                           \
+        if (put((b), (s), sizeof(s) - 1) < 0)                                                      \
+            return -1;                                                                             \
+    } while (0)
 
 #define W(call)                                                                                    \
     do {                                                                                           \
@@ -56,198 +34,310 @@ static int sink_close(void *ctx)
             return -1;                                                                             \
     } while (0)
 
-/* Escaped text. xmlTextWriterWriteString would do the same escaping, but
- * in libxml2 2.9 it reports success and writes nothing when that escaping
- * runs out of memory; calling xmlEncodeSpecialChars here makes the failure
- * visible. */
-static int text(xmlTextWriterPtr w, const char *s, size_t len)
+/* `n` bytes of room at the end of the buffer, counted as written (the
+ * caller fills them); NULL when the buffer cannot grow. The buffer stays
+ * NUL-terminated. Most appends fit: no call out of this file. */
+static char *room(omadm_buf *b, size_t n)
 {
-    xmlChar *esc, *copy = NULL;
-    int rc;
+    char *p;
 
-    if (s[len] != '\0') { /* a shorter data_len: exactly len bytes */
-        copy = xmlStrndup(BAD_CAST s, (int)len);
-        if (!copy)
-            return -1;
-    }
-    esc = xmlEncodeSpecialChars(NULL, copy ? copy : BAD_CAST s);
-    xmlFree(copy);
-    if (!esc)
-        return -1;
-    /* An empty string still closes the start tag: <X></X>, as parsed. */
-    rc = xmlTextWriterWriteRaw(w, esc);
-    xmlFree(esc);
-    return rc;
+    if ((b->limit || b->cap - b->len <= n) && omadm__buf_reserve(b, n) != OMADM_OK)
+        return NULL;
+    p = b->data + b->len;
+    b->len += n;
+    b->data[b->len] = '\0';
+    return p;
 }
 
-static int text_elem(xmlTextWriterPtr w, const char *name, const char *s)
+static int put(omadm_buf *b, const char *s, size_t len)
+{
+    char *p;
+
+    if (!len)
+        return 0;
+    p = room(b, len);
+    if (!p)
+        return -1;
+    memcpy(p, s, len);
+    return 0;
+}
+
+/* "<" name ">" or "</" name ">" in one append. */
+static int tag(omadm_buf *b, const char *name, int end)
+{
+    size_t n = strlen(name);
+    char *p = room(b, n + 2 + (size_t)end);
+
+    if (!p)
+        return -1;
+    *p++ = '<';
+    if (end)
+        *p++ = '/';
+    memcpy(p, name, n);
+    p[n] = '>';
+    return 0;
+}
+
+/* Escaped text: runs of plain bytes are copied at once. */
+static int text(omadm_buf *b, const char *s, size_t len)
+{
+    size_t i, run = 0;
+
+    for (i = 0; i < len; i++) {
+        const char *rep;
+        size_t rlen;
+
+        switch (s[i]) {
+        case '&':
+            rep = "&amp;", rlen = 5;
+            break;
+        case '<':
+            rep = "&lt;", rlen = 4;
+            break;
+        case '>':
+            rep = "&gt;", rlen = 4;
+            break;
+        case '"':
+            rep = "&quot;", rlen = 6;
+            break;
+        case '\r':
+            rep = "&#13;", rlen = 5;
+            break;
+        default:
+            continue;
+        }
+        W(put(b, s + run, i - run));
+        W(put(b, rep, rlen));
+        run = i + 1;
+    }
+    return put(b, s + run, len - run);
+}
+
+static int start_tag(omadm_buf *b, const char *name)
+{
+    return tag(b, name, 0);
+}
+
+static int end_tag(omadm_buf *b, const char *name)
+{
+    return tag(b, name, 1);
+}
+
+/* Closes an element opened as "<name" at `mark`: "/>" when nothing was
+ * written since the mark (the tag is still open), else the end tag. The
+ * open tag's ">" is written by the caller after the mark only with content,
+ * so this turns "<name" + content into "<name>content</name>". */
+typedef struct elem {
+    size_t mark; /* buffer length right after "<name" */
+} elem;
+
+static int open_elem(omadm_buf *b, const char *name, elem *e)
+{
+    W(tag(b, name, 0));
+    e->mark = b->len - 1;
+    return 0;
+}
+
+static int close_elem(omadm_buf *b, const char *name, const elem *e)
+{
+    if (b->len == e->mark + 1) { /* only ">" since the name: empty element */
+        b->len = e->mark;
+        return put(b, "/>", 2);
+    }
+    return end_tag(b, name);
+}
+
+static int text_elem(omadm_buf *b, const char *name, const char *s)
 {
     if (!s)
         return 0;
-    W(xmlTextWriterStartElement(w, BAD_CAST name));
-    W(text(w, s, strlen(s)));
-    return xmlTextWriterEndElement(w);
+    W(start_tag(b, name));
+    W(text(b, s, strlen(s)));
+    return end_tag(b, name);
 }
 
-/* Attributes here are constant namespace names that need no escaping. */
-static int ns_attr(xmlTextWriterPtr w, const char *uri)
-{
-    W(xmlTextWriterStartAttribute(w, BAD_CAST "xmlns"));
-    W(xmlTextWriterWriteRaw(w, BAD_CAST uri));
-    return xmlTextWriterEndAttribute(w);
-}
-
-static int empty_elem(xmlTextWriterPtr w, const char *name, bool present)
+static int empty_elem(omadm_buf *b, const char *name, bool present)
 {
     if (!present)
         return 0;
-    W(xmlTextWriterStartElement(w, BAD_CAST name));
-    return xmlTextWriterEndElement(w);
+    W(put(b, "<", 1));
+    W(put(b, name, strlen(name)));
+    return put(b, "/>", 2);
 }
 
-static int meta_field(xmlTextWriterPtr w, const char *name, const char *s)
+static int meta_field(omadm_buf *b, const char *name, const char *s)
 {
     if (!s)
         return 0;
-    W(xmlTextWriterStartElement(w, BAD_CAST name));
-    W(ns_attr(w, SYNCML_METINF));
-    W(text(w, s, strlen(s)));
-    return xmlTextWriterEndElement(w);
+    W(put(b, "<", 1));
+    W(put(b, name, strlen(name)));
+    PUT(b, " xmlns=\"" SYNCML_METINF "\">");
+    W(text(b, s, strlen(s)));
+    return end_tag(b, name);
 }
 
 /* MetInf DTD order: Format, Type, Mark, Size, NextNonce, MaxMsgSize,
  * MaxObjSize. */
-static int meta(xmlTextWriterPtr w, const syncml_meta *m)
+static int meta(omadm_buf *b, const syncml_meta *m)
 {
+    elem e;
+
     if (!m)
         return 0;
-    W(xmlTextWriterStartElement(w, BAD_CAST "Meta"));
-    W(meta_field(w, "Format", m->format));
-    W(meta_field(w, "Type", m->type));
-    W(meta_field(w, "Mark", m->mark));
-    W(meta_field(w, "Size", m->size));
-    W(meta_field(w, "NextNonce", m->next_nonce));
-    W(meta_field(w, "MaxMsgSize", m->max_msg_size));
-    W(meta_field(w, "MaxObjSize", m->max_obj_size));
-    return xmlTextWriterEndElement(w);
+    W(open_elem(b, "Meta", &e));
+    W(meta_field(b, "Format", m->format));
+    W(meta_field(b, "Type", m->type));
+    W(meta_field(b, "Mark", m->mark));
+    W(meta_field(b, "Size", m->size));
+    W(meta_field(b, "NextNonce", m->next_nonce));
+    W(meta_field(b, "MaxMsgSize", m->max_msg_size));
+    W(meta_field(b, "MaxObjSize", m->max_obj_size));
+    return close_elem(b, "Meta", &e);
 }
 
-static int loc(xmlTextWriterPtr w, const char *name, const char *uri, const char *loc_name)
+static int loc(omadm_buf *b, const char *name, const char *uri, const char *loc_name)
 {
     if (!uri && !loc_name)
         return 0;
-    W(xmlTextWriterStartElement(w, BAD_CAST name));
-    W(text_elem(w, "LocURI", uri));
-    W(text_elem(w, "LocName", loc_name));
-    return xmlTextWriterEndElement(w);
+    W(start_tag(b, name));
+    W(text_elem(b, "LocURI", uri));
+    W(text_elem(b, "LocName", loc_name));
+    return end_tag(b, name);
 }
 
-static int item_data(xmlTextWriterPtr w, const syncml_item *it)
+static int item_data(omadm_buf *b, const syncml_item *it)
 {
     if (!it->data)
         return 0;
-    W(xmlTextWriterStartElement(w, BAD_CAST "Data"));
     if (it->data_is_xml) {
-        if (it->data_len)
-            W(xmlTextWriterWriteRawLen(w, BAD_CAST it->data, (int)it->data_len));
-    } else {
-        W(text(w, it->data, it->data_len));
+        if (!it->data_len)
+            PUT(b, "<Data/>");
+        else {
+            PUT(b, "<Data>");
+            W(put(b, it->data, it->data_len));
+            PUT(b, "</Data>");
+        }
+        return 0;
     }
-    return xmlTextWriterEndElement(w);
+    PUT(b, "<Data>");
+    W(text(b, it->data, it->data_len));
+    PUT(b, "</Data>");
+    return 0;
 }
 
-static int item(xmlTextWriterPtr w, const syncml_item *it)
+static int item(omadm_buf *b, const syncml_item *it)
 {
-    W(xmlTextWriterStartElement(w, BAD_CAST "Item"));
-    W(loc(w, "Target", it->target_uri, it->target_name));
-    W(loc(w, "Source", it->source_uri, it->source_name));
-    W(meta(w, it->meta));
-    W(item_data(w, it));
-    W(empty_elem(w, "MoreData", it->more_data));
-    return xmlTextWriterEndElement(w);
+    elem e;
+
+    W(open_elem(b, "Item", &e));
+    W(loc(b, "Target", it->target_uri, it->target_name));
+    W(loc(b, "Source", it->source_uri, it->source_name));
+    W(meta(b, it->meta));
+    W(item_data(b, it));
+    W(empty_elem(b, "MoreData", it->more_data));
+    return close_elem(b, "Item", &e);
 }
 
-static int chal(xmlTextWriterPtr w, const syncml_meta *m)
+static int chal(omadm_buf *b, const syncml_meta *m)
 {
     if (!m)
         return 0;
-    W(xmlTextWriterStartElement(w, BAD_CAST "Chal"));
-    W(meta(w, m));
-    return xmlTextWriterEndElement(w);
+    PUT(b, "<Chal>");
+    W(meta(b, m));
+    PUT(b, "</Chal>");
+    return 0;
 }
 
-static int cmd(xmlTextWriterPtr w, const syncml_cmd *c)
+static const char *cmd_name(const syncml_cmd *c)
 {
-    const char *name = c->type ? syncml_cmd_type_name(c->type) : c->element;
+    return c->type ? syncml_cmd_type_name(c->type) : c->element;
+}
+
+static int cmd(omadm_buf *b, const syncml_cmd *c);
+
+/* Everything of a command after its CmdID, without its end tag. */
+static int cmd_rest(omadm_buf *b, const syncml_cmd *c)
+{
     const syncml_item *it;
     const syncml_cmd *child;
 
-    W(xmlTextWriterStartElement(w, BAD_CAST name));
-    W(text_elem(w, "CmdID", c->cmd_id));
-    W(empty_elem(w, "NoResp", c->no_resp));
-    W(text_elem(w, "MsgRef", c->msg_ref));
-    W(text_elem(w, "CmdRef", c->cmd_ref));
-    W(text_elem(w, "Cmd", c->cmd));
+    W(empty_elem(b, "NoResp", c->no_resp));
+    W(text_elem(b, "MsgRef", c->msg_ref));
+    W(text_elem(b, "CmdRef", c->cmd_ref));
+    W(text_elem(b, "Cmd", c->cmd));
     if (c->type == SYNCML_CMD_RESULTS) /* Results DTD: Meta before TargetRef */
-        W(meta(w, c->meta));
-    W(text_elem(w, "TargetRef", c->target_ref));
-    W(text_elem(w, "SourceRef", c->source_ref));
-    W(chal(w, c->chal));
+        W(meta(b, c->meta));
+    W(text_elem(b, "TargetRef", c->target_ref));
+    W(text_elem(b, "SourceRef", c->source_ref));
+    W(chal(b, c->chal));
     if (c->type != SYNCML_CMD_RESULTS)
-        W(meta(w, c->meta));
-    W(text_elem(w, "Data", c->data));
+        W(meta(b, c->meta));
+    W(text_elem(b, "Data", c->data));
     for (it = c->items; it; it = it->next)
-        W(item(w, it));
+        W(item(b, it));
     for (child = c->children; child; child = child->next)
-        W(cmd(w, child));
-    return xmlTextWriterEndElement(w);
+        W(cmd(b, child));
+    return 0;
 }
 
-static int cred(xmlTextWriterPtr w, const syncml_cred *cr)
+static int cmd(omadm_buf *b, const syncml_cmd *c)
 {
+    const char *name = cmd_name(c);
+    elem e;
+
+    W(open_elem(b, name, &e));
+    W(text_elem(b, "CmdID", c->cmd_id));
+    W(cmd_rest(b, c));
+    return close_elem(b, name, &e);
+}
+
+static int cred(omadm_buf *b, const syncml_cred *cr)
+{
+    elem e;
+
     if (!cr)
         return 0;
-    W(xmlTextWriterStartElement(w, BAD_CAST "Cred"));
-    W(meta(w, cr->meta));
-    W(text_elem(w, "Data", cr->data));
-    return xmlTextWriterEndElement(w);
+    W(open_elem(b, "Cred", &e));
+    W(meta(b, cr->meta));
+    W(text_elem(b, "Data", cr->data));
+    return close_elem(b, "Cred", &e);
 }
 
-static int hdr(xmlTextWriterPtr w, const syncml_hdr *h)
+static int hdr(omadm_buf *b, const syncml_hdr *h)
 {
-    W(xmlTextWriterStartElement(w, BAD_CAST "SyncHdr"));
-    W(text_elem(w, "VerDTD", h->ver_dtd));
-    W(text_elem(w, "VerProto", h->ver_proto));
-    W(text_elem(w, "SessionID", h->session_id));
-    W(text_elem(w, "MsgID", h->msg_id));
-    W(loc(w, "Target", h->target_uri, h->target_name));
-    W(loc(w, "Source", h->source_uri, h->source_name));
-    W(text_elem(w, "RespURI", h->resp_uri));
-    W(empty_elem(w, "NoResp", h->no_resp));
-    W(cred(w, h->cred));
-    W(meta(w, h->meta));
-    return xmlTextWriterEndElement(w);
+    elem e;
+
+    W(open_elem(b, "SyncHdr", &e));
+    W(text_elem(b, "VerDTD", h->ver_dtd));
+    W(text_elem(b, "VerProto", h->ver_proto));
+    W(text_elem(b, "SessionID", h->session_id));
+    W(text_elem(b, "MsgID", h->msg_id));
+    W(loc(b, "Target", h->target_uri, h->target_name));
+    W(loc(b, "Source", h->source_uri, h->source_name));
+    W(text_elem(b, "RespURI", h->resp_uri));
+    W(empty_elem(b, "NoResp", h->no_resp));
+    W(cred(b, h->cred));
+    W(meta(b, h->meta));
+    return close_elem(b, "SyncHdr", &e);
 }
 
-static int msg_emit(xmlTextWriterPtr w, const void *obj)
+static int msg_open(omadm_buf *b, const syncml_msg *m)
 {
-    const syncml_msg *m = obj;
     const syncml_cmd *c;
 
-    W(xmlTextWriterStartElement(w, BAD_CAST "SyncML"));
-    W(ns_attr(w, SYNCML_NS));
-    W(hdr(w, &m->hdr));
-    W(xmlTextWriterStartElement(w, BAD_CAST "SyncBody"));
+    PUT(b, "<SyncML xmlns=\"" SYNCML_NS "\">");
+    W(hdr(b, &m->hdr));
+    PUT(b, "<SyncBody>");
     for (c = m->body; c; c = c->next)
-        W(cmd(w, c));
-    W(empty_elem(w, "Final", m->final));
-    W(xmlTextWriterFullEndElement(w));
-    return xmlTextWriterEndElement(w);
+        W(cmd(b, c));
+    return 0;
 }
 
-static int cmd_emit(xmlTextWriterPtr w, const void *obj)
+static int msg_close(omadm_buf *b, bool final)
 {
-    return cmd(w, obj);
+    W(empty_elem(b, "Final", final));
+    PUT(b, "</SyncBody></SyncML>");
+    return 0;
 }
 
 /* ---- validation: what the writer cannot express ------------------------- */
@@ -278,41 +368,15 @@ static bool valid_cmds(const syncml_cmd *c)
     return true;
 }
 
-/* Runs `emit` with a fresh writer into `s`. */
-static omadm_status run(sink *s, int (*emit)(xmlTextWriterPtr, const void *), const void *obj)
+/* A failed append: out of memory, or over the buffer's own limit. */
+static omadm_status buf_status(const omadm_buf *b)
 {
-    omadm__syncml_quiet saved;
-    xmlOutputBufferPtr out;
-    xmlTextWriterPtr w;
-    int rc;
-
-    xmlInitParser();
-    omadm__syncml_quiet_begin(&saved);
-    out = xmlOutputBufferCreateIO(sink_write, sink_close, s, NULL);
-    w = out ? xmlNewTextWriter(out) : NULL;
-    if (!w) {
-        if (out)
-            xmlOutputBufferClose(out);
-        omadm__syncml_quiet_end(&saved);
-        return OMADM_ERR_NOMEM;
-    }
-    rc = emit(w, obj);
-    if (rc >= 0)
-        rc = xmlTextWriterFlush(w);
-    xmlFreeTextWriter(w);
-    omadm__syncml_quiet_end(&saved);
-    if (s->status != OMADM_OK)
-        return s->status;
-    /* The sink never fails when counting and the input was validated:
-     * what is left is libxml2 running out of memory. */
-    return rc < 0 ? OMADM_ERR_NOMEM : OMADM_OK;
+    return b->limit ? OMADM_ERR_LIMIT : OMADM_ERR_NOMEM;
 }
 
 omadm_status syncml_write(const syncml_msg *msg, char **out, size_t *out_len)
 {
     omadm_buf buf = OMADM_BUF_INIT;
-    sink s = { &buf, 0, OMADM_OK };
-    omadm_status st;
 
     if (!out || !out_len)
         return OMADM_ERR_INVALID;
@@ -320,10 +384,9 @@ omadm_status syncml_write(const syncml_msg *msg, char **out, size_t *out_len)
     *out_len = 0;
     if (!msg || !valid_cmds(msg->body))
         return OMADM_ERR_INVALID;
-    st = run(&s, msg_emit, msg);
-    if (st != OMADM_OK) {
+    if (msg_open(&buf, msg) < 0 || msg_close(&buf, msg->final) < 0) {
         omadm__buf_free(&buf);
-        return st;
+        return OMADM_ERR_NOMEM;
     }
     *out = omadm__buf_steal(&buf, out_len);
     return OMADM_OK;
@@ -331,32 +394,132 @@ omadm_status syncml_write(const syncml_msg *msg, char **out, size_t *out_len)
 
 omadm_status syncml_encoded_size(const syncml_msg *msg, size_t *size)
 {
-    sink s = { NULL, 0, OMADM_OK };
-    omadm_status st;
+    omadm_buf buf = OMADM_BUF_INIT;
+    omadm_status st = OMADM_OK;
 
     if (!size)
         return OMADM_ERR_INVALID;
     *size = 0;
     if (!msg || !valid_cmds(msg->body))
         return OMADM_ERR_INVALID;
-    st = run(&s, msg_emit, msg);
-    if (st == OMADM_OK)
-        *size = s.count;
+    if (msg_open(&buf, msg) < 0 || msg_close(&buf, msg->final) < 0)
+        st = OMADM_ERR_NOMEM;
+    else
+        *size = buf.len;
+    omadm__buf_free(&buf);
     return st;
 }
 
 omadm_status syncml_cmd_encoded_size(const syncml_cmd *c, size_t *size)
 {
-    sink s = { NULL, 0, OMADM_OK };
-    omadm_status st;
+    omadm_buf buf = OMADM_BUF_INIT;
+    omadm_status st = OMADM_OK;
 
     if (!size)
         return OMADM_ERR_INVALID;
     *size = 0;
     if (!c || !valid_cmd(c))
         return OMADM_ERR_INVALID;
-    st = run(&s, cmd_emit, c);
-    if (st == OMADM_OK)
-        *size = s.count;
+    if (cmd(&buf, c) < 0)
+        st = OMADM_ERR_NOMEM;
+    else
+        *size = buf.len;
+    omadm__buf_free(&buf);
     return st;
+}
+
+/* ---- fragments (syncml_internal.h) -------------------------------------- */
+
+omadm_status omadm__syncml_write_open(const syncml_msg *msg, omadm_buf *out)
+{
+    size_t before = out->len;
+
+    if (!msg || !valid_cmds(msg->body))
+        return OMADM_ERR_INVALID;
+    if (msg_open(out, msg) < 0) {
+        omadm_status st = buf_status(out);
+
+        out->len = before;
+        return st;
+    }
+    return OMADM_OK;
+}
+
+omadm_status omadm__syncml_write_close(bool final, omadm_buf *out)
+{
+    size_t before = out->len;
+
+    if (msg_close(out, final) < 0) {
+        omadm_status st = buf_status(out);
+
+        out->len = before;
+        return st;
+    }
+    return OMADM_OK;
+}
+
+size_t omadm__syncml_close_size(bool final)
+{
+    return (final ? sizeof "<Final/>" - 1 : 0) + sizeof "</SyncBody></SyncML>" - 1;
+}
+
+omadm_status omadm__syncml_write_cmd(const syncml_cmd *c, omadm_buf *out)
+{
+    size_t before = out->len;
+
+    if (!c || !valid_cmd(c))
+        return OMADM_ERR_INVALID;
+    if (cmd(out, c) < 0) {
+        omadm_status st = buf_status(out);
+
+        out->len = before;
+        return st;
+    }
+    return OMADM_OK;
+}
+
+omadm_status omadm__syncml_cmd_tail(const syncml_cmd *c, omadm_buf *out)
+{
+    size_t before = out->len;
+
+    if (!c || !valid_cmd(c))
+        return OMADM_ERR_INVALID;
+    if (cmd_rest(out, c) < 0) {
+        omadm_status st = buf_status(out);
+
+        out->len = before;
+        return st;
+    }
+    return OMADM_OK;
+}
+
+size_t omadm__syncml_cmd_size_from_tail(const syncml_cmd *c, const char *cmd_id, size_t tail_len)
+{
+    size_t name = strlen(cmd_name(c));
+
+    if (!cmd_id && !tail_len)
+        return name + 3; /* <Name/> */
+    return 2 * name + 5 + tail_len + (cmd_id ? strlen(cmd_id) + 15 : 0);
+}
+
+omadm_status omadm__syncml_write_cmd_from_tail(const syncml_cmd *c, const char *cmd_id,
+                                               const char *tail, size_t tail_len, omadm_buf *out)
+{
+    const char *name = cmd_name(c);
+    size_t before = out->len;
+    int rc = 0;
+
+    if (!cmd_id && !tail_len) {
+        rc = empty_elem(out, name, true);
+    } else if (start_tag(out, name) < 0 || text_elem(out, "CmdID", cmd_id) < 0 ||
+               put(out, tail, tail_len) < 0 || end_tag(out, name) < 0) {
+        rc = -1;
+    }
+    if (rc < 0) {
+        omadm_status st = buf_status(out);
+
+        out->len = before;
+        return st;
+    }
+    return OMADM_OK;
 }

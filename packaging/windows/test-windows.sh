@@ -24,7 +24,8 @@ if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$dir/.omadm-deps" 2>/dev/null)" != "
   mkdir -p "$top/build"
   sh packaging/windows/cross-prefix.sh "$prefix" >"$top/build/win64-deps.txt"
   meson setup "$dir" --cross-file "$top/packaging/windows/cross-x86_64-w64-mingw32.txt" \
-    --cross-file "$top/build/win64-deps.txt" --buildtype=debugoptimized -Dwerror=true >/dev/null
+    --cross-file "$top/build/win64-deps.txt" --buildtype=debugoptimized -Dwerror=true \
+    -Dtest_hooks=true >/dev/null
   echo "$stamp" >"$dir/.omadm-deps"
 fi
 meson compile -C "$dir"
@@ -57,12 +58,27 @@ meson test -C "$dir" --print-errorlogs --num-processes 2 --timeout-multiplier 3 
   --no-suite mockserver
 say "unit tests passed under wine"
 
-# The MSI: the agent program (static, stripped) with its service.
-agent="$dir/agent/omadm-agent.exe"
-if [ ! -f "$agent" ]; then
+# The MSI: the agent program (static, stripped) with its service, from a
+# release build without test hooks (the tests above needed them).
+if [ ! -f "$dir/agent/omadm-agent.exe" ]; then
   say "no agent program in this tree yet: MSI and service test skipped"
   exit 0
 fi
+rel=$top/build/win64-release
+if [ ! -f "$rel/build.ninja" ] || [ "$(cat "$rel/.omadm-deps" 2>/dev/null)" != "$stamp" ]; then
+  rm -rf "$rel"
+  meson setup "$rel" --cross-file "$top/packaging/windows/cross-x86_64-w64-mingw32.txt" \
+    --cross-file "$top/build/win64-deps.txt" --buildtype=release -Doptimization=2 -Dwerror=true -Dtests=false \
+    -Dtest_hooks=false >/dev/null
+  echo "$stamp" >"$rel/.omadm-deps"
+fi
+meson compile -C "$rel" agent/omadm-agent
+agent="$rel/agent/omadm-agent.exe"
+if grep -q OMADM_CRASH_AT "$agent"; then
+  echo "FAIL: the packaged $agent contains the crash-injection hook" >&2
+  exit 1
+fi
+say "release agent built without test hooks"
 version=$(meson introspect --projectinfo "$dir" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
 mkdir -p "$dir/msi"
 x86_64-w64-mingw32-strip -o "$dir/msi/omadm-agent.exe" "$agent"

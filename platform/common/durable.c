@@ -141,6 +141,12 @@ omadm_status omadm__durable_read(const omadm__durable *d, const char *name, size
 omadm_status omadm__durable_replace(const omadm__durable *d, const char *name, const void *data,
                                     size_t len)
 {
+    return omadm__durable_replace_with(d, name, data, len, OMADM_FILE_FLUSH_ALL);
+}
+
+omadm_status omadm__durable_replace_with(const omadm__durable *d, const char *name,
+                                         const void *data, size_t len, unsigned flush)
+{
     char tmpname[OMADM__DURABLE_NAME_MAX + 32];
     char *tmp = NULL, *path = NULL;
     omadm_status st;
@@ -154,11 +160,11 @@ omadm_status omadm__durable_replace(const omadm__durable *d, const char *name, c
         st = OMADM_ERR_NOMEM;
         goto out;
     }
-    st = omadm__fs_write_new(tmp, data ? data : "", len);
+    st = omadm__fs_write_new_flush(tmp, data ? data : "", len, flush != OMADM_FILE_FLUSH_NONE);
     if (st != OMADM_OK)
         goto out;
     omadm__crash_point("durable-write-before-rename");
-    st = omadm__fs_rename(tmp, path, d->dir);
+    st = omadm__fs_rename_flush(tmp, path, d->dir, flush == OMADM_FILE_FLUSH_ALL);
     if (st != OMADM_OK) {
         if (omadm__fs_exists(tmp))
             omadm__fs_unlink_quiet(tmp);

@@ -37,6 +37,9 @@ omadm_status omadm__durable_read(const omadm__durable *d, const char *name, size
 omadm_status omadm__durable_replace(const omadm__durable *d, const char *name, const void *data,
                                     size_t len);
 omadm_status omadm__durable_remove(const omadm__durable *d, const char *name);
+/* platform.h's file_replace_with (OMADM_FILE_FLUSH_*). */
+omadm_status omadm__durable_replace_with(const omadm__durable *d, const char *name,
+                                         const void *data, size_t len, unsigned flush);
 omadm_status omadm__durable_list(const omadm__durable *d, const char *prefix,
                                  omadm_platform_list_cb cb, void *user);
 

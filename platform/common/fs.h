@@ -22,6 +22,10 @@ omadm_status omadm__fs_write_new(const char *path, const void *data, size_t len)
 /* Renames from -> to, replacing `to`, then makes the rename durable
  * (directory fsync on POSIX, write-through on Windows). */
 omadm_status omadm__fs_rename(const char *from, const char *to, const char *dir);
+/* The two above, flushing to stable storage only when `flush` is non-zero
+ * (Windows always flushes). */
+omadm_status omadm__fs_write_new_flush(const char *path, const void *data, size_t len, int flush);
+omadm_status omadm__fs_rename_flush(const char *from, const char *to, const char *dir, int flush);
 /* Deletes a file durably; OMADM_ERR_NOT_FOUND if absent. */
 omadm_status omadm__fs_unlink(const char *path, const char *dir);
 /* Deletes a file, ignoring errors (cleanup). */

@@ -229,6 +229,11 @@ static omadm_status write_all(int fd, const void *data, size_t len)
 
 omadm_status omadm__fs_write_new(const char *path, const void *data, size_t len)
 {
+    return omadm__fs_write_new_flush(path, data, len, 1);
+}
+
+omadm_status omadm__fs_write_new_flush(const char *path, const void *data, size_t len, int flush)
+{
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     omadm_status st;
 
@@ -243,7 +248,7 @@ omadm_status omadm__fs_write_new(const char *path, const void *data, size_t len)
         return st;
     }
     st = write_all(fd, data, len);
-    if (st == OMADM_OK && fsync(fd) != 0)
+    if (st == OMADM_OK && flush && fsync(fd) != 0)
         st = omadm__status_from_errno(errno);
     if (close(fd) != 0 && st == OMADM_OK)
         st = omadm__status_from_errno(errno);
@@ -256,12 +261,17 @@ omadm_status omadm__fs_write_new(const char *path, const void *data, size_t len)
 
 omadm_status omadm__fs_rename(const char *from, const char *to, const char *dir)
 {
+    return omadm__fs_rename_flush(from, to, dir, 1);
+}
+
+omadm_status omadm__fs_rename_flush(const char *from, const char *to, const char *dir, int flush)
+{
     if (rename(from, to) != 0) {
         omadm_status st = omadm__status_from_errno(errno);
         omadm__log(OMADM_LOG_ERROR, "cannot rename %s to %s: %s", from, to, strerror(errno));
         return st;
     }
-    return fsync_dir(dir);
+    return flush ? fsync_dir(dir) : OMADM_OK;
 }
 
 omadm_status omadm__fs_unlink(const char *path, const char *dir)

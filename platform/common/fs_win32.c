@@ -402,3 +402,16 @@ long omadm__fs_pid(void)
 {
     return (long)GetCurrentProcessId();
 }
+
+/* Windows keeps every write flushed (write-through renames). */
+omadm_status omadm__fs_write_new_flush(const char *path, const void *data, size_t len, int flush)
+{
+    (void)flush;
+    return omadm__fs_write_new(path, data, len);
+}
+
+omadm_status omadm__fs_rename_flush(const char *from, const char *to, const char *dir, int flush)
+{
+    (void)flush;
+    return omadm__fs_rename(from, to, dir);
+}

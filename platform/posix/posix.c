@@ -406,6 +406,17 @@ static omadm_status posix_file_replace(void *ctx, const char *name, const void *
     return omadm__durable_replace(&((posix_ctx *)ctx)->state, name, data, len);
 }
 
+static omadm_status posix_file_replace_with(void *ctx, const char *name, const void *data,
+                                            size_t len, unsigned flush)
+{
+    return omadm__durable_replace_with(&((posix_ctx *)ctx)->state, name, data, len, flush);
+}
+
+static omadm_status posix_file_append(void *ctx, const char *name, const void *data, size_t len)
+{
+    return omadm__durable_append(&((posix_ctx *)ctx)->state, name, data, len);
+}
+
 static omadm_status posix_file_remove(void *ctx, const char *name)
 {
     return omadm__durable_remove(&((posix_ctx *)ctx)->state, name);
@@ -474,6 +485,8 @@ omadm_status omadm_platform_posix_new_with(omadm_platform *out, const char *stat
     out->file_read = posix_file_read;
     out->file_replace = posix_file_replace;
     out->file_remove = posix_file_remove;
+    out->file_replace_with = posix_file_replace_with;
+    out->file_append = posix_file_append;
     out->file_list = posix_file_list;
     out->destroy = posix_destroy;
     out->can_restart = posix_can_restart;

@@ -205,6 +205,17 @@ static omadm_status sim_file_replace(void *ctx, const char *name, const void *da
     return omadm__durable_replace(&((sim_ctx *)ctx)->state, name, data, len);
 }
 
+static omadm_status sim_file_replace_with(void *ctx, const char *name, const void *data, size_t len,
+                                          unsigned flush)
+{
+    return omadm__durable_replace_with(&((sim_ctx *)ctx)->state, name, data, len, flush);
+}
+
+static omadm_status sim_file_append(void *ctx, const char *name, const void *data, size_t len)
+{
+    return omadm__durable_append(&((sim_ctx *)ctx)->state, name, data, len);
+}
+
 static omadm_status sim_file_remove(void *ctx, const char *name)
 {
     return omadm__durable_remove(&((sim_ctx *)ctx)->state, name);
@@ -390,6 +401,8 @@ omadm_status omadm_platform_sim_new(omadm_platform *out, const char *state_dir)
     out->file_read = sim_file_read;
     out->file_replace = sim_file_replace;
     out->file_remove = sim_file_remove;
+    out->file_replace_with = sim_file_replace_with;
+    out->file_append = sim_file_append;
     out->file_list = sim_file_list;
     out->destroy = sim_destroy;
     out->can_restart = sim_can_restart;

@@ -5,7 +5,8 @@ set -eu
 cd "$(dirname "$0")/../.."
 dir=build/gcc
 if [ ! -f "$dir/build.ninja" ]; then
-  CC=gcc meson setup "$dir" --buildtype=debugoptimized >/dev/null
+  # the test build's tree (run-all.sh shares it): hooks on, as tests need
+  CC=gcc meson setup "$dir" --buildtype=debugoptimized -Dtest_hooks=true >/dev/null
 fi
 meson compile -C "$dir" agent/omadm-agent >/dev/null
 OMADM_AGENT="$dir/agent/omadm-agent" exec /usr/bin/python3 tests/e2e/demo.py

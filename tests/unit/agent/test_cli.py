@@ -373,6 +373,17 @@ class Agent(unittest.TestCase):
         st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
                                    "--platform", "sim").stdout)
         self.assertEqual(st["last_session"]["session_id"], 1)
+        # The file is a log of ids, appended: a torn last append (no newline)
+        # was never used and is skipped; the next id goes on a line of its own.
+        with open(os.path.join(self.state, "agent-session-id"), "w") as f:
+            f.write("6\n7\n1")
+        self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
+                   "--state-dir", self.state)
+        st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
+                                   "--platform", "sim").stdout)
+        self.assertEqual(st["last_session"]["session_id"], 8)
+        with open(os.path.join(self.state, "agent-session-id")) as f:
+            self.assertEqual(f.read(), "6\n7\n1\n8\n")
 
     @unittest.skipUnless(os.path.exists(MOCKSERVER), "no mock server in this tree")
     def test_sync_completes_against_the_mock_server(self):

@@ -110,7 +110,17 @@ static omadm_status w_file_read(void *ctx, const char *name, size_t max, char **
     return REAL(t)->file_read(REAL(t)->ctx, name, max, data, len);
 }
 
+static omadm_status w_file_replace_with(void *ctx, const char *name, const void *data, size_t len,
+                                        unsigned flush);
+
 static omadm_status w_file_replace(void *ctx, const char *name, const void *data, size_t len)
+{
+    return w_file_replace_with(ctx, name, data, len, OMADM_FILE_FLUSH_ALL);
+}
+
+/* Every replace, however flushed, is counted and may be failed. */
+static omadm_status w_file_replace_with(void *ctx, const char *name, const void *data, size_t len,
+                                        unsigned flush)
 {
     rbt *t = ctx;
 
@@ -121,7 +131,7 @@ static omadm_status w_file_replace(void *ctx, const char *name, const void *data
         return OMADM_ERR_IO;
     if (t->crash_replace_at && t->replaces == t->crash_replace_at)
         setenv("OMADM_CRASH_AT", t->crash_replace_point, 1); /* the sim's own points */
-    return REAL(t)->file_replace(REAL(t)->ctx, name, data, len);
+    return REAL(t)->file_replace_with(REAL(t)->ctx, name, data, len, flush);
 }
 
 static omadm_status w_file_remove(void *ctx, const char *name)
@@ -195,6 +205,8 @@ void rbt_open(rbt *t)
     t->plat.device_fact = w_device_fact;
     t->plat.file_read = w_file_read;
     t->plat.file_replace = w_file_replace;
+    t->plat.file_replace_with = w_file_replace_with;
+    t->plat.file_append = NULL; /* only the sim's own ctx could serve it */
     t->plat.file_remove = w_file_remove;
     t->plat.file_list = w_file_list;
     t->plat.destroy = NULL;

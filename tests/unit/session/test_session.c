@@ -328,6 +328,51 @@ static void test_alert_1222_when_nothing_to_send(void **state)
     assert_int_equal(omadm_session_get_state(h->session), OMADM_SESSION_COMPLETED);
 }
 
+/* A Results larger than any message of ours (MaxMsgSize 2400 leaves room
+ * for about 350 bytes per command): its Get is answered 413 and the
+ * Results dropped, whatever sits between; the other answers are intact. */
+static void test_oversized_results_413(void **state)
+{
+    harness *h = *state;
+    char *msg;
+    const syncml_msg *m;
+    const syncml_cmd *st;
+
+    harness_start(h);
+    harness_next(h);
+    msg = harness_server_msg(h, 1,
+                             "<Meta><MaxMsgSize xmlns=\"syncml:metinf\">2400</MaxMsgSize></Meta>",
+                             HDR_OK("1") "<Get><CmdID>2</CmdID><Item><Target><LocURI>"
+                                         "./Vendor/Test/Big</LocURI></Target></Item></Get>"
+                                         "<Get><CmdID>3</CmdID><Item><Target><LocURI>"
+                                         "./Vendor/Test/Value</LocURI></Target></Item></Get>"
+                                         "<Get><CmdID>4</CmdID><Item><Target><LocURI>"
+                                         "./Vendor/Test/Big</LocURI></Target></Item></Get>",
+                             1);
+    assert_int_equal(omadm_session_feed(h->session, msg, strlen(msg)), OMADM_OK);
+    free(msg);
+    m = harness_next(h);
+    assert_non_null(m);
+    assert_true(m->final);
+    assert_true(h->last_len <= 2400);
+    st = harness_find(m, SYNCML_CMD_STATUS, "2");
+    assert_non_null(st);
+    assert_string_equal(st->data, "413");
+    st = harness_find(m, SYNCML_CMD_STATUS, "4");
+    assert_non_null(st);
+    assert_string_equal(st->data, "413");
+    st = harness_find(m, SYNCML_CMD_STATUS, "3");
+    assert_non_null(st);
+    assert_string_equal(st->data, "200");
+    assert_null(harness_find(m, SYNCML_CMD_RESULTS, "2"));
+    assert_null(harness_find(m, SYNCML_CMD_RESULTS, "4"));
+    assert_non_null(harness_find(m, SYNCML_CMD_RESULTS, "3"));
+    assert_int_equal(harness_count(m, SYNCML_CMD_RESULTS), 1);
+    harness_feed(h, 2, HDR_OK("2"), 1);
+    assert_null(harness_next(h));
+    assert_int_equal(omadm_session_get_state(h->session), OMADM_SESSION_COMPLETED);
+}
+
 /* 500 Gets in one package, MaxMsgSize 4096: every reply fits, every Status
  * and Results is delivered exactly once, 1222 from the server fetches the
  * next part, Final only on the last part. */
@@ -664,6 +709,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_multi_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_1222_when_nothing_to_send, setup, teardown),
         cmocka_unit_test_setup_teardown(test_500_gets_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oversized_results_413, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_1223, setup, teardown),
         cmocka_unit_test_setup_teardown(test_md5_challenge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_challenge_without_credentials_fails, setup, teardown),
