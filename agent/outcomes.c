@@ -140,7 +140,12 @@ void agent_outcomes_remember(agent_device *d, agent_outcome_ids *waiting)
         if (st == OMADM_OK)
             st = omadm__buf_append(&b, "\n", 1);
     }
-    if (st == OMADM_OK)
+    /* A report of the past for `status` (the outbox keeps what must reach
+     * the server): atomic, not flushed. */
+    if (st == OMADM_OK && d->platform.file_replace_with)
+        st = d->platform.file_replace_with(d->platform.ctx, AGENT_FILE_OUTCOMES, b.data, b.len,
+                                           OMADM_FILE_FLUSH_NONE);
+    else if (st == OMADM_OK)
         st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_OUTCOMES, b.data, b.len);
     if (st != OMADM_OK)
         agent_log(OMADM_LOG_WARN, "cannot write %s: %s", AGENT_FILE_OUTCOMES, omadm_status_str(st));

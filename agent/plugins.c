@@ -384,7 +384,13 @@ static void write_record(const agent_plugins *ps, const char *dir, int64_t now)
         field(b, sizeof b, ps->refused[i].reason);
         used += (size_t)snprintf(buf + used, cap - used, "refused=%s\t%s\n", a, b);
     }
-    st = ps->platform->file_replace(ps->platform->ctx, AGENT_FILE_PLUGINS, buf, used);
+    /* What `status` shows of the last start: atomic, not flushed (a power
+     * loss may lose it; every start writes it again). */
+    if (ps->platform->file_replace_with)
+        st = ps->platform->file_replace_with(ps->platform->ctx, AGENT_FILE_PLUGINS, buf, used,
+                                             OMADM_FILE_FLUSH_NONE);
+    else
+        st = ps->platform->file_replace(ps->platform->ctx, AGENT_FILE_PLUGINS, buf, used);
     if (st != OMADM_OK)
         agent_log(OMADM_LOG_WARN, "cannot write %s: %s", AGENT_FILE_PLUGINS, omadm_status_str(st));
     free(buf);

@@ -104,7 +104,7 @@ class EnrollTest(unittest.TestCase):
             return proc
         out = b""
         deadline = time.monotonic() + 20
-        while out.count(b"\n") < 2:
+        while b"admin " not in out or not out.endswith(b"\n"):
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([proc.stdout], [], [],
                                               left)[0]:
