@@ -115,14 +115,14 @@ def test_targets(build):
     out = {}
     for t in tests:
         targets = []
-        for arg in t['cmd']:
-            if isinstance(arg, str) and arg.startswith(os.path.abspath(build) + '/'):
-                targets.append(os.path.relpath(arg, os.path.abspath(build)))
-        # Python tests that start the agent name it in their environment.
-        for v in t.get('env', {}).values():
-            if isinstance(v, str) and v.startswith(os.path.abspath(build) + '/'):
-                if os.path.basename(v) and '.' not in os.path.basename(v):
-                    targets.append(os.path.relpath(v, os.path.abspath(build)))
+        # The test's program, and (Python tests starting the agent) the
+        # programs its environment names: those inside the build directory.
+        for v in list(t['cmd']) + list(t.get('env', {}).values()):
+            if not isinstance(v, str) or not v.startswith('/'):
+                continue
+            v = os.path.normpath(v)
+            if v.startswith(build + '/') and '.' not in os.path.basename(v):
+                targets.append(os.path.relpath(v, build))
         out[t['name']] = targets
     return out
 
@@ -141,7 +141,7 @@ def main():
         muts = [m for m in muts if m['id'] in a.ids]
         if not muts:
             raise SystemExit('mutate: no such mutation')
-    build = os.path.abspath(a.build)
+    build = os.path.realpath(a.build)
     configure(build)
     r = run(['meson', 'compile', '-C', build], cwd=TOP)
     if r.returncode != 0:
@@ -192,7 +192,8 @@ def main():
             need = sorted({x for t in m['tests'] for x in targets[t]})
             b = run(['ninja', '-C', build] + need, cwd=TOP)
             if b.returncode != 0:
-                results.append((m, 'killed', 'build'))
+                errors = [x for x in b.stdout.splitlines() if 'error' in x][:2]
+                results.append((m, 'killed', 'build: ' + ' | '.join(errors)))
                 continue
             try:
                 t = run(['meson', 'test', '-C', build, '--no-rebuild', '--num-processes', '2']
