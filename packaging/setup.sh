@@ -6,7 +6,7 @@ set -eu
 packages="build-essential meson ninja-build pkg-config clang clang-format
   clang-tidy cppcheck llvm libclang-rt-14-dev valgrind
   libxml2-dev libssl-dev libcurl4-openssl-dev libcmocka-dev libinih-dev
-  openssl ca-certificates python3 curl strace systemd
+  openssl ca-certificates python3 curl strace systemd gcovr
   chromium chromium-driver"
 
 if [ "${OMADM_SETUP_WINDOWS:-1}" = 1 ]; then

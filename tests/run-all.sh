@@ -2,8 +2,9 @@
 # The default test run: format check, a gcc -Werror build running every
 # test, static analysis (tests/lint.sh), the unit tests under valgrind
 # (tests/valgrind.sh), a clang AddressSanitizer + UndefinedBehaviorSanitizer
-# build running every test, then the Windows tier (skip with
-# OMADM_SKIP_WINDOWS=1).
+# build running every test, coverage figures (tests/coverage.sh, report
+# only; skip with OMADM_SKIP_COVERAGE=1), then the Windows tier (skip with
+# OMADM_SKIP_WINDOWS=1). Ends with `N passed, N failed, N skipped`.
 # Build trees go under build/ in the checkout.
 set -eu
 cd "$(dirname "$0")/.."
@@ -46,6 +47,11 @@ step "clang ASan+UBSan build and tests"
 build clang-asan clang --buildtype=debug -Dwerror=true \
   -Db_sanitize=address,undefined -Db_lundef=false \
   -Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
+
+if [ "${OMADM_SKIP_COVERAGE:-0}" != 1 ]; then
+  step "coverage of omadm/, platform/, agent/ (gcc --coverage, unit tests; report only)"
+  sh tests/coverage.sh build/coverage
+fi
 
 if [ "${OMADM_SKIP_WINDOWS:-0}" != 1 ]; then
   # Run with sh: a lost exec bit cannot make the tier vanish; a missing
