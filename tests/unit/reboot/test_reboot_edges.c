@@ -317,6 +317,22 @@ static void test_tick_report_grace_boundary(void **state)
     assert_non_null(strstr(rbt_outcome(t, 0)->data, ";outcome=not-restarted"));
 }
 
+/* A restart already requested with its deadline exactly now still covers
+ * a new RebootNow: coalesced, no second request. */
+static void test_coalesce_at_deadline(void **state)
+{
+    rbt *t = *state;
+
+    assert_int_equal(exec_now(t, "1", UUID), 200);
+    omadm__tree_session_end(t->tree, 1);
+    assert_int_equal(rbt_restarts(t), 1);
+    rbt_set_now(t, RBT_T0 + 10);
+    assert_int_equal(exec_now(t, "2", "u-2"), 200);
+    rbt_set_now(t, RBT_T0 + OMADM_REBOOT_DEADLINE_SECONDS);
+    omadm__tree_session_end(t->tree, 1);
+    assert_int_equal(rbt_restarts(t), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +344,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_startup_at_and_after_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_at_deadline_is_in_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tick_report_grace_boundary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_coalesce_at_deadline, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("reboot-edges", tests, NULL, NULL);

@@ -129,11 +129,38 @@ static void test_results_too_big_413(void **state)
     assert_non_null(harness_find(m, SYNCML_CMD_RESULTS, "9"));
 }
 
+/* A MaxMsgSize below 1024 is ignored (nothing useful would fit): the
+ * default stays, and Big's Results goes out whole. */
+static void test_tiny_max_msg_size_ignored(void **state)
+{
+    harness *h = *state;
+    const syncml_msg *m;
+    const syncml_cmd *st;
+    char *msg;
+
+    harness_start(h);
+    harness_next(h);
+    msg = harness_server_msg(h, 1,
+                             "<Meta><MaxMsgSize xmlns=\"syncml:metinf\">1023</MaxMsgSize></Meta>",
+                             HDR_OK("1") "<Get><CmdID>7</CmdID><Item><Target><LocURI>"
+                                         "./Vendor/Test/Big</LocURI></Target></Item></Get>",
+                             1);
+    assert_int_equal(omadm_session_feed(h->session, msg, strlen(msg)), OMADM_OK);
+    free(msg);
+    m = harness_next(h);
+    assert_non_null(m);
+    st = harness_find(m, SYNCML_CMD_STATUS, "7");
+    assert_non_null(st);
+    assert_string_equal(st->data, "200");
+    assert_non_null(harness_find(m, SYNCML_CMD_RESULTS, "7"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_auth_retry_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_too_big_413, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tiny_max_msg_size_ignored, setup, teardown),
     };
     return cmocka_run_group_tests_name("session-limits", tests, NULL, NULL);
 }
