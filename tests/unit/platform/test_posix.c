@@ -308,6 +308,7 @@ static int restart_as_nobody(fixture *f)
 
     assert_true(pid >= 0);
     if (pid == 0) {
+        /* cppcheck-suppress getpwnamCalled ; a single-threaded child after fork */
         const struct passwd *pw = getpwnam("nobody");
 
         if (!pw || setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0 ||

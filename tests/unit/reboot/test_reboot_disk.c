@@ -51,6 +51,8 @@ static void fill(const char *dir)
     size_t n = 0;
 
     RBT_CHECK(f != NULL);
+    if (!f)
+        return;
     memset(block, 'f', sizeof block);
     while (fwrite(block, 1, sizeof block, f) == sizeof block && n < 100000)
         n++;
@@ -58,6 +60,8 @@ static void fill(const char *dir)
     /* Byte by byte into the last partial block. */
     f = fopen(p, "ab");
     RBT_CHECK(f != NULL);
+    if (!f)
+        return;
     setvbuf(f, NULL, _IONBF, 0);
     while (fputc('f', f) != EOF)
         ;
