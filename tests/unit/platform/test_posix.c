@@ -374,7 +374,14 @@ static void test_restart_guard(void **state)
         f->pf.destroy(f->pf.ctx);
         opt.restart_argv = missing_argv;
         start_fake(f, &opt);
-        assert_int_equal(f->pf.request_restart(f->pf.ctx, 1, "test"), OMADM_ERR_NOT_FOUND);
+        {
+            omadm_status st = f->pf.request_restart(f->pf.ctx, 1, "test");
+
+            /* Under valgrind (--trace-children) the failed exec reaches us
+             * as a failing exit status: I/O error, still never success. */
+            if (st != OMADM_ERR_NOT_FOUND)
+                assert_int_equal(st, OMADM_ERR_IO);
+        }
     }
 
     /* The real privilege check through a fake /proc: unprivileged only if

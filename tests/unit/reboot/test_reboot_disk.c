@@ -132,10 +132,10 @@ static void disk_child(const char *mnt)
     expect_single(&t, "2026-03-16T01:00:00+00:00");
 
     /* Read-only: 425, the value kept. */
-    RBT_CHECK(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0);
+    RBT_CHECK(mount("tmpfs", mnt, "tmpfs", MS_REMOUNT | MS_RDONLY, NULL) == 0);
     RBT_CHECK(rbt_cmd(&t, "Replace", "r3", SINGLE, "2026-03-17T01:00:00Z") == 425);
     expect_single(&t, "2026-03-16T01:00:00+00:00");
-    RBT_CHECK(mount(NULL, mnt, NULL, MS_REMOUNT, NULL) == 0);
+    RBT_CHECK(mount("tmpfs", mnt, "tmpfs", MS_REMOUNT, NULL) == 0);
     rbt_close(&t);
     rbt_open(&t);
     expect_single(&t, "2026-03-16T01:00:00+00:00");
@@ -170,7 +170,7 @@ static void test_full_and_read_only(void **state)
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
             _exit(77);
         if (mount("tmpfs", mnt, "tmpfs", 0, "size=256k,mode=0700") != 0)
             _exit(78);
