@@ -333,6 +333,48 @@ static void test_coalesce_at_deadline(void **state)
     assert_int_equal(rbt_restarts(t), 1);
 }
 
+/* The schedule file with its stored UTC offset set to `offset`. */
+static void set_stored_offset(rbt *t, const char *offset)
+{
+    char *p = tu_path(t->dir, OMADM_REBOOT_SCHEDULE_FILE, NULL);
+    char *text = tu_read(p, NULL), *at, *end, out[2048];
+
+    assert_non_null(text);
+    at = strstr(text, "offset=");
+    assert_non_null(at);
+    end = at + strlen("offset=") + strspn(at + strlen("offset="), "-0123456789");
+    snprintf(out, sizeof out, "%.*soffset=%s%s", (int)(at - text), text, offset, end);
+    tu_write(p, out, strlen(out));
+    free(text);
+    free(p);
+}
+
+/* A stored offset of a whole day either way is valid; one second more is
+ * a corrupt schedule, ignored (and logged), not a time a day off. */
+static void test_stored_offset_limits(void **state)
+{
+    rbt *t = *state;
+    char *v;
+    int code;
+
+    assert_int_equal(rbt_cmd(t, "Add", "a1", DEV "/Schedule/Single", "2026-03-20T12:00:00Z"), 200);
+    rbt_close(t);
+    set_stored_offset(t, "-86400");
+    rbt_log_corrupt = 0;
+    rbt_open(t);
+    assert_int_equal(rbt_log_corrupt, 0);
+    v = get_value(t, DEV "/Schedule/Single", &code);
+    assert_int_equal(code, 200);
+    free(v);
+    rbt_close(t);
+    set_stored_offset(t, "86401");
+    rbt_open(t);
+    assert_true(rbt_log_corrupt > 0);
+    v = get_value(t, DEV "/Schedule/Single", &code);
+    assert_int_equal(code, 404);
+    assert_null(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +387,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_boot_at_deadline_is_in_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tick_report_grace_boundary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_coalesce_at_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stored_offset_limits, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("reboot-edges", tests, NULL, NULL);
