@@ -155,12 +155,49 @@ static void test_tiny_max_msg_size_ignored(void **state)
     assert_non_null(harness_find(m, SYNCML_CMD_RESULTS, "7"));
 }
 
+/* Answers left over for a later message: a server reply carrying only
+ * Statuses does not end the session while answers are still pending; the
+ * next message carries them. */
+static void test_pending_answers_survive_status_only_reply(void **state)
+{
+    harness *h = *state;
+    char body[8192];
+    size_t len = 0;
+    int i;
+    const syncml_msg *m;
+    char *msg;
+
+    len += (size_t)snprintf(body + len, sizeof body - len, HDR_OK("1"));
+    for (i = 1; i <= 30; i++)
+        len += (size_t)snprintf(body + len, sizeof body - len,
+                                "<Get><CmdID>%d</CmdID><Item><Target><LocURI>./Vendor/Test/Big"
+                                "</LocURI></Target></Item></Get>",
+                                i);
+    harness_start(h);
+    harness_next(h);
+    msg = harness_server_msg(
+        h, 1, "<Meta><MaxMsgSize xmlns=\"syncml:metinf\">4096</MaxMsgSize></Meta>", body, 1);
+    assert_int_equal(omadm_session_feed(h->session, msg, strlen(msg)), OMADM_OK);
+    free(msg);
+    m = harness_next(h);
+    assert_non_null(m);
+    assert_non_null(harness_find(m, SYNCML_CMD_RESULTS, "1"));
+    assert_null(harness_find(m, SYNCML_CMD_RESULTS, "30"));
+    harness_feed(h, 2, HDR_OK("2"), 1);
+    assert_int_equal(omadm_session_get_state(h->session), OMADM_SESSION_RUNNING);
+    m = harness_next(h);
+    assert_non_null(m);
+    assert_true(harness_count(m, SYNCML_CMD_RESULTS) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_auth_retry_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_too_big_413, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tiny_max_msg_size_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_answers_survive_status_only_reply, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("session-limits", tests, NULL, NULL);
 }
