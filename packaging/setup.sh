@@ -6,8 +6,8 @@ set -eu
 packages="build-essential meson ninja-build pkg-config clang clang-format
   clang-tidy cppcheck llvm libclang-rt-14-dev valgrind
   libxml2-dev libssl-dev libcurl4-openssl-dev libcmocka-dev libinih-dev
-  openssl ca-certificates python3 curl strace systemd
-  chromium chromium-driver abigail-tools"
+  openssl ca-certificates python3 curl strace systemd gcovr
+  chromium chromium-driver abigail-tools osslsigncode"
 
 if [ "${OMADM_SETUP_WINDOWS:-1}" = 1 ]; then
   packages="$packages gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 mingw-w64

@@ -6,8 +6,8 @@ set -eu
 unit=$1
 binary=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 if ! command -v systemd-analyze >/dev/null 2>&1; then
-  echo "SKIP: systemd-analyze not installed (apt-get install systemd)"
-  exit 77
+  . "$(dirname "$0")/../../tests/testskip.sh"
+  skip_missing systemd-analyze "apt-get install systemd"
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

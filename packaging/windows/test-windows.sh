@@ -61,8 +61,8 @@ say "unit tests passed under wine"
 # The MSI: the agent program (static, stripped) with its service, from a
 # release build without test hooks (the tests above needed them).
 if [ ! -f "$dir/agent/omadm-agent.exe" ]; then
-  say "no agent program in this tree yet: MSI and service test skipped"
-  exit 0
+  say "FAIL: $dir/agent/omadm-agent.exe was not built: no MSI and no service test"
+  exit 1
 fi
 rel=$top/build/win64-release
 if [ ! -f "$rel/build.ninja" ] || [ "$(cat "$rel/.omadm-deps" 2>/dev/null)" != "$stamp" ]; then

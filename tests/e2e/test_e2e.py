@@ -175,7 +175,9 @@ class E2E(unittest.TestCase):
             self.assertEqual(len(w.restart_lines()), 1)
         finally:
             proc.terminate()
-            self.assertEqual(proc.wait(timeout=20), 0)
+            rc = proc.wait(timeout=20)
+        # Checked after the finally: a failure in it cannot hide the first.
+        self.assertEqual(rc, 0)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ Driven through Debian's chromedriver with a small standard-library W3C
 WebDriver client (webdriver.py). Screenshots go to $OMADM_ARTIFACTS
 (default build/artifacts): console-confirm.png (the confirmation dialog)
 and console-actions.png (the completed action). Exit 77 (skip) only when
-/usr/bin/chromium or /usr/bin/chromedriver is missing.
+/usr/bin/chromium or /usr/bin/chromedriver is missing, and a failure then in
+CI and tests/run-all.sh (tests/testskip.py).
 """
 
 import atexit
@@ -24,7 +25,6 @@ sys.path.insert(0, os.path.dirname(HERE))
 import e2elib  # noqa: E402
 import webdriver  # noqa: E402
 
-SKIP = 77
 
 # Everything that holds a process: closed at the end of the test, at exit,
 # and on SIGTERM/SIGHUP (meson's timeout), so no browser outlives the run.
@@ -183,8 +183,10 @@ class ConsoleRestart(unittest.TestCase):
 if __name__ == "__main__":
     missing = webdriver.available()
     if missing:
-        print("SKIP: not installed: " + missing)
-        sys.exit(SKIP)
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))))
+        import testskip  # noqa: E402
+        testskip.missing(missing, "tests/e2e/browser needs it")
     atexit.register(_close_all)
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, _on_signal)

@@ -498,10 +498,19 @@ class Agent(unittest.TestCase):
             proc.send_signal(signal.SIGTERM)
             self.assertEqual(proc.wait(timeout=5), -signal.SIGTERM)
             conn.close()
-            # State is intact: status reads it (exit 3: no server configured here).
+            # State is intact: status reads it, field by field; the killed
+            # session's id stays taken (the next session is #2).
             r = self.agent("status", "--json", "--state-dir", self.state, "--platform", "sim")
-            self.assertEqual(r.returncode, 3, r)
-            json.loads(r.stdout)
+            self.assertEqual(r.returncode, 3, r)  # no server configured here
+            st = json.loads(r.stdout)
+            self.assertEqual(st["state_dir"], self.state)
+            self.assertEqual(st["platform"], "sim")
+            self.assertIsNone(st["last_session"])
+            self.assertEqual(st["outbox"]["entries"], 0)
+            self.assertIsNone(st["pending_restart"])
+            with open(os.path.join(self.state, "agent-session-id")) as f:
+                self.assertEqual(f.read(), "1\n")
+            self.assertEqual([n for n in os.listdir(self.state) if n.startswith(".tmp-")], [])
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -18,6 +18,7 @@
 #ifdef HAVE_POSIX_PLATFORM
 #include "platform/posix/posix.h"
 #endif
+#include "platform/common/durable.h"
 #include "platform/sim/sim.h"
 #include "testutil.h"
 
@@ -241,7 +242,7 @@ static void test_list_sorted_no_temps(void **state)
     {
         char *data = NULL;
         size_t len;
-        assert_int_not_equal(f->pf.file_read(f->pf.ctx, "outbox-dir", 100, &data, &len), OMADM_OK);
+        assert_int_equal(f->pf.file_read(f->pf.ctx, "outbox-dir", 100, &data, &len), OMADM_ERR_IO);
     }
 }
 
@@ -335,10 +336,29 @@ static void test_file_replaced_by_other_type(void **state)
 
     /* A directory where a file should be: a clean error, nothing lost. */
     assert_int_equal(mkdir(p, 0700), 0);
-    assert_int_not_equal(f->pf.file_replace(f->pf.ctx, "adir", "x", 1), OMADM_OK);
-    assert_int_not_equal(f->pf.file_read(f->pf.ctx, "adir", 10, &data, &len), OMADM_OK);
+    assert_int_equal(f->pf.file_replace(f->pf.ctx, "adir", "x", 1), OMADM_ERR_IO);
+    assert_int_equal(f->pf.file_read(f->pf.ctx, "adir", 10, &data, &len), OMADM_ERR_IO);
     assert_int_equal(tu_count(f->dir, ".tmp-"), 0);
     free(p);
+}
+
+/* The shared integer parser at the int64 limits and one past them. */
+static void test_parse_int64_limits(void **state)
+{
+    int64_t v = 0;
+
+    (void)state;
+    assert_int_equal(omadm__parse_int64("9223372036854775807", &v), OMADM_OK);
+    assert_true(v == INT64_MAX);
+    assert_int_equal(omadm__parse_int64("-9223372036854775808", &v), OMADM_OK);
+    assert_true(v == INT64_MIN);
+    assert_int_equal(omadm__parse_int64("9223372036854775808", &v), OMADM_ERR_PARSE);
+    assert_int_equal(omadm__parse_int64("9223372036854775809", &v), OMADM_ERR_PARSE);
+    assert_int_equal(omadm__parse_int64("-9223372036854775809", &v), OMADM_ERR_PARSE);
+    assert_int_equal(omadm__parse_int64("99999999999999999999", &v), OMADM_ERR_PARSE);
+    assert_int_equal(omadm__parse_int64(" 42\n", &v), OMADM_OK);
+    assert_true(v == 42);
+    assert_int_equal(omadm__parse_int64("4 2", &v), OMADM_ERR_PARSE);
 }
 
 #define T(fn, kind) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &(kind))
@@ -350,7 +370,10 @@ static void test_file_replaced_by_other_type(void **state)
 int main(void)
 {
     const struct CMUnitTest sim_tests[] = { ALL(sim_kind) };
+    const struct CMUnitTest parse_tests[] = { cmocka_unit_test(test_parse_int64_limits) };
     int failed = 0;
+
+    failed += cmocka_run_group_tests_name("durable-parse", parse_tests, NULL, NULL);
 
     failed += cmocka_run_group_tests_name("durable-sim", sim_tests, NULL, NULL);
 #ifdef HAVE_POSIX_PLATFORM

@@ -113,12 +113,16 @@ void test_other_dtd_declarations(void **state)
                           "<SyncML><SyncHdr/></SyncML>";
     const char *element =
         "<!DOCTYPE SyncML [<!ELEMENT SyncML ANY>]>" HDR_OPEN "</SyncBody></SyncML>";
+    const char *notation =
+        "<!DOCTYPE SyncML [<!NOTATION gif SYSTEM \"image/gif\">]>" HDR_OPEN "</SyncBody></SyncML>";
 
     (void)state;
     expect_error(attlist, strlen(attlist), NULL, OMADM_ERR_PARSE,
                  "attribute declaration \"xmlns\" not allowed in DOCTYPE");
     expect_error(element, strlen(element), NULL, OMADM_ERR_PARSE,
                  "element declaration \"SyncML\" not allowed in DOCTYPE");
+    expect_error(notation, strlen(notation), NULL, OMADM_ERR_PARSE,
+                 "notation declaration \"gif\" not allowed in DOCTYPE");
 }
 
 void test_undeclared_entity_reference(void **state)
@@ -578,7 +582,9 @@ void test_generic_error_handler_restored(void **state)
     assert_null(doc);
     assert_true(generic_calls > 0);
     generic_calls = 0;
-    expect_error(utf16_bad, sizeof(utf16_bad) - 1, NULL, OMADM_ERR_PARSE, "");
+    /* libxml2 reports the start tag before it meets the bad surrogate. */
+    expect_error(utf16_bad, sizeof(utf16_bad) - 1, NULL, OMADM_ERR_PARSE,
+                 "no namespace on <SyncML> (expected SYNCML:SYNCML1.2)");
     msg = parse_ok(in, len);
     assert_int_equal(syncml_write(msg, &out, &len), OMADM_OK);
     assert_int_equal(generic_calls, 0);

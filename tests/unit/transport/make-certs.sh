@@ -73,3 +73,7 @@ sign client.key test-device ca client_ext client.pem -days 30
 cat client.pem client.key > client-combined.pem
 key other-client.key
 sign other-client.key rogue-device other-ca client_ext other-client.pem -days 30
+# The client certificate as PKCS#12 (key inside, no password), and a CA
+# file that holds no certificate.
+openssl pkcs12 -export -in client.pem -inkey client.key -out client.p12 -passout pass: 2>/dev/null
+echo "not a certificate" > garbage.pem

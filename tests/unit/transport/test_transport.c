@@ -33,7 +33,7 @@
 static char certdir[256];
 static pid_t server_pid = -1;
 static int server_stdin = -1;
-static int port_good, port_expired, port_wronghost, port_tarpit, port_proxy;
+static int port_good, port_expired, port_wronghost, port_tarpit, port_proxy, port_tls12, port_notls;
 
 /* ---- log capture ---------------------------------------------------- */
 
@@ -256,8 +256,9 @@ static int group_setup(void **state)
     }
     close(out[0]);
     line[used] = '\0';
-    if (sscanf(line, "good=%d expired=%d wronghost=%d tarpit=%d proxy=%d", &port_good,
-               &port_expired, &port_wronghost, &port_tarpit, &port_proxy) != 5) {
+    if (sscanf(line, "good=%d expired=%d wronghost=%d tarpit=%d proxy=%d tls12=%d notls=%d",
+               &port_good, &port_expired, &port_wronghost, &port_tarpit, &port_proxy, &port_tls12,
+               &port_notls) != 7) {
         fprintf(stderr, "test server did not start: '%s'\n", line);
         stop_server();
         return -1;
@@ -804,6 +805,72 @@ static void test_alloc_failures(void **state)
     assert_true(n > 2); /* at least one allocation was failed */
 }
 
+/* ---- TLS failures that never ran before (issue 19) ------------------- */
+
+/* A CA file that holds no certificate, and one that does not exist. */
+static void test_ca_file_unusable(void **state)
+{
+    omadm_transport_config cfg = good_config(port_good, "/ok");
+    omadm_transport_info info;
+
+    (void)state;
+    cfg.ca_file = cert("garbage.pem");
+    post_expect(&cfg, "x", OMADM_ERR_TLS,
+                "TLS: CA file unusable (error setting certificate file: ", &info);
+    assert_non_null(strstr(info.error, "garbage.pem)"));
+    assert_int_equal(info.http_status, 0);
+    cfg.ca_file = cert("no-such-ca.pem");
+    post_expect(&cfg, "x", OMADM_ERR_TLS, "TLS: CA file unusable (", &info);
+    assert_non_null(strstr(info.error, "no-such-ca.pem)"));
+}
+
+/* The server answers in plain text: the handshake fails. */
+static void test_handshake_failure(void **state)
+{
+    omadm_transport_config cfg = good_config(port_notls, "/ok");
+    omadm_transport_info info;
+
+    (void)state;
+    post_expect(&cfg, "x", OMADM_ERR_TLS, "TLS: handshake failed (", &info);
+    assert_non_null(strstr(info.error, "wrong version number)"));
+    assert_int_equal(info.http_status, 0);
+}
+
+/* A TLS 1.2 server requiring a certificate of its CA rejects ours (from
+ * another CA) in the handshake itself; our own certificate passes. */
+static void test_tls12_server_rejects_our_cert(void **state)
+{
+    omadm_transport_config cfg = good_config(port_tls12, "/ok");
+    omadm_transport_info info;
+
+    (void)state;
+    post_expect(&cfg, "x", OMADM_OK, "", &info);
+    assert_int_equal(info.http_status, 200);
+    cfg.cert_file = cert("other-client.pem");
+    cfg.key_file = cert("other-client.key");
+    post_expect(&cfg, "x", OMADM_ERR_TLS, "TLS: handshake failed (", &info);
+    assert_non_null(strstr(info.error, "alert unknown ca)"));
+    assert_int_equal(info.http_status, 0);
+}
+
+/* The client certificate as PKCS#12 (key inside) in a real handshake,
+ * TLS 1.3 and 1.2: the server, which requires a certificate of its CA,
+ * answers. */
+static void test_pkcs12_client_cert(void **state)
+{
+    omadm_transport_config cfg = good_config(port_good, "/ok");
+    omadm_transport_info info;
+
+    (void)state;
+    cfg.cert_file = cert("client.p12");
+    cfg.key_file = NULL;
+    post_expect(&cfg, "<SyncML/>", OMADM_OK, "", &info);
+    assert_int_equal(info.http_status, 200);
+    cfg.url = url(port_tls12, "/ok");
+    post_expect(&cfg, "<SyncML/>", OMADM_OK, "", &info);
+    assert_int_equal(info.http_status, 200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -834,6 +901,10 @@ int main(void)
         T(test_proxy),
         T(test_no_body_in_logs),
         T(test_alloc_failures),
+        T(test_ca_file_unusable),
+        T(test_handshake_failure),
+        T(test_tls12_server_rejects_our_cert),
+        T(test_pkcs12_client_cert),
 #undef T
     };
 

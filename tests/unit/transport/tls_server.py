@@ -4,12 +4,15 @@
 Usage: tls_server.py CERT_DIR  (the material of make-certs.sh)
 
 Listens on loopback only, on ports chosen by the kernel, and prints one line
-  good=P expired=P wronghost=P tarpit=P proxy=P
+  good=P expired=P wronghost=P tarpit=P proxy=P tls12=P notls=P
 then serves until its standard input closes (the test's end, or its death)
 or 120 s pass. The three HTTPS servers require a client certificate from
 the test CA; they differ only in their own certificate. `tarpit` accepts TCP
 connections in the kernel and never answers (a TLS handshake that hangs).
 `proxy` is a plain-HTTP CONNECT proxy to loopback that counts its tunnels.
+`tls12` is `good` limited to TLS 1.2 (a refused client certificate fails
+the handshake itself). `notls` answers every connection with plain text (a
+handshake that fails).
 
 Behaviour is chosen by the URL path, see Handler.do_POST.
 """
@@ -214,6 +217,22 @@ def context(certs, cert):
     return ctx
 
 
+def context_tls12(certs):
+    ctx = context(certs, "server.pem")
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def not_tls(listener):
+    while True:
+        conn, _ = listener.accept()
+        try:
+            conn.sendall(b"HTTP/1.0 400 this is not TLS\r\n\r\n")
+        except OSError:
+            pass
+        conn.close()
+
+
 def serve(server):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1]
@@ -230,6 +249,12 @@ def main():
     tarpit.listen(16)  # never accepted: the kernel completes TCP, nobody speaks TLS
     ports["tarpit"] = tarpit.getsockname()[1]
     ports["proxy"] = serve(Proxy(("127.0.0.1", 0), ProxyHandler))
+    ports["tls12"] = serve(TLSServer(context_tls12(certs)))
+    notls = socket.socket()
+    notls.bind(("127.0.0.1", 0))
+    notls.listen(16)
+    threading.Thread(target=not_tls, args=(notls,), daemon=True).start()
+    ports["notls"] = notls.getsockname()[1]
     print(" ".join("%s=%d" % kv for kv in ports.items()), flush=True)
 
     # The test closes our stdin when done; if it dies, the pipe closes too.
