@@ -1,0 +1,116 @@
+"""Field hardening (issue 14), end to end: the real omadm-agent binary
+(--platform sim) against the mock MDM server. Each test names the issue's
+item it covers; every test also checks that the protocol checker found no
+violation."""
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib  # noqa: E402
+
+REBOOT_NOW = "./Device/Vendor/MSFT/Reboot/RebootNow"
+
+
+class Hardening(unittest.TestCase):
+    def setUp(self):
+        self.w = e2elib.World()
+
+    def tearDown(self):
+        try:
+            self.assertEqual(self.w.violations(), [], "protocol violations")
+        finally:
+            self.w.close()
+
+    def sync(self, ok=True, env=None, *extra):
+        r = self.w.run_agent("sync", *extra, env=env)
+        if ok and r.returncode != 0:
+            self.fail("sync exited %d:\n%s" % (r.returncode, r.stderr))
+        return r
+
+    def action(self, action_id):
+        for a in self.w.actions():
+            if a["id"] == action_id:
+                return a
+        self.fail("no action %s" % action_id)
+
+    def intent_states(self):
+        states = []
+        for path in glob.glob(os.path.join(self.w.state, "outbox-*.rec")):
+            with open(path, "rb") as f:
+                data = f.read()
+            for state in (b"state=armed", b"state=requested"):
+                if state in data:
+                    states.append(state.decode().split("=")[1])
+        return states
+
+    def finish_after_reboot(self, act):
+        """Same boot: the next start requests the restart; then the device
+        reboots and the next session reports `restarted`."""
+        self.sync()
+        lines = self.w.restart_lines()
+        self.assertEqual(len(lines), 1, lines)
+        self.w.reboot()
+        self.sync()
+        a = self.action(act["id"])
+        self.assertEqual(a["state"], "completed", a)
+        self.assertEqual((a.get("detail") or {}).get("outcome"), "restarted", a)
+        self.assertEqual(len(self.w.restart_lines()), 1)
+
+    # 1: exactly once --------------------------------------------------
+    def test_1_killed_between_mark_and_request_crash_hook(self):
+        """The agent dies after the intent is durably `requested` and before
+        the platform call (crash hook): the next start asks again."""
+        act = self.w.restart()
+        r = self.sync(False, {"OMADM_CRASH_AT": "restart-marked"})
+        self.assertEqual(r.returncode, 86, r.stderr)
+        self.assertEqual(self.w.restart_lines(), [])
+        self.assertEqual(self.intent_states(), ["requested"])
+        self.assertEqual(self.action(act["id"])["state"], "accepted")
+        self.finish_after_reboot(act)
+
+    @unittest.skipUnless(shutil.which("strace"), "strace not installed")
+    def test_1_killed_between_mark_and_request_sigkill(self):
+        """The same window with a real SIGKILL: strace delays the opening of
+        sim/restarts.log by 3 s and the agent is killed inside the delay."""
+        w = self.w
+        act = w.restart()
+        os.makedirs(os.path.dirname(w.sim("restarts.log")), exist_ok=True)
+        trace_log = os.path.join(w.dir, "strace.log")
+        env = dict(os.environ)
+        env.pop("OMADM_CRASH_AT", None)
+        proc = subprocess.Popen(
+            ["strace", "-f", "-qq", "-o", trace_log, "-P", w.sim("restarts.log"),
+             "-e", "trace=openat", "-e", "inject=openat:delay_enter=3000000"]
+            + w.agent_args("sync"), env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 30
+            while time.time() < deadline and self.intent_states() != ["requested"]:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+            if proc.poll() is not None and not os.path.exists(trace_log):
+                self.skipTest("strace cannot trace here")
+            self.assertEqual(self.intent_states(), ["requested"])
+            # Inside the 3 s delay: kill the agent (strace's child).
+            children = []
+            for task in glob.glob("/proc/%d/task/*/children" % proc.pid):
+                with open(task) as f:
+                    children += [int(p) for p in f.read().split()]
+            self.assertEqual(len(children), 1, children)
+            os.kill(children[0], 9)
+        finally:
+            proc.wait(timeout=30)
+        self.assertEqual(w.restart_lines(), [])
+        self.assertEqual(self.action(act["id"])["state"], "accepted")
+        self.finish_after_reboot(act)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
