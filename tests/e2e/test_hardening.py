@@ -111,6 +111,37 @@ class Hardening(unittest.TestCase):
         self.assertEqual(self.action(act["id"])["state"], "accepted")
         self.finish_after_reboot(act)
 
+    # 2: one bad command must not block the device -------------------------
+    def poisoned_uri(self):
+        return ("<Get><Item><Target><LocURI>./%s</LocURI></Target></Item></Get>"
+                % ("a" * 1023))
+
+    def poisoned_items(self):
+        return ("<Get>%s</Get>" % ("<Item><Target><LocURI>./DevInfo/Man</LocURI>"
+                                   "</Target></Item>" * 101))
+
+    def test_2_poisoned_command_then_restart_same_message(self):
+        w = self.w
+        w.command(self.poisoned_uri())
+        act = w.restart()
+        self.sync()
+        self.assertEqual([c["status"] for c in w.commands() if c["cmd"] == "Get"], ["414"])
+        self.assertEqual(len(w.restart_lines()), 1, "the restart queued behind it happens")
+        self.assertEqual(self.action(act["id"])["state"], "accepted")
+        w.reboot()
+        self.sync()
+        self.assertEqual(self.action(act["id"])["state"], "completed")
+
+    def test_2_poisoned_command_then_restart_next_session(self):
+        w = self.w
+        w.command(self.poisoned_items())
+        self.sync()
+        self.assertEqual([c["status"] for c in w.commands() if c["cmd"] == "Get"], ["413"])
+        act = w.restart()
+        self.sync()
+        self.assertEqual(len(w.restart_lines()), 1)
+        self.assertEqual(self.action(act["id"])["state"], "accepted")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
