@@ -17,7 +17,17 @@
 /* Largest config file we read: it is a handful of lines. */
 #define CONFIG_MAX_BYTES 65536
 
-enum value_kind { V_URL, V_DEVICE_ID, V_TEXT, V_SECRET, V_PATH, V_PLATFORM, V_LEVEL, V_INTERVAL };
+enum value_kind {
+    V_URL,
+    V_DEVICE_ID,
+    V_TEXT,
+    V_SECRET,
+    V_PATH,
+    V_PLATFORM,
+    V_LEVEL,
+    V_INTERVAL,
+    V_SIZE
+};
 
 static const struct key_def {
     const char *section;
@@ -39,6 +49,7 @@ static const struct key_def {
     [AGENT_KEY_POLL_INTERVAL] = { "poll", "initial_interval", NULL, V_INTERVAL },
     [AGENT_KEY_USER_AGENT] = { "server", "user_agent", NULL, V_TEXT },
     [AGENT_KEY_PROXY] = { "server", "proxy", NULL, V_TEXT },
+    [AGENT_KEY_MAX_INBOUND_SIZE] = { "server", "max_inbound_size", NULL, V_SIZE },
 };
 
 static const char *const sections[] = { "server", "tls", "agent", "poll" };
@@ -284,6 +295,39 @@ int agent_config_parse_level(const char *text, omadm_log_level *level)
     return -1;
 }
 
+int agent_config_parse_size(const char *text, size_t *bytes, char *err, size_t errsize)
+{
+    unsigned long long v = 0, mult = 1;
+    const char *p = text;
+
+    if (!isdigit((unsigned char)*p))
+        goto bad;
+    while (isdigit((unsigned char)*p)) {
+        v = v * 10 + (unsigned)(*p++ - '0');
+        if (v > 100000000000ull)
+            goto range;
+    }
+    if (*p == 'k' || *p == 'K')
+        mult = 1024;
+    else if (*p == 'm' || *p == 'M')
+        mult = 1024 * 1024;
+    else if (*p)
+        goto bad;
+    if (*p && p[1])
+        goto bad;
+    v *= mult;
+    if (v < 64 * 1024 || v > 64 * 1024 * 1024)
+        goto range;
+    *bytes = (size_t)v;
+    return 0;
+bad:
+    set_err(err, errsize, "\"%s\" is not a size (bytes, or a number with K or M: \"4M\")", text);
+    return -1;
+range:
+    set_err(err, errsize, "\"%s\" is out of range (64K to 64M)", text);
+    return -1;
+}
+
 /* Validates and stores one value; `err` gets the reason only. */
 static int set_value(agent_config *cfg, agent_key key, const char *value, char *err, size_t errsize)
 {
@@ -333,6 +377,8 @@ static int set_value(agent_config *cfg, agent_key key, const char *value, char *
         return 0;
     case V_INTERVAL:
         return agent_config_parse_interval(value, &cfg->poll_interval, err, errsize);
+    case V_SIZE:
+        return agent_config_parse_size(value, &cfg->max_inbound_size, err, errsize);
     }
     slot = field(cfg, key);
     copy = strdup(value);

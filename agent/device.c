@@ -306,6 +306,7 @@ int agent_device_session(agent_device *d, unsigned session_id, const agent_excha
     scfg.tree = d->tree;
     scfg.outbox = d->outbox;
     scfg.platform = &d->platform;
+    scfg.max_inbound_size = d->cfg->max_inbound_size;
     st = omadm_session_new(&s, &scfg);
     if (st != OMADM_OK) {
         snprintf(res->error, sizeof res->error, "cannot start a session: %s", omadm_status_str(st));
@@ -338,6 +339,10 @@ int agent_device_session(agent_device *d, unsigned session_id, const agent_excha
         if (st == OMADM_OK) {
             omadm_session_feed(s, reply, reply_len);
             ex->free_reply(ex->user, reply);
+        } else if (st == OMADM_ERR_LIMIT) {
+            /* Over max_inbound_size: not read past it, answered 413. */
+            agent_log(OMADM_LOG_WARN, "the server's reply: %s", why);
+            omadm_session_reply_too_large(s, 0);
         } else {
             if (st == OMADM_ERR_RETRY_LATER)
                 res->retry_after = retry_after;

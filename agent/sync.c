@@ -10,6 +10,7 @@
 #include "agent/os.h"
 #include "agent/sync.h"
 #include "core/alloc.h"
+#include "session/session.h"
 #include "syncml/syncml.h"
 #include "transport/transport.h"
 
@@ -46,6 +47,8 @@ int agent_https_open(omadm_transport **out, const agent_config *cfg, char *err, 
     tc.cert_file = cfg->cert;
     tc.key_file = cfg->key_file;
     tc.user_agent = cfg->user_agent;
+    tc.max_response =
+        cfg->max_inbound_size ? cfg->max_inbound_size : OMADM_SESSION_DEFAULT_MAX_INBOUND;
     /* "none" turns the proxy off even when the environment names one. */
     tc.proxy = cfg->proxy && strcmp(cfg->proxy, "none") == 0 ? "" : cfg->proxy;
     st = omadm_transport_new(out, &tc);

@@ -1,6 +1,7 @@
 #include "session/session.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ struct omadm_session {
     const char *hdr_status;   /* our Status for its SyncHdr */
     int hdr_status_due;       /* that Status goes in the next message */
     int server_package_open;  /* the server's package continues (no Final) */
+    size_t too_large;         /* size of a server message over the inbound
+                                 cap (SIZE_MAX: unknown), 0: none */
 
     answer_batch *batches;
     answer_batch *batches_tail;
@@ -181,11 +184,64 @@ static void fail(omadm_session *s, const char *fmt, ...)
     finish(s, OMADM_SESSION_FAILED);
 }
 
+static void fail_too_large(omadm_session *s)
+{
+    if (s->too_large == SIZE_MAX)
+        fail(s, "the server's message exceeds the %zu-byte inbound cap (max_inbound_size); "
+                "answered 413",
+             s->limits.max_message);
+    else
+        fail(s,
+             "the server's message of %zu bytes exceeds the %zu-byte inbound cap "
+             "(max_inbound_size); answered 413",
+             s->too_large, s->limits.max_message);
+}
+
 void omadm_session_fail(omadm_session *session, omadm_status why, const char *detail)
 {
     session->awaiting_reply = 0;
+    if (session->too_large) {
+        fail_too_large(session);
+        return;
+    }
     fail(session, "no reply from the server (%s%s%s)", omadm_status_str(why), detail ? ": " : "",
          detail ? detail : "");
+}
+
+/* A server message over the inbound cap is not parsed: its SyncHdr gets
+ * 413 in our next message (MsgRef: the MsgID it must have had), then the
+ * session ends. */
+static void take_too_large(omadm_session *s, size_t len)
+{
+    char *end, size[48] = "";
+    unsigned long last = strtoul(s->server_msg_id, &end, 10);
+
+    if (len != SIZE_MAX)
+        snprintf(size, sizeof size, " of %zu bytes", len);
+    omadm__log(OMADM_LOG_WARN,
+               "session %s: the server's message%s exceeds the %zu-byte inbound cap "
+               "(max_inbound_size): answering 413",
+               s->session_id, size, s->limits.max_message);
+    if (s->server_msg_id[0] && *end == '\0' && last < 0xFFFFFFFFul)
+        snprintf(s->server_msg_id, sizeof s->server_msg_id, "%lu", last + 1);
+    else
+        snprintf(s->server_msg_id, sizeof s->server_msg_id, "1");
+    s->too_large = len;
+    s->hdr_status = "413";
+    s->hdr_status_due = 1;
+    s->server_package_open = 0;
+}
+
+void omadm_session_reply_too_large(omadm_session *session, size_t len)
+{
+    if (session->state != OMADM_SESSION_RUNNING || !session->awaiting_reply)
+        return;
+    session->awaiting_reply = 0;
+    if (session->too_large) { /* the answer to our 413 too: give up */
+        fail_too_large(session);
+        return;
+    }
+    take_too_large(session, len ? len : SIZE_MAX);
 }
 
 omadm_status omadm_session_new(omadm_session **out, const omadm_session_config *cfg)
@@ -219,9 +275,24 @@ omadm_status omadm_session_new(omadm_session **out, const omadm_session_config *
     s->tree = cfg->tree;
     s->outbox = cfg->outbox;
     s->platform = cfg->platform;
-    s->limits = cfg->limits ? *cfg->limits : defaults;
-    if (s->limits.max_message > s->max_msg_size)
-        s->limits.max_message = s->max_msg_size;
+    {
+        size_t inbound = cfg->max_inbound_size ? cfg->max_inbound_size
+                                               : OMADM_SESSION_DEFAULT_MAX_INBOUND;
+
+        if (cfg->limits) {
+            s->limits = *cfg->limits;
+            if (s->limits.max_message > inbound)
+                s->limits.max_message = inbound;
+        } else {
+            /* Fleet-sized replies: the command count scales with the cap. */
+            size_t per_mib = (size_t)defaults.max_commands * (inbound / 1048576u);
+
+            s->limits = defaults;
+            s->limits.max_message = inbound;
+            if (per_mib > defaults.max_commands && per_mib < 1000000u)
+                s->limits.max_commands = (unsigned)per_mib;
+        }
+    }
     s->package1_due = 1;
     s->hdr_status = "200";
     *out = s;
@@ -705,11 +776,25 @@ omadm_status omadm_session_feed(omadm_session *session, const char *body, size_t
     s->awaiting_reply = 0;
     if (s->n_inflight)
         omadm__crash_point("alert-sent");
+    if (s->too_large) {
+        /* Whatever answers our 413, the session is over. */
+        fail_too_large(s);
+        return OMADM_ERR_LIMIT;
+    }
     if (len == 0) {
         /* An empty body ends the session (observed with Fleet). */
         finish(s, OMADM_SESSION_COMPLETED);
         return OMADM_OK;
     }
+    if (len > s->limits.max_message) {
+        take_too_large(s, len);
+        return OMADM_OK;
+    }
+    if (len > s->max_msg_size)
+        omadm__log(OMADM_LOG_INFO,
+                   "session %s: the server's message of %zu bytes is over our MaxMsgSize %zu "
+                   "(accepted up to %zu)",
+                   s->session_id, len, s->max_msg_size, s->limits.max_message);
     memset(&err, 0, sizeof err);
     st = syncml_parse(body, len, &s->limits, &in, &err);
     if (st != OMADM_OK) {

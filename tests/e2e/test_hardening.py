@@ -142,6 +142,51 @@ class Hardening(unittest.TestCase):
         self.assertEqual(len(w.restart_lines()), 1)
         self.assertEqual(self.action(act["id"])["state"], "accepted")
 
+    # 3: messages larger than we announced ----------------------------------
+    def queue_gets(self, n, pad):
+        w = self.w
+        for i in range(n):
+            w.command("<Get><!-- %s --><Item><Target><LocURI>./DevInfo/%s</LocURI>"
+                      "</Target></Item></Get>" % (pad, ("Man", "Mod", "Lang")[i % 3]))
+
+    def server_messages(self, direction):
+        return [m for m in self.w.messages() if m.get("direction") == direction]
+
+    def test_3_fleet_reply_of_2000_gets_over_our_max_msg_size(self):
+        """Fleet-like: every queued command in one reply (about 1 MiB, over
+        our 524288-byte MaxMsgSize); the server announces 65536: every Get
+        is answered, no client message over 65536 (the checker's msg-size
+        rule), the session completes."""
+        w = self.w
+        w.close()
+        self.w = w = e2elib.World(max_msg_size=65536)
+        w.api("POST", "/api/devices/%s/config" % w.device_id, {"ignore_client_max": True})
+        self.queue_gets(2000, "p" * 440)
+        r = self.sync()
+        big = max(len(m.get("body") or "") for m in self.server_messages("out"))
+        self.assertGreater(big, 1024 * 1024, "the server's reply is over 1 MiB")
+        cmds = w.commands()
+        self.assertEqual(len(cmds), 2000)
+        self.assertEqual({c["status"] for c in cmds}, {"200"})
+        self.assertTrue(all(c.get("results") for c in cmds))
+        self.assertIn("over our MaxMsgSize 524288", r.stderr)
+
+    def test_3_reply_over_max_inbound_size_answered_413(self):
+        w = self.w
+        conf = os.path.join(w.dir, "agent.conf")
+        with open(conf, "w") as f:
+            f.write("[server]\nmax_inbound_size = 64K\n")
+        w.api("POST", "/api/devices/%s/config" % w.device_id, {"ignore_client_max": True})
+        self.queue_gets(300, "p" * 300)
+        r = self.w.run_agent("sync", "--config", conf)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("exceeds the 65536-byte inbound cap (max_inbound_size); answered 413",
+                      r.stderr)
+        ins = [m.get("body") or "" for m in self.server_messages("in")]
+        self.assertTrue(any("<CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd><Data>413</Data>" in b
+                            for b in ins), ins[-1:])
+        self.assertEqual(len(ins), 2, "one 413, then the session ends")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -201,8 +201,8 @@ static void test_message_limits_still_fail(void **state)
 {
     harness *h = *state;
     char *open = repeat("<a>", 40), *close = repeat("</a>", 40);
-    char *body = strf("<Replace><CmdID>1</CmdID><Item><Data>%s%s</Data></Item></Replace>", open,
-                      close);
+    char *body =
+        strf("<Replace><CmdID>1</CmdID><Item><Data>%s%s</Data></Item></Replace>", open, close);
     char *msg;
 
     harness_start(h);
@@ -217,12 +217,157 @@ static void test_message_limits_still_fail(void **state)
     free(close);
 }
 
+/* ---- item 3: messages larger than we announced ----------------------------- */
+
+#define HDR_STATUS_OK(msgref)                                                                      \
+    "<Status><CmdID>1</CmdID><MsgRef>" msgref "</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd>"      \
+    "<Data>200</Data></Status>"
+
+/* Fleet puts every queued command in one reply: 2,000 Gets in a 1 MiB
+ * message (over our 512 KiB MaxMsgSize and 1,000 commands) are accepted up
+ * to the 4 MiB cap and answered across our messages, each within the
+ * server's MaxMsgSize. */
+static void test_1mib_message_of_2000_gets(void **state)
+{
+    harness *h = *state;
+    size_t cap = 2100 * 600, len = 0, statuses = 0, results = 0, messages = 0, msg_len;
+    char *body = malloc(cap), *pad = repeat("p", 440), *msg;
+    static unsigned char seen_status[2001], seen_results[2001];
+    unsigned server_msg = 2;
+    int i;
+    const syncml_msg *m;
+    const syncml_cmd *c;
+
+    assert_non_null(body);
+    memset(seen_status, 0, sizeof seen_status);
+    memset(seen_results, 0, sizeof seen_results);
+    len += (size_t)snprintf(body + len, cap - len, HDR_STATUS_OK("1"));
+    for (i = 1; i <= 2000; i++)
+        len += (size_t)snprintf(body + len, cap - len,
+                                "<Get><CmdID>%d</CmdID><!-- %s --><Item><Target>"
+                                "<LocURI>./Vendor/Test/Value</LocURI></Target></Item></Get>",
+                                i, pad);
+    harness_start(h);
+    harness_next(h);
+    msg = harness_server_msg(h, 1,
+                             "<Meta><MaxMsgSize xmlns=\"syncml:metinf\">65536</MaxMsgSize>"
+                             "</Meta>",
+                             body, 1);
+    msg_len = strlen(msg);
+    assert_true(msg_len > 1024 * 1024);
+    assert_int_equal(omadm_session_feed(h->session, msg, msg_len), OMADM_OK);
+    free(msg);
+    free(body);
+    free(pad);
+    while ((m = harness_next(h)) != NULL) {
+        messages++;
+        assert_true(h->last_len <= 65536);
+        for (c = m->body; c; c = c->next) {
+            long ref = c->cmd_ref ? strtol(c->cmd_ref, NULL, 10) : 0;
+
+            if (c->type == SYNCML_CMD_STATUS && c->cmd && strcmp(c->cmd, "Get") == 0) {
+                assert_true(ref > 0 && ref <= 2000);
+                assert_int_equal(seen_status[ref], 0);
+                assert_string_equal(c->data, "200");
+                seen_status[ref] = 1;
+                statuses++;
+            } else if (c->type == SYNCML_CMD_RESULTS) {
+                assert_true(ref > 0 && ref <= 2000);
+                assert_int_equal(seen_status[ref], 1);
+                assert_int_equal(seen_results[ref], 0);
+                seen_results[ref] = 1;
+                results++;
+            }
+        }
+        if (statuses < 2000 || results < 2000)
+            harness_feed(h, server_msg++,
+                         HDR_STATUS_OK("2") "<Alert><CmdID>2</CmdID><Data>1222</Data></Alert>", 0);
+        else
+            harness_feed(h, server_msg++, HDR_STATUS_OK("2"), 1);
+        assert_true(messages < 100);
+    }
+    printf("[ INFO     ] 2000 Gets in a %zu-byte message: answered in %zu messages of at most "
+           "65536 bytes\n",
+           msg_len, messages);
+    assert_int_equal(statuses, 2000);
+    assert_int_equal(results, 2000);
+    assert_true(messages > 5);
+    assert_int_equal(omadm_session_get_state(h->session), OMADM_SESSION_COMPLETED);
+}
+
+/* Beyond the cap: not parsed; the SyncHdr is answered 413 (with the MsgID
+ * the message must have had), Final, nothing else; then the session fails
+ * saying why, whatever the server answers. */
+static void test_message_over_the_cap_answered_413(void **state)
+{
+    harness *h = *state;
+    char *big = repeat("<Get><CmdID>1</CmdID><Item><Target><LocURI>./Vendor/Test/Value</LocURI>"
+                       "</Target></Item></Get>",
+                       2000);
+    char *msg;
+    const syncml_cmd *st;
+
+    h->cfg.max_inbound_size = 128 * 1024;
+    harness_start(h);
+    harness_next(h);
+    msg = harness_server_msg(h, 1, NULL, big, 1);
+    assert_true(strlen(msg) > 128 * 1024);
+    assert_int_equal(omadm_session_feed(h->session, msg, strlen(msg)), OMADM_OK);
+    free(msg);
+    assert_non_null(harness_next(h));
+    st = h->last->body;
+    assert_non_null(st);
+    assert_null(st->next);
+    assert_string_equal(st->cmd, "SyncHdr");
+    assert_string_equal(st->msg_ref, "1");
+    assert_string_equal(st->data, "413");
+    assert_true(h->last->final);
+    assert_int_equal(h->exec_count, 0);
+    assert_non_null(strstr(warn_log, "exceeds the 131072-byte inbound cap"));
+    /* The server answers with the same again: over. */
+    msg = harness_server_msg(h, 2, NULL, big, 1);
+    assert_int_equal(omadm_session_feed(h->session, msg, strlen(msg)), OMADM_ERR_LIMIT);
+    free(msg);
+    assert_null(harness_next(h));
+    assert_int_equal(omadm_session_get_state(h->session), OMADM_SESSION_FAILED);
+    assert_non_null(strstr(omadm_session_error(h->session),
+                           "exceeds the 131072-byte inbound cap (max_inbound_size); "
+                           "answered 413"));
+    free(big);
+}
+
+/* The transport stopped reading at the cap: same answer, then a failure
+ * that says so (also when the 413 message gets no reply). */
+static void test_transport_cut_reply_answered_413(void **state)
+{
+    harness *h = *state;
+    const syncml_cmd *st;
+
+    harness_start(h);
+    harness_next(h);
+    harness_feed(h, 1, HDR_STATUS_OK("1") EXEC_RUN("x-1"), 1);
+    assert_non_null(harness_next(h));
+    omadm_session_reply_too_large(h->session, 0);
+    assert_non_null(harness_next(h));
+    st = h->last->body;
+    assert_string_equal(st->data, "413");
+    assert_string_equal(st->msg_ref, "2");
+    assert_null(st->next);
+    omadm_session_fail(h->session, OMADM_ERR_TRANSPORT, "connection reset");
+    assert_int_equal(omadm_session_get_state(h->session), OMADM_SESSION_FAILED);
+    assert_non_null(strstr(omadm_session_error(h->session),
+                           "the server's message exceeds the 4194304-byte inbound cap"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_poisoned_then_exec_same_message),
         cmocka_unit_test_setup_teardown(test_poisoned_then_exec_next_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_limits_still_fail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_1mib_message_of_2000_gets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_message_over_the_cap_answered_413, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transport_cut_reply_answered_413, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("session-hardening", tests, NULL, NULL);

@@ -88,8 +88,8 @@ void test_reject_cmd_id_truncated(void **state)
     char *ascii = repeat("a", 63);
 
     (void)state;
-    body = fmt("<Exec><CmdID>%s</CmdID><Item><Target><LocURI>./X</LocURI></Target></Item></Exec>",
-               id);
+    body =
+        fmt("<Exec><CmdID>%s</CmdID><Item><Target><LocURI>./X</LocURI></Target></Item></Exec>", id);
     msg = parse_body(body, NULL);
     want = fmt("%.64s%s", id, SYNCML_CMDID_TRUNCATED);
     assert_int_equal(msg->body->reject_code, 400);
@@ -149,10 +149,10 @@ void test_reject_raw_data(void **state)
     syncml_msg *msg;
 
     (void)state;
-    body = fmt("<Replace><CmdID>r</CmdID><Item><Data><a><b>%s</b><c/></a></Data>"
-               "<Meta><Format>xml</Format></Meta></Item><Item><Data>2</Data></Item></Replace>"
-               EXEC_REBOOT,
-               v);
+    body = fmt(
+        "<Replace><CmdID>r</CmdID><Item><Data><a><b>%s</b><c/></a></Data>"
+        "<Meta><Format>xml</Format></Meta></Item><Item><Data>2</Data></Item></Replace>" EXEC_REBOOT,
+        v);
     msg = parse_body(body, NULL);
     assert_int_equal(msg->body->reject_code, 413);
     assert_null(msg->body->items->data);
