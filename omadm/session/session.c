@@ -187,8 +187,9 @@ static void fail(omadm_session *s, const char *fmt, ...)
 static void fail_too_large(omadm_session *s)
 {
     if (s->too_large == SIZE_MAX)
-        fail(s, "the server's message exceeds the %zu-byte inbound cap (max_inbound_size); "
-                "answered 413",
+        fail(s,
+             "the server's message exceeds the %zu-byte inbound cap (max_inbound_size); "
+             "answered 413",
              s->limits.max_message);
     else
         fail(s,
@@ -276,8 +277,8 @@ omadm_status omadm_session_new(omadm_session **out, const omadm_session_config *
     s->outbox = cfg->outbox;
     s->platform = cfg->platform;
     {
-        size_t inbound = cfg->max_inbound_size ? cfg->max_inbound_size
-                                               : OMADM_SESSION_DEFAULT_MAX_INBOUND;
+        size_t inbound =
+            cfg->max_inbound_size ? cfg->max_inbound_size : OMADM_SESSION_DEFAULT_MAX_INBOUND;
 
         if (cfg->limits) {
             s->limits = *cfg->limits;
