@@ -63,7 +63,7 @@ typedef struct agent_config {
                          environment (https_proxy, no_proxy...) */
     agent_platform_kind platform;
     omadm_log_level log_level;
-    unsigned poll_interval; /* seconds; default 900 */
+    unsigned poll_interval;  /* seconds; default 900 */
     size_t max_inbound_size; /* bytes: the largest server message read and
                                 parsed; 0 = 4 MiB (OMADM_SESSION_DEFAULT_MAX_INBOUND) */
     agent_origin origin[AGENT_KEY_COUNT];
