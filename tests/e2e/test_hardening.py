@@ -187,6 +187,25 @@ class Hardening(unittest.TestCase):
                             for b in ins), ins[-1:])
         self.assertEqual(len(ins), 2, "one 413, then the session ends")
 
+    # 4: the URI prefixes Microsoft writes -------------------------------------
+    def test_4_lowercase_scope_prefixes(self):
+        w = self.w
+        w.command("<Get><Item><Target><LocURI>./DEVICE/VENDOR/MSFT/Reboot/RebootNow</LocURI>"
+                  "</Target></Item></Get>")
+        w.command("<Get><Item><Target><LocURI>./device/vendor/msft/Reboot</LocURI>"
+                  "</Target></Item></Get>")
+        w.command("<Exec><Item><Target><LocURI>./device/vendor/MSFT/Reboot/RebootNow</LocURI>"
+                  "</Target></Item></Exec>")
+        self.sync()
+        self.assertEqual([c["status"] for c in w.commands()], ["200", "404", "200"])
+        self.assertEqual(len(w.restart_lines()), 1)
+        act = [a for a in w.actions() if a["action"] == "restart"]
+        self.assertEqual(len(act), 1, w.actions())
+        w.reboot()
+        self.sync()
+        a = self.action(act[0]["id"])
+        self.assertEqual(a["state"], "completed", a)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
