@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "dispatch/dispatch.h"
 #include "session/auth.h"
+#include "session/inbound.h"
 
 #define SESSION_DEFAULT_MAX_MSG      524288u
 #define SESSION_DEFAULT_MAX_MESSAGES 100u
@@ -72,6 +73,8 @@ struct omadm_session {
 
     inflight_alert *inflight;
     size_t n_inflight;
+
+    omadm__sent_cmds sent_cmds; /* what a server Status may name */
 };
 
 static const char *const state_names[] = { "running", "completed", "failed", "aborted" };
@@ -307,6 +310,7 @@ void omadm_session_free(omadm_session *session)
     finish(session, OMADM_SESSION_FAILED);
     free_batches(session);
     omadm__free(session->inflight);
+    omadm__sent_free(&session->sent_cmds);
     omadm__free(session->server_uri);
     omadm__free(session->device_id);
     omadm__free(session->auth_name);
@@ -618,6 +622,8 @@ omadm_status omadm_session_next_message(omadm_session *session, char **msg, size
     }
     if (st == OMADM_OK)
         st = syncml_write(m, msg, len);
+    if (st == OMADM_OK)
+        omadm__sent_record(&s->sent_cmds, s->sent + 1, m->body);
     has_answers = added > 0;
     syncml_msg_free(m);
     if (st != OMADM_OK) {
@@ -709,6 +715,20 @@ static omadm_status queue_answers(omadm_session *s, const syncml_msg *in)
     return OMADM_OK;
 }
 
+/* Keeps a NextNonce for the MD5 digest; a nonce we could not use fails
+ * the session saying why (returns 0). */
+static int take_nonce(omadm_session *s, const char *nonce)
+{
+    char why[96];
+
+    if (omadm__nonce_check(nonce, sizeof s->nonce - 1, why, sizeof why) != OMADM_OK) {
+        fail(s, "the server's authentication nonce (NextNonce) %s", why);
+        return 0;
+    }
+    snprintf(s->nonce, sizeof s->nonce, "%s", nonce);
+    return 1;
+}
+
 /* Our SyncHdr was challenged (401/407): answer with Cred if we can. */
 static omadm_status take_challenge(omadm_session *s, const syncml_cmd *st)
 {
@@ -730,8 +750,8 @@ static omadm_status take_challenge(omadm_session *s, const syncml_cmd *st)
     }
     snprintf(s->cred_type, sizeof s->cred_type, "%s",
              chal && chal->type ? chal->type : SYNCML_AUTH_BASIC);
-    if (chal && chal->next_nonce)
-        snprintf(s->nonce, sizeof s->nonce, "%s", chal->next_nonce);
+    if (chal && chal->next_nonce && !take_nonce(s, chal->next_nonce))
+        return OMADM_ERR_PROTOCOL;
     if (strcmp(s->cred_type, SYNCML_AUTH_MD5) == 0 && !s->nonce[0]) {
         fail(s, "the server asked for %s without a nonce", SYNCML_AUTH_MD5);
         return OMADM_ERR_PROTOCOL;
@@ -814,13 +834,15 @@ omadm_status omadm_session_feed(omadm_session *session, const char *body, size_t
     }
     snprintf(s->server_msg_id, sizeof s->server_msg_id, "%s", in->hdr.msg_id);
     snprintf(s->server_uri_in, sizeof s->server_uri_in, "%s", in->hdr.source_uri);
-    if (in->hdr.meta && in->hdr.meta->max_msg_size) {
-        char *end;
-        unsigned long long max = strtoull(in->hdr.meta->max_msg_size, &end, 10);
+    omadm__check_target(&in->hdr, s->device_id, s->session_id);
+    if (in->hdr.meta) {
+        size_t max = omadm__server_max_msg_size(in->hdr.meta->max_msg_size, SESSION_MIN_SERVER_MAX,
+                                                s->session_id);
 
-        if (*end == '\0' && max >= SESSION_MIN_SERVER_MAX)
+        if (max)
             s->server_max = max;
     }
+    omadm__check_statuses(&s->sent_cmds, in, s->sent, s->session_id);
     for (c = in->body; c; c = c->next)
         if (c->type == SYNCML_CMD_STATUS && is_code(c->cmd_ref, "0"))
             hdr_st = c;
@@ -842,8 +864,12 @@ omadm_status omadm_session_feed(omadm_session *session, const char *body, size_t
     }
     if (hdr_st && is_code(hdr_st->data, "212"))
         s->send_cred = 0;
-    if (hdr_st && hdr_st->chal && hdr_st->chal->next_nonce)
-        snprintf(s->nonce, sizeof s->nonce, "%s", hdr_st->chal->next_nonce);
+    /* A new nonce for our next MD5 Cred; unused otherwise. */
+    if (hdr_st && hdr_st->chal && hdr_st->chal->next_nonce && s->send_cred &&
+        strcmp(s->cred_type, SYNCML_AUTH_MD5) == 0 && !take_nonce(s, hdr_st->chal->next_nonce)) {
+        syncml_msg_free(in);
+        return OMADM_ERR_PROTOCOL;
+    }
 
     if (commands > 0) {
         st = queue_answers(s, in);

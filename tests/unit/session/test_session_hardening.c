@@ -359,6 +359,146 @@ static void test_transport_cut_reply_answered_413(void **state)
                            "the server's message exceeds the 4194304-byte inbound cap"));
 }
 
+/* ---- item 5: odd server headers are logged, not silently accepted ------------ */
+
+/* A Status naming a command we never sent (unknown CmdRef, or the right
+ * CmdRef with another MsgRef) is logged at warn; one we sent is not. */
+static void test_status_for_unsent_command_warns(void **state)
+{
+    harness *h = *state;
+    const syncml_msg *m;
+    char body[1024];
+
+    harness_start(h);
+    m = harness_next(h);
+    assert_string_equal(m->body->data, "1201");
+    snprintf(body, sizeof body,
+             HDR_STATUS_OK("1") "<Status><CmdID>2</CmdID><MsgRef>1</MsgRef><CmdRef>%s</CmdRef>"
+                                "<Cmd>Alert</Cmd><Data>200</Data></Status>",
+             m->body->cmd_id);
+    harness_feed(h, 1, body, 1);
+    assert_null(strstr(warn_log, "never sent"));
+    harness_free(h);
+    harness_init(h);
+    harness_start(h);
+    m = harness_next(h);
+    snprintf(body, sizeof body,
+             HDR_STATUS_OK("1") "<Status><CmdID>2</CmdID><MsgRef>1</MsgRef><CmdRef>99</CmdRef>"
+                                "<Cmd>Get</Cmd><Data>200</Data></Status>"
+                                "<Status><CmdID>3</CmdID><MsgRef>7</MsgRef><CmdRef>%s</CmdRef>"
+                                "<Cmd>Alert</Cmd><Data>200</Data></Status>" EXEC_RUN("x-1"),
+             m->body->cmd_id);
+    harness_feed(h, 1, body, 1);
+    assert_non_null(strstr(warn_log, "the server's Status 2 (code 200) names a command we never "
+                                     "sent: MsgRef 1, CmdRef 99"));
+    assert_non_null(strstr(warn_log, "MsgRef 7, CmdRef 2"));
+    /* ... and the session goes on. */
+    assert_non_null(harness_next(h));
+    assert_string_equal(status_of(h->last, "x-1"), "200");
+}
+
+static char *replace_once(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    char *out;
+
+    assert_non_null(at);
+    out = strf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    return out;
+}
+
+static void test_target_not_our_device_warns(void **state)
+{
+    harness *h = *state;
+    char *msg, *other;
+
+    harness_start(h);
+    harness_next(h);
+    msg = harness_server_msg(h, 1, NULL, HDR_STATUS_OK("1"), 1);
+    other =
+        replace_once(msg, "<Target><LocURI>" HARNESS_DEVICE, "<Target><LocURI>SOMEONE-ELSE-0001");
+    assert_int_equal(omadm_session_feed(h->session, other, strlen(other)), OMADM_OK);
+    assert_non_null(strstr(warn_log, "the server's message is addressed to \"SOMEONE-ELSE-0001\", "
+                                     "not to this device (" HARNESS_DEVICE ")"));
+    free(msg);
+    free(other);
+}
+
+/* MaxMsgSize 0, 1, garbage: logged and treated as absent (our default
+ * 524288 stays: 300 Statuses and Results of 300 bytes fit one message). */
+static void test_unusable_server_max_msg_size(void **state)
+{
+    static const char *const values[] = { "0", "1", "garbage", "-5", "1023", "" };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof values / sizeof values[0]; i++) {
+        harness *h = calloc(1, sizeof *h);
+        char *meta =
+            strf("<Meta><MaxMsgSize xmlns=\"syncml:metinf\">%s</MaxMsgSize></Meta>", values[i]);
+        char *gets = repeat("<Get><CmdID>7</CmdID><Item><Target><LocURI>./Vendor/Test/Big"
+                            "</LocURI></Target></Item></Get>",
+                            300);
+        char *msg;
+
+        assert_non_null(h);
+        harness_init(h);
+        warn_log[0] = '\0';
+        omadm_log_set(log_sink, NULL, OMADM_LOG_DEBUG);
+        harness_start(h);
+        harness_next(h);
+        msg = harness_server_msg(h, 1, meta, gets, 1);
+        assert_int_equal(omadm_session_feed(h->session, msg, strlen(msg)), OMADM_OK);
+        assert_non_null(strstr(warn_log, "the server's MaxMsgSize"));
+        assert_non_null(strstr(warn_log, "ignored"));
+        assert_non_null(harness_next(h));
+        assert_int_equal(harness_count(h->last, SYNCML_CMD_RESULTS), 300);
+        assert_true(h->last->final);
+        harness_free(h);
+        free(h);
+        free(msg);
+        free(meta);
+        free(gets);
+    }
+}
+
+static void md5_challenge(harness *h, const char *nonce, const char *want)
+{
+    char *body = strf("<Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef>"
+                      "<Cmd>SyncHdr</Cmd><Chal><Meta><Type xmlns=\"syncml:metinf\">"
+                      "syncml:auth-md5</Type><Format xmlns=\"syncml:metinf\">b64</Format>"
+                      "<NextNonce xmlns=\"syncml:metinf\">%s</NextNonce></Meta>"
+                      "</Chal><Data>401</Data></Status>",
+                      nonce);
+    char *msg = harness_server_msg(h, 1, NULL, body, 1);
+
+    h->cfg.auth_name = "dev";
+    h->cfg.auth_secret = "s3cret";
+    harness_start(h);
+    harness_next(h);
+    assert_int_equal(omadm_session_feed(h->session, msg, strlen(msg)), OMADM_ERR_PROTOCOL);
+    assert_int_equal(omadm_session_get_state(h->session), OMADM_SESSION_FAILED);
+    if (!strstr(omadm_session_error(h->session), want))
+        fail_msg("error \"%s\" lacks \"%s\"", omadm_session_error(h->session), want);
+    omadm_session_free(h->session);
+    h->session = NULL;
+    free(msg);
+    free(body);
+}
+
+/* An MD5 nonce that is not base64, or too long, fails saying so. */
+static void test_md5_nonce_not_base64_or_oversized(void **state)
+{
+    harness *h = *state;
+    char *big = repeat("QUFB", 100);
+
+    md5_challenge(h, "not base64!", "the server's authentication nonce (NextNonce) is not base64");
+    md5_challenge(h, "AAE*Aw==", "is not base64 (character 4)");
+    md5_challenge(h, "AA=CAw==", "is not base64 (character 3)");
+    md5_challenge(h, big, "is 400 bytes, over the 255-byte limit");
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +508,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_1mib_message_of_2000_gets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_over_the_cap_answered_413, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transport_cut_reply_answered_413, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_for_unsent_command_warns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_target_not_our_device_warns, setup, teardown),
+        cmocka_unit_test(test_unusable_server_max_msg_size),
+        cmocka_unit_test_setup_teardown(test_md5_nonce_not_base64_or_oversized, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("session-hardening", tests, NULL, NULL);
