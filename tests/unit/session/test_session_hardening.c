@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "core/compiler.h"
 #include "omadm/log.h"
 #include "session_harness.h"
 
@@ -53,6 +54,8 @@ static int teardown(void **state)
     free(h);
     return 0;
 }
+
+static char *strf(const char *f, ...) OMADM__PRINTF(1, 2);
 
 static char *strf(const char *f, ...)
 {
