@@ -177,8 +177,11 @@ void expect_reject(const char *data, size_t len, const syncml_limits *lim, int c
     if (st != OMADM_OK)
         fail_msg("expected a rejected command, got %s: %s", omadm_status_name(st), err.message);
     c = first_rejected(msg->body);
-    if (!c)
+    if (!c) {
+        syncml_msg_free(msg);
         fail_msg("no command rejected (expected %d: %s)", code, needle);
+        return;
+    }
     assert_int_equal(c->reject_code, code);
     assert_non_null(c->reject_reason);
     if (!strstr(c->reject_reason, needle))
