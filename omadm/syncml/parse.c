@@ -665,17 +665,21 @@ static void leaf_end(parser *p, frame *f)
     *f->dest = must(p, syncml_strndup(p->msg, s, p->text.len));
 }
 
-/* Keeps the first `max` bytes of an over-long CmdID, cut back to a UTF-8
- * character boundary, and drops the rest. */
+/* Keeps the start of an over-long CmdID so that with the marker it is
+ * `max` bytes at most (a CmdRef we echo parses again as it is), cut back to
+ * a UTF-8 character boundary, and drops the rest. */
 static void truncate_cmd_id(parser *p, frame *f, const xmlChar *ch, size_t len, size_t max)
 {
-    size_t room = max - p->text.len, n = len < room ? len : room, k;
+    size_t marker = strlen(SYNCML_CMDID_TRUNCATED), keep = max > marker ? max - marker : 0;
+    size_t room = keep > p->text.len ? keep - p->text.len : 0, n = len < room ? len : room, k;
 
     if (!f->truncated && omadm__buf_append(&p->text, ch, n) != OMADM_OK) {
         nomem(p);
         return;
     }
     f->truncated = true;
+    if (p->text.len > keep)
+        p->text.len = keep;
     k = p->text.len;
     while (k > 0 && ((unsigned char)p->text.data[k - 1] & 0xC0) == 0x80)
         k--;

@@ -186,9 +186,9 @@ size_t syncml_item_count(const syncml_item *list);
  * is too long or has too many segments (414), which has too many Items or
  * a value too long (413) is kept with `reject_code` and `reject_reason`
  * set and the rest of its content skipped. A CmdID over the limit is kept
- * truncated: its first max_cmd_id bytes (cut back to a UTF-8 character
- * boundary) followed by SYNCML_CMDID_TRUNCATED, and echoed so in the
- * CmdRef of its Status.
+ * truncated: its first max_cmd_id - 3 bytes (cut back to a UTF-8 character
+ * boundary) followed by SYNCML_CMDID_TRUNCATED ("..."), max_cmd_id bytes
+ * at most, and echoed so in the CmdRef of its Status.
  * `limits` NULL means SYNCML_LIMITS_DEFAULT. */
 omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *limits,
                           syncml_msg **out, syncml_error *err);

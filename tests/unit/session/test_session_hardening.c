@@ -119,7 +119,7 @@ static void make_poisons(poison p[3])
                     "</Target></Item></Exec>",
                     id);
     p[1].code = "400";
-    p[1].cmd_ref = strf("%.64s%s", id, SYNCML_CMDID_TRUNCATED);
+    p[1].cmd_ref = strf("%.61s%s", id, SYNCML_CMDID_TRUNCATED);
     p[2].xml = strf("<Get><CmdID>p-items</CmdID>%s</Get>", items);
     p[2].code = "413";
     p[2].cmd_ref = strf("p-items");

@@ -394,7 +394,7 @@ void test_limits_lowered(void **state)
     expect_reject(in, len, &lim, 414, "LocURI with more than 1 segments in Replace", "abcd");
     lim.max_uri_segments = 2;
     lim.max_cmd_id = 3;
-    expect_reject(in, len, &lim, 400, "CmdID longer than 3 bytes in Replace", "abc...");
+    expect_reject(in, len, &lim, 400, "CmdID longer than 3 bytes in Replace", "...");
     lim.max_cmd_id = 4;
     lim.max_value = 6; /* VerProto DM/1.2 fits, the Data does not */
     expect_reject(in, len, &lim, 413, "Data value longer than 6 bytes in Replace", "abcd");
