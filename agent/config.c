@@ -26,7 +26,8 @@ enum value_kind {
     V_PLATFORM,
     V_LEVEL,
     V_INTERVAL,
-    V_PUSH_PERIOD
+    V_PUSH_PERIOD,
+    V_SIZE
 };
 
 static const struct key_def {
@@ -60,6 +61,7 @@ static const struct key_def {
     [AGENT_KEY_PUSH_SECRET] = { "push", "server_secret", NULL, V_SECRET },
     [AGENT_KEY_PUSH_NONCE] = { "push", "server_nonce", NULL, V_TEXT },
     [AGENT_KEY_CSP_DIR] = { "agent", "csp_dir", NULL, V_PATH },
+    [AGENT_KEY_MAX_INBOUND_SIZE] = { "server", "max_inbound_size", NULL, V_SIZE },
 };
 
 static const char *const sections[] = { "server", "tls", "agent", "poll", "enroll", "push" };
@@ -334,6 +336,39 @@ int agent_config_parse_level(const char *text, omadm_log_level *level)
     return -1;
 }
 
+int agent_config_parse_size(const char *text, size_t *bytes, char *err, size_t errsize)
+{
+    unsigned long long v = 0, mult = 1;
+    const char *p = text;
+
+    if (!isdigit((unsigned char)*p))
+        goto bad;
+    while (isdigit((unsigned char)*p)) {
+        v = v * 10 + (unsigned)(*p++ - '0');
+        if (v > 100000000000ull)
+            goto range;
+    }
+    if (*p == 'k' || *p == 'K')
+        mult = 1024;
+    else if (*p == 'm' || *p == 'M')
+        mult = 1024 * 1024;
+    else if (*p)
+        goto bad;
+    if (*p && p[1])
+        goto bad;
+    v *= mult;
+    if (v < 64 * 1024 || v > 64 * 1024 * 1024)
+        goto range;
+    *bytes = (size_t)v;
+    return 0;
+bad:
+    set_err(err, errsize, "\"%s\" is not a size (bytes, or a number with K or M: \"4M\")", text);
+    return -1;
+range:
+    set_err(err, errsize, "\"%s\" is out of range (64K to 64M)", text);
+    return -1;
+}
+
 /* Validates and stores one value; `err` gets the reason only. */
 static int set_value(agent_config *cfg, agent_key key, const char *value, char *err, size_t errsize)
 {
@@ -385,6 +420,8 @@ static int set_value(agent_config *cfg, agent_key key, const char *value, char *
         return agent_config_parse_interval(value, &cfg->poll_interval, err, errsize);
     case V_PUSH_PERIOD:
         return agent_config_parse_interval(value, &cfg->push_period, err, errsize);
+    case V_SIZE:
+        return agent_config_parse_size(value, &cfg->max_inbound_size, err, errsize);
     }
     slot = field(cfg, key);
     copy = strdup(value);

@@ -1,6 +1,7 @@
 /* The agent's configuration: an INI file (inih) plus command-line overrides.
  *
- *   [server] url, device_id, auth_name, auth_secret, user_agent, proxy
+ *   [server] url, device_id, auth_name, auth_secret, user_agent, proxy,
+ *            max_inbound_size
  *   [tls]    ca, cert, key
  *   [agent]  state_dir, platform (native|sim), log_level, log_file, csp_dir
  *   [poll]   initial_interval (until the server sets DMClient's poll schedule)
@@ -48,6 +49,7 @@ typedef enum agent_key {
     AGENT_KEY_PUSH_SECRET,
     AGENT_KEY_PUSH_NONCE,
     AGENT_KEY_CSP_DIR,
+    AGENT_KEY_MAX_INBOUND_SIZE,
     AGENT_KEY_COUNT
 } agent_key;
 
@@ -78,11 +80,13 @@ typedef struct agent_config {
     unsigned poll_interval; /* seconds; default 900 */
     /* Push channel (agent/push.h); push_url NULL = none configured. */
     char *push_url;
-    unsigned push_period; /* long-poll period until the server names one;
-                             seconds, default 600 */
-    char *push_server_id; /* notifications must name this server */
-    char *push_secret;    /* digest password; never logged, never printed */
-    char *push_nonce;     /* digest nonce; NULL = OMADM_NOTIFY_RESET_NONCE */
+    unsigned push_period;    /* long-poll period until the server names one;
+                                seconds, default 600 */
+    char *push_server_id;    /* notifications must name this server */
+    char *push_secret;       /* digest password; never logged, never printed */
+    char *push_nonce;        /* digest nonce; NULL = OMADM_NOTIFY_RESET_NONCE */
+    size_t max_inbound_size; /* bytes: the largest server message read and
+                                parsed; 0 = 4 MiB (OMADM_SESSION_DEFAULT_MAX_INBOUND) */
     agent_origin origin[AGENT_KEY_COUNT];
 
     /* [enroll]: where and how to enroll (owned, NULL when unset) */
@@ -141,6 +145,9 @@ int agent_config_check_url(const char *url, char *err, size_t errsize);
 int agent_config_check_device_id(const char *id, char *err, size_t errsize);
 /* "15" (minutes), "90s", "15m", "2h", "1d"; 1 second to 30 days. */
 int agent_config_parse_interval(const char *text, unsigned *seconds, char *err, size_t errsize);
+/* A size in bytes, with an optional K or M suffix (binary: 1K = 1024),
+ * from 64K to 64M. Returns 0, or -1 with the reason in err. */
+int agent_config_parse_size(const char *text, size_t *bytes, char *err, size_t errsize);
 int agent_config_parse_level(const char *text, omadm_log_level *level);
 
 const char *agent_platform_name(agent_platform_kind kind);

@@ -390,6 +390,7 @@ static int device_session(agent_device *d, unsigned session_id, int server_initi
     /* MS-MDM: an enrolled device reports its login status in package 1. */
     scfg.login_status = d->cfg->enrolled ? "user" : NULL;
     scfg.unenroll_request = d->cfg->unenroll_request;
+    scfg.max_inbound_size = d->cfg->max_inbound_size;
     st = omadm_session_new(&s, &scfg);
     if (st != OMADM_OK) {
         snprintf(res->error, sizeof res->error, "cannot start a session: %s", omadm_status_str(st));
@@ -422,6 +423,10 @@ static int device_session(agent_device *d, unsigned session_id, int server_initi
         if (st == OMADM_OK) {
             omadm_session_feed(s, reply, reply_len);
             ex->free_reply(ex->user, reply);
+        } else if (st == OMADM_ERR_LIMIT) {
+            /* Over max_inbound_size: not read past it, answered 413. */
+            agent_log(OMADM_LOG_WARN, "the server's reply: %s", why);
+            omadm_session_reply_too_large(s, 0);
         } else {
             if (st == OMADM_ERR_RETRY_LATER)
                 res->retry_after = retry_after;

@@ -10,6 +10,8 @@
 #include "agent/log.h"
 #include "agent/os.h"
 #include "agent/sync.h"
+#include "core/alloc.h"
+#include "session/session.h"
 #include "syncml/syncml.h"
 #include "transport/transport.h"
 
@@ -73,6 +75,8 @@ int agent_https_open(omadm_transport **out, const agent_config *cfg, char *err, 
     }
     if (!cfg->ca_file && cfg->enrolled_ca_pem)
         tc.ca_pem = cfg->enrolled_ca_pem;
+    tc.max_response =
+        cfg->max_inbound_size ? cfg->max_inbound_size : OMADM_SESSION_DEFAULT_MAX_INBOUND;
     /* "none" turns the proxy off even when the environment names one. */
     tc.proxy = cfg->proxy && strcmp(cfg->proxy, "none") == 0 ? "" : cfg->proxy;
     st = omadm_transport_new(out, &tc);

@@ -56,6 +56,12 @@ static int member_invalid(dispatch_ctx *ctx, cmd_plan *atomic, cmd_plan *m)
     size_t i;
     int bad = 0;
 
+    if (cmd->reject_code) { /* over a per-command limit while parsing */
+        omadm__plan_set_all(m, cmd->reject_code);
+        for (i = 0; i < m->n_members; i++)
+            omadm__plan_skip(&m->members[i]);
+        return 1;
+    }
     if (!cmd->cmd_id || !cmd->cmd_id[0] ||
         strlen(cmd->cmd_id) > omadm__tree_limits(ctx->tree)->max_cmd_id) {
         omadm__plan_set_all(m, 400);

@@ -13,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/log.h"
 
 int omadm__code_ok(int code)
 {
@@ -447,6 +448,16 @@ void omadm__dispatch_run(dispatch_ctx *ctx, cmd_plan *plan)
 
     if (!plan->answer)
         return;
+    if (cmd->reject_code) {
+        /* Over a per-command limit while parsing: its own Status, the
+         * session goes on (syncml_parse). */
+        omadm__log(OMADM_LOG_WARN, "%s %s answered %d: %s", plan->cmd_name, plan->cmd_ref,
+                   cmd->reject_code, cmd->reject_reason ? cmd->reject_reason : "over a limit");
+        omadm__plan_set_all(plan, cmd->reject_code);
+        for (i = 0; i < plan->n_members; i++)
+            omadm__plan_skip(&plan->members[i]);
+        return;
+    }
     if (!cmd->cmd_id || !cmd->cmd_id[0] ||
         strlen(cmd->cmd_id) > omadm__tree_limits(ctx->tree)->max_cmd_id) {
         omadm__plan_set_all(plan, 400);

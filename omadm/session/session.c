@@ -1,6 +1,7 @@
 #include "session/session.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "core/log.h"
 #include "dispatch/dispatch.h"
 #include "session/auth.h"
+#include "session/inbound.h"
 #include "syncml/fragment.h"
 
 #define SESSION_DEFAULT_MAX_MSG      524288u
@@ -66,6 +68,8 @@ struct omadm_session {
     const char *hdr_status;   /* our Status for its SyncHdr */
     int hdr_status_due;       /* that Status goes in the next message */
     int server_package_open;  /* the server's package continues (no Final) */
+    size_t too_large;         /* size of a server message over the inbound
+                                 cap (SIZE_MAX: unknown), 0: none */
 
     answer_batch *batches;
     answer_batch *batches_tail;
@@ -77,6 +81,8 @@ struct omadm_session {
 
     inflight_alert *inflight;
     size_t n_inflight;
+
+    omadm__sent_cmds sent_cmds; /* what a server Status may name */
 };
 
 static const char *const state_names[] = { "running", "completed", "failed", "aborted" };
@@ -196,11 +202,65 @@ static void fail(omadm_session *s, const char *fmt, ...)
     finish(s, OMADM_SESSION_FAILED);
 }
 
+static void fail_too_large(omadm_session *s)
+{
+    if (s->too_large == SIZE_MAX)
+        fail(s,
+             "the server's message exceeds the %zu-byte inbound cap (max_inbound_size); "
+             "answered 413",
+             s->limits.max_message);
+    else
+        fail(s,
+             "the server's message of %zu bytes exceeds the %zu-byte inbound cap "
+             "(max_inbound_size); answered 413",
+             s->too_large, s->limits.max_message);
+}
+
 void omadm_session_fail(omadm_session *session, omadm_status why, const char *detail)
 {
     session->awaiting_reply = 0;
+    if (session->too_large) {
+        fail_too_large(session);
+        return;
+    }
     fail(session, "no reply from the server (%s%s%s)", omadm_status_str(why), detail ? ": " : "",
          detail ? detail : "");
+}
+
+/* A server message over the inbound cap is not parsed: its SyncHdr gets
+ * 413 in our next message (MsgRef: the MsgID it must have had), then the
+ * session ends. */
+static void take_too_large(omadm_session *s, size_t len)
+{
+    char *end, size[48] = "";
+    unsigned long last = strtoul(s->server_msg_id, &end, 10);
+
+    if (len != SIZE_MAX)
+        snprintf(size, sizeof size, " of %zu bytes", len);
+    omadm__log(OMADM_LOG_WARN,
+               "session %s: the server's message%s exceeds the %zu-byte inbound cap "
+               "(max_inbound_size): answering 413",
+               s->session_id, size, s->limits.max_message);
+    if (s->server_msg_id[0] && *end == '\0' && last < 0xFFFFFFFFul)
+        snprintf(s->server_msg_id, sizeof s->server_msg_id, "%lu", last + 1);
+    else
+        snprintf(s->server_msg_id, sizeof s->server_msg_id, "1");
+    s->too_large = len;
+    s->hdr_status = "413";
+    s->hdr_status_due = 1;
+    s->server_package_open = 0;
+}
+
+void omadm_session_reply_too_large(omadm_session *session, size_t len)
+{
+    if (session->state != OMADM_SESSION_RUNNING || !session->awaiting_reply)
+        return;
+    session->awaiting_reply = 0;
+    if (session->too_large) { /* the answer to our 413 too: give up */
+        fail_too_large(session);
+        return;
+    }
+    take_too_large(session, len ? len : SIZE_MAX);
 }
 
 omadm_status omadm_session_new(omadm_session **out, const omadm_session_config *cfg)
@@ -240,9 +300,24 @@ omadm_status omadm_session_new(omadm_session **out, const omadm_session_config *
     s->tree = cfg->tree;
     s->outbox = cfg->outbox;
     s->platform = cfg->platform;
-    s->limits = cfg->limits ? *cfg->limits : defaults;
-    if (s->limits.max_message > s->max_msg_size)
-        s->limits.max_message = s->max_msg_size;
+    {
+        size_t inbound =
+            cfg->max_inbound_size ? cfg->max_inbound_size : OMADM_SESSION_DEFAULT_MAX_INBOUND;
+
+        if (cfg->limits) {
+            s->limits = *cfg->limits;
+            if (s->limits.max_message > inbound)
+                s->limits.max_message = inbound;
+        } else {
+            /* Fleet-sized replies: the command count scales with the cap. */
+            size_t per_mib = (size_t)defaults.max_commands * (inbound / 1048576u);
+
+            s->limits = defaults;
+            s->limits.max_message = inbound;
+            if (per_mib > defaults.max_commands && per_mib < 1000000u)
+                s->limits.max_commands = (unsigned)per_mib;
+        }
+    }
     s->package1_due = 1;
     s->hdr_status = "200";
     *out = s;
@@ -256,6 +331,7 @@ void omadm_session_free(omadm_session *session)
     finish(session, OMADM_SESSION_FAILED);
     free_batches(session);
     omadm__free(session->inflight);
+    omadm__sent_free(&session->sent_cmds);
     omadm__free(session->server_uri);
     omadm__free(session->device_id);
     omadm__free(session->auth_name);
@@ -615,6 +691,8 @@ omadm_status omadm_session_next_message(omadm_session *session, char **msg, size
     }
     if (st == OMADM_OK && !written)
         st = syncml_write(m, msg, len);
+    if (st == OMADM_OK)
+        omadm__sent_record(&s->sent_cmds, s->sent + 1, m->body);
     has_answers = added > 0;
     syncml_msg_free(m);
     if (st != OMADM_OK) {
@@ -744,6 +822,20 @@ static omadm_status queue_answers(omadm_session *s, const syncml_msg *in)
     return OMADM_OK;
 }
 
+/* Keeps a NextNonce for the MD5 digest; a nonce we could not use fails
+ * the session saying why (returns 0). */
+static int take_nonce(omadm_session *s, const char *nonce)
+{
+    char why[96];
+
+    if (omadm__nonce_check(nonce, sizeof s->nonce - 1, why, sizeof why) != OMADM_OK) {
+        fail(s, "the server's authentication nonce (NextNonce) %s", why);
+        return 0;
+    }
+    snprintf(s->nonce, sizeof s->nonce, "%s", nonce);
+    return 1;
+}
+
 /* Our SyncHdr was challenged (401/407): answer with Cred if we can. */
 static omadm_status take_challenge(omadm_session *s, const syncml_cmd *st)
 {
@@ -765,8 +857,8 @@ static omadm_status take_challenge(omadm_session *s, const syncml_cmd *st)
     }
     snprintf(s->cred_type, sizeof s->cred_type, "%s",
              chal && chal->type ? chal->type : SYNCML_AUTH_BASIC);
-    if (chal && chal->next_nonce)
-        snprintf(s->nonce, sizeof s->nonce, "%s", chal->next_nonce);
+    if (chal && chal->next_nonce && !take_nonce(s, chal->next_nonce))
+        return OMADM_ERR_PROTOCOL;
     if (strcmp(s->cred_type, SYNCML_AUTH_MD5) == 0 && !s->nonce[0]) {
         fail(s, "the server asked for %s without a nonce", SYNCML_AUTH_MD5);
         return OMADM_ERR_PROTOCOL;
@@ -812,11 +904,25 @@ omadm_status omadm_session_feed(omadm_session *session, const char *body, size_t
     s->awaiting_reply = 0;
     if (s->n_inflight)
         omadm__crash_point("alert-sent");
+    if (s->too_large) {
+        /* Whatever answers our 413, the session is over. */
+        fail_too_large(s);
+        return OMADM_ERR_LIMIT;
+    }
     if (len == 0) {
         /* An empty body ends the session (observed with Fleet). */
         finish(s, OMADM_SESSION_COMPLETED);
         return OMADM_OK;
     }
+    if (len > s->limits.max_message) {
+        take_too_large(s, len);
+        return OMADM_OK;
+    }
+    if (len > s->max_msg_size)
+        omadm__log(OMADM_LOG_INFO,
+                   "session %s: the server's message of %zu bytes is over our MaxMsgSize %zu "
+                   "(accepted up to %zu)",
+                   s->session_id, len, s->max_msg_size, s->limits.max_message);
     memset(&err, 0, sizeof err);
     st = syncml_parse(body, len, &s->limits, &in, &err);
     if (st != OMADM_OK) {
@@ -835,13 +941,15 @@ omadm_status omadm_session_feed(omadm_session *session, const char *body, size_t
     }
     snprintf(s->server_msg_id, sizeof s->server_msg_id, "%s", in->hdr.msg_id);
     snprintf(s->server_uri_in, sizeof s->server_uri_in, "%s", in->hdr.source_uri);
-    if (in->hdr.meta && in->hdr.meta->max_msg_size) {
-        char *end;
-        unsigned long long max = strtoull(in->hdr.meta->max_msg_size, &end, 10);
+    omadm__check_target(&in->hdr, s->device_id, s->session_id);
+    if (in->hdr.meta) {
+        size_t max = omadm__server_max_msg_size(in->hdr.meta->max_msg_size, SESSION_MIN_SERVER_MAX,
+                                                s->session_id);
 
-        if (*end == '\0' && max >= SESSION_MIN_SERVER_MAX)
+        if (max)
             s->server_max = max;
     }
+    omadm__check_statuses(&s->sent_cmds, in, s->sent, s->session_id);
     for (c = in->body; c; c = c->next)
         if (c->type == SYNCML_CMD_STATUS && is_code(c->cmd_ref, "0"))
             hdr_st = c;
@@ -863,8 +971,12 @@ omadm_status omadm_session_feed(omadm_session *session, const char *body, size_t
     }
     if (hdr_st && is_code(hdr_st->data, "212"))
         s->send_cred = 0;
-    if (hdr_st && hdr_st->chal && hdr_st->chal->next_nonce)
-        snprintf(s->nonce, sizeof s->nonce, "%s", hdr_st->chal->next_nonce);
+    /* A new nonce for our next MD5 Cred; unused otherwise. */
+    if (hdr_st && hdr_st->chal && hdr_st->chal->next_nonce && s->send_cred &&
+        strcmp(s->cred_type, SYNCML_AUTH_MD5) == 0 && !take_nonce(s, hdr_st->chal->next_nonce)) {
+        syncml_msg_free(in);
+        return OMADM_ERR_PROTOCOL;
+    }
 
     if (commands > 0) {
         st = queue_answers(s, in);

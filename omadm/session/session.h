@@ -38,8 +38,7 @@ typedef struct omadm_session_config {
                                        Server-initiated: the notification's
                                        0..65535, sent in hex ("1A2B") */
     int server_initiated;           /* non-zero: Alert 1200 instead of 1201 */
-    size_t max_msg_size;            /* announced to the server, and the largest
-                                       reply we accept; 0 = 524288 */
+    size_t max_msg_size;            /* announced to the server; 0 = 524288 */
     size_t default_server_max;      /* our cap when the server announced no
                                        MaxMsgSize; 0 = 524288 */
     unsigned max_messages;          /* messages we send per session; 0 = 100 */
@@ -49,7 +48,11 @@ typedef struct omadm_session_config {
     omadm_tree *tree;               /* borrowed, outlives the session */
     omadm_outbox *outbox;           /* borrowed, may be NULL */
     const omadm_platform *platform; /* borrowed */
-    const syncml_limits *limits;    /* copied; NULL = SYNCML_LIMITS_DEFAULT */
+    const syncml_limits *limits;    /* copied; NULL = SYNCML_LIMITS_DEFAULT with
+                                       max_message = max_inbound_size and
+                                       1000 commands per MiB of it */
+    size_t max_inbound_size;        /* hard cap on one server message; 0 =
+                                       OMADM_SESSION_DEFAULT_MAX_INBOUND */
     /* Enrolled devices (MS-MDM, as Windows sends them; NULL/0 = none):
      * package 1 carries, right after Alert 1201/1200, Alert 1224 with Meta
      * Type com.microsoft/MDM/LoginStatus and this Data ("user", "others",
@@ -60,6 +63,14 @@ typedef struct omadm_session_config {
      * Source/Target (the user asked to unenroll) */
     int unenroll_request;
 } omadm_session_config;
+
+/* Servers (Fleet) put every queued command in one reply whatever MaxMsgSize
+ * we announced: a server message larger than max_msg_size is accepted up to
+ * max_inbound_size (our replies still fit the server's MaxMsgSize). One
+ * beyond it is not parsed: the session answers it with a SyncHdr Status 413
+ * (MsgRef one more than the last server MsgID, "1" when none; Final and no
+ * other command) and then ends FAILED, saying so. */
+#define OMADM_SESSION_DEFAULT_MAX_INBOUND ((size_t)4 * 1024 * 1024)
 
 typedef enum omadm_session_state {
     OMADM_SESSION_RUNNING = 0,
@@ -90,6 +101,12 @@ omadm_status omadm_session_feed(omadm_session *session, const char *body, size_t
 /* The last message got no usable reply (transport failure). The session
  * becomes FAILED; `detail` (copied, may be NULL) explains why. */
 void omadm_session_fail(omadm_session *session, omadm_status why, const char *detail);
+
+/* The reply to the last message was larger than max_inbound_size and was
+ * not read past it (the transport's cap): answered like an oversized
+ * message fed to omadm_session_feed (413, then FAILED). `len` is its size
+ * when known, 0 otherwise. */
+void omadm_session_reply_too_large(omadm_session *session, size_t len);
 
 omadm_session_state omadm_session_get_state(const omadm_session *session);
 /* "completed", "failed", "aborted", "running". Static. */

@@ -292,11 +292,13 @@ syncml_cmd *syncml_cmd_clone(syncml_msg *msg, const syncml_cmd *cmd)
     if (!c)
         return NULL;
     c->no_resp = cmd->no_resp;
+    c->reject_code = cmd->reject_code;
     if (!copy_str(msg, &c->element, cmd->element) || !copy_str(msg, &c->cmd_id, cmd->cmd_id) ||
         !copy_meta(msg, &c->meta, cmd->meta) || !copy_str(msg, &c->data, cmd->data) ||
         !copy_str(msg, &c->msg_ref, cmd->msg_ref) || !copy_str(msg, &c->cmd_ref, cmd->cmd_ref) ||
         !copy_str(msg, &c->cmd, cmd->cmd) || !copy_str(msg, &c->target_ref, cmd->target_ref) ||
-        !copy_str(msg, &c->source_ref, cmd->source_ref) || !copy_meta(msg, &c->chal, cmd->chal))
+        !copy_str(msg, &c->source_ref, cmd->source_ref) || !copy_meta(msg, &c->chal, cmd->chal) ||
+        !copy_str(msg, &c->reject_reason, cmd->reject_reason))
         return NULL;
     itail = &c->items;
     for (it = cmd->items; it; it = it->next) {

@@ -53,6 +53,8 @@ typedef struct frame {
     syncml_cmd *last;    /* F_BODY, F_CMD: last command appended */
     syncml_item *last_i; /* F_CMD: last Item appended */
     unsigned items;      /* F_CMD: Items so far */
+    bool rejected;       /* F_CMD: a per-command limit hit, content skipped */
+    bool truncated;      /* F_LEAF (CmdID): over the limit, rest dropped */
 } frame;
 
 #define INLINE_FRAMES 40
@@ -120,6 +122,50 @@ static void fail(parser *p, omadm_status st, const char *fmt, ...)
 static void nomem(parser *p)
 {
     fail(p, OMADM_ERR_NOMEM, "out of memory");
+}
+
+/* A per-command limit: the innermost command being parsed gets `code`
+ * and keeps only its CmdID from here on (syncml_parse). Outside any
+ * command (the SyncHdr) the message fails as for a message-level limit.
+ * Returns true when the command took it. */
+static bool reject(parser *p, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(OMADM_PRINTF_ARCHETYPE, 3, 4)))
+#endif
+    ;
+
+static bool reject(parser *p, int code, const char *fmt, ...)
+{
+    char why[160];
+    va_list ap;
+    unsigned i;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    for (i = p->depth; i > 0; i--) {
+        frame *f = &p->stack[i - 1];
+        syncml_cmd *cmd;
+
+        if (f->kind == F_HDR)
+            break;
+        if (f->kind != F_CMD)
+            continue;
+        cmd = f->obj;
+        f->rejected = true;
+        if (!cmd->reject_code) {
+            cmd->reject_code = code;
+            cmd->reject_reason = syncml_strdup(p->msg, why);
+            if (!cmd->reject_reason)
+                nomem(p);
+        }
+        /* Whatever of the command is open above it is skipped. */
+        for (; i < p->depth; i++)
+            p->stack[i].kind = F_SKIP;
+        return true;
+    }
+    fail(p, OMADM_ERR_LIMIT, "%s", why);
+    return false;
 }
 
 static void on_xml_error(void *ctx, xmlErrorPtr e)
@@ -247,11 +293,14 @@ static xmlParserInputPtr on_resolve_entity(void *ctx, const xmlChar *public_id,
 
 static void capture_check(parser *p, omadm_status st)
 {
-    if (st == OMADM_ERR_LIMIT)
-        fail(p, OMADM_ERR_LIMIT, "Data value longer than %zu bytes in %.64s", p->lim.max_value,
-             context_name(p));
-    else if (st != OMADM_OK)
+    if (st == OMADM_ERR_LIMIT) {
+        /* The rest of this Data (and of its command) is skipped. */
+        if (reject(p, 413, "Data value longer than %zu bytes in %.64s", p->lim.max_value,
+                   context_name(p)))
+            omadm__capture_stop(&p->data);
+    } else if (st != OMADM_OK) {
         nomem(p);
+    }
 }
 
 /* ---- building the model ------------------------------------------------- */
@@ -329,11 +378,11 @@ static void cmd_child(parser *p, frame *parent, frame *f, const xmlChar *local)
         leaf(p, f, &cmd->cmd_id, L_CMD_ID);
         return;
     }
-    if (cmd->type == SYNCML_CMD_UNKNOWN)
-        return; /* only the CmdID of an unknown command is kept (for its Status) */
+    if (cmd->type == SYNCML_CMD_UNKNOWN || parent->rejected)
+        return; /* only the CmdID of an unknown or rejected command is kept (for its Status) */
     if (is(local, "Item")) {
         if (++parent->items > p->lim.max_items) {
-            fail(p, OMADM_ERR_LIMIT, "more than %u Items in %.64s", p->lim.max_items, parent->name);
+            reject(p, 413, "more than %u Items in %.64s", p->lim.max_items, parent->name);
             return;
         }
         if (!(item = must(p, syncml_item_new(p->msg))))
@@ -563,8 +612,8 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     }
     case F_DATA:
         capture_check(p, omadm__capture_begin(&p->data));
-        if (p->status != OMADM_OK)
-            return;
+        if (p->status != OMADM_OK || parent->kind == F_SKIP)
+            return; /* failed, or its command rejected */
         /* fall through */
     case F_RAW:
         f->kind = F_RAW;
@@ -597,11 +646,45 @@ static void leaf_end(parser *p, frame *f)
     const char *s = p->text.data ? p->text.data : "";
 
     if (f->leaf == L_URI && uri_segments(s, p->text.len) > p->lim.max_uri_segments) {
-        fail(p, OMADM_ERR_LIMIT, "%.64s with more than %u segments in %.64s", f->name,
-             p->lim.max_uri_segments, context_name(p));
+        reject(p, 414, "%.64s with more than %u segments in %.64s", f->name,
+               p->lim.max_uri_segments, context_name(p));
+        return;
+    }
+    if (f->truncated) {
+        omadm_buf marked = OMADM_BUF_INIT;
+
+        if (omadm__buf_append(&marked, s, p->text.len) != OMADM_OK ||
+            omadm__buf_append(&marked, SYNCML_CMDID_TRUNCATED, strlen(SYNCML_CMDID_TRUNCATED)) !=
+                OMADM_OK)
+            nomem(p);
+        else
+            *f->dest = must(p, syncml_strndup(p->msg, marked.data, marked.len));
+        omadm__buf_free(&marked);
         return;
     }
     *f->dest = must(p, syncml_strndup(p->msg, s, p->text.len));
+}
+
+/* Keeps the start of an over-long CmdID so that with the marker it is
+ * `max` bytes at most (a CmdRef we echo parses again as it is), cut back to
+ * a UTF-8 character boundary, and drops the rest. */
+static void truncate_cmd_id(parser *p, frame *f, const xmlChar *ch, size_t len, size_t max)
+{
+    size_t marker = strlen(SYNCML_CMDID_TRUNCATED), keep = max > marker ? max - marker : 0;
+    size_t room = keep > p->text.len ? keep - p->text.len : 0, n = len < room ? len : room, k;
+
+    if (!f->truncated && omadm__buf_append(&p->text, ch, n) != OMADM_OK) {
+        nomem(p);
+        return;
+    }
+    f->truncated = true;
+    if (p->text.len > keep)
+        p->text.len = keep;
+    k = p->text.len;
+    while (k > 0 && ((unsigned char)p->text.data[k - 1] & 0xC0) == 0x80)
+        k--;
+    if (k > 0 && ((unsigned char)p->text.data[k - 1] & 0x80))
+        p->text.len = k - 1; /* the lead byte of a cut character */
 }
 
 static void data_end(parser *p, frame *f)
@@ -681,15 +764,24 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
           : f->leaf == L_CMD_ID ? p->lim.max_cmd_id
           : f->leaf == L_URI    ? p->lim.max_uri
                                 : p->lim.max_value;
+    if (f->truncated)
+        return;
     if ((size_t)len > max - p->text.len || p->text.len > max) {
         const char *what = f->kind == F_DATA ? "Data" : f->name;
+        bool uri = f->kind == F_LEAF && f->leaf == L_URI;
+        bool cmd_id = f->kind == F_LEAF && f->leaf == L_CMD_ID;
+        bool taken;
 
-        if (f->kind == F_LEAF && f->leaf != L_VALUE)
-            fail(p, OMADM_ERR_LIMIT, "%.64s longer than %zu bytes in %.64s", what, max,
-                 context_name(p));
+        if (uri || cmd_id)
+            taken = reject(p, uri ? 414 : 400, "%.64s longer than %zu bytes in %.64s", what, max,
+                           context_name(p));
         else
-            fail(p, OMADM_ERR_LIMIT, "%.64s value longer than %zu bytes in %.64s", what, max,
-                 context_name(p));
+            taken = reject(p, 413, "%.64s value longer than %zu bytes in %.64s", what, max,
+                           context_name(p));
+        if (taken && cmd_id) {
+            f->kind = F_LEAF; /* kept, truncated, for the CmdRef */
+            truncate_cmd_id(p, f, ch, (size_t)len, max);
+        }
         return;
     }
     if (omadm__buf_append(&p->text, ch, (size_t)len) != OMADM_OK)

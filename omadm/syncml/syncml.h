@@ -100,6 +100,12 @@ typedef struct syncml_cmd {
     syncml_item *items;          /* Item list */
     struct syncml_cmd *children; /* Atomic/Sequence members */
     struct syncml_cmd *next;
+
+    /* Parsing only: a per-command limit was exceeded (see syncml_parse).
+     * The DM status code the command gets (400, 413, 414), 0 when none;
+     * the rest of the command's content was skipped. */
+    int reject_code;
+    char *reject_reason; /* what was exceeded, for the log; NULL when none */
 } syncml_cmd;
 
 typedef struct syncml_cred {
@@ -165,11 +171,24 @@ size_t syncml_item_count(const syncml_item *list);
 
 /* ---- parsing ----------------------------------------------------------- */
 
+/* Appended to a CmdID kept truncated (syncml_parse). */
+#define SYNCML_CMDID_TRUNCATED "..."
+
 /* Parses `len` bytes at `data` (need not be NUL-terminated).
  * On success *out is a new message owned by the caller.
  * Errors: OMADM_ERR_PARSE (malformed XML, DOCTYPE/entities, wrong root or
- * namespace, missing SyncHdr fields), OMADM_ERR_LIMIT (a limit exceeded),
- * OMADM_ERR_NOMEM; `err` (may be NULL) then says what and where.
+ * namespace, missing SyncHdr fields), OMADM_ERR_LIMIT (a message-level
+ * limit exceeded: size, depth, commands per message, or a limit inside the
+ * SyncHdr), OMADM_ERR_NOMEM; `err` (may be NULL) then says what and where.
+ *
+ * Per-command limits do not fail the message: one bad command must not
+ * block the others. A command whose CmdID is too long (400), whose LocURI
+ * is too long or has too many segments (414), which has too many Items or
+ * a value too long (413) is kept with `reject_code` and `reject_reason`
+ * set and the rest of its content skipped. A CmdID over the limit is kept
+ * truncated: its first max_cmd_id - 3 bytes (cut back to a UTF-8 character
+ * boundary) followed by SYNCML_CMDID_TRUNCATED ("..."), max_cmd_id bytes
+ * at most, and echoed so in the CmdRef of its Status.
  * `limits` NULL means SYNCML_LIMITS_DEFAULT. */
 omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *limits,
                           syncml_msg **out, syncml_error *err);

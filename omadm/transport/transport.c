@@ -28,9 +28,11 @@ struct omadm_transport {
     omadm_status write_status; /* why on_write stopped the transfer */
     bool first_write_seen;
     bool is_200;
-    bool any_type;         /* a GET: whatever Content-Type */
-    char content_type[96]; /* expected, "" = SyncML's */
-    size_t discarded;      /* body bytes of a non-200 response, counted not kept */
+    bool any_type;          /* a GET: whatever Content-Type */
+    char content_type[96];  /* expected, "" = SyncML's */
+    size_t discarded;       /* body bytes of a non-200 response, counted not kept */
+    size_t header_bytes;    /* response header bytes so far */
+    bool headers_too_large; /* on_header stopped the transfer */
 };
 
 static bool global_done;
@@ -125,6 +127,22 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *user)
         t->write_status = st;
         return 0;
     }
+    return n;
+}
+
+/* Bounds the response headers as on_write bounds the body (libcurl only
+ * limits one header line, and reports that as out of memory). */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
+{
+    omadm_transport *t = user;
+    size_t n = size * nmemb;
+
+    (void)ptr;
+    if (n > OMADM_TRANSPORT_MAX_HEADERS - t->header_bytes) {
+        t->headers_too_large = true;
+        return 0;
+    }
+    t->header_bytes += n;
     return n;
 }
 
@@ -304,6 +322,8 @@ omadm_status omadm_transport_new(omadm_transport **out, const omadm_transport_co
     SETOPT(CURLOPT_POST, 1L);
     SETOPT(CURLOPT_WRITEFUNCTION, on_write);
     SETOPT(CURLOPT_WRITEDATA, t);
+    SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(CURLOPT_HEADERDATA, t);
     SETOPT(CURLOPT_ERRORBUFFER, t->curl_err);
     *out = t;
     return OMADM_OK;
@@ -518,6 +538,11 @@ static omadm_status curl_failure(omadm_transport *t, CURLcode rc, omadm_transpor
             set_error(info, "timed out after %ld ms", t->total_timeout_ms);
         return OMADM_ERR_TIMEOUT;
     case CURLE_WRITE_ERROR:
+        if (t->headers_too_large) {
+            set_error(info, "response headers larger than %zu bytes",
+                      (size_t)OMADM_TRANSPORT_MAX_HEADERS);
+            return OMADM_ERR_PROTOCOL;
+        }
         if (t->write_status == OMADM_ERR_LIMIT) {
             set_error(info, "response larger than %zu bytes", t->max_response);
             return OMADM_ERR_LIMIT;
@@ -538,6 +563,17 @@ static omadm_status curl_failure(omadm_transport *t, CURLcode rc, omadm_transpor
         set_error(info, "response larger than %zu bytes", t->max_response);
         return OMADM_ERR_LIMIT;
     case CURLE_OUT_OF_MEMORY:
+        /* libcurl rejects one header line over its own limit (100 KiB)
+         * with this code: headers had started and no body byte came yet,
+         * so it is the server's header, not our memory. */
+        if (t->header_bytes > 0 && !t->first_write_seen) {
+            set_error(info,
+                      "response headers larger than libcurl accepts (a header line over %d "
+                      "bytes after %zu bytes of headers%s%s)",
+                      CURL_MAX_HTTP_HEADER, t->header_bytes, t->curl_err[0] ? ": " : "",
+                      t->curl_err);
+            return OMADM_ERR_PROTOCOL;
+        }
         set_error(info, "out of memory (libcurl)");
         return OMADM_ERR_NOMEM;
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -648,6 +684,8 @@ static omadm_status transfer(omadm_transport *t, const char *body, size_t len, c
     t->first_write_seen = false;
     t->is_200 = false;
     t->discarded = 0;
+    t->header_bytes = 0;
+    t->headers_too_large = false;
     t->curl_err[0] = '\0';
 
     rc = CURLE_OK;

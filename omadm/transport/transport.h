@@ -27,6 +27,10 @@
 #define OMADM_TRANSPORT_DEFAULT_CONNECT_MS 30000L
 #define OMADM_TRANSPORT_DEFAULT_TOTAL_MS   120000L
 #define OMADM_TRANSPORT_DEFAULT_MAX_RESP   ((size_t)1048576)
+/* Response headers beyond this many bytes fail the POST (OMADM_ERR_PROTOCOL,
+ * "response headers larger than ..."), as does one header line over
+ * libcurl's own limit. */
+#define OMADM_TRANSPORT_MAX_HEADERS ((size_t)256 * 1024)
 /* Retry-After values above this are clamped (a broken or hostile server
  * cannot park the agent for months). */
 #define OMADM_TRANSPORT_RETRY_AFTER_MAX 604800L
@@ -117,7 +121,8 @@ omadm_status omadm_transport_new(omadm_transport **out, const omadm_transport_co
  *   OMADM_ERR_TIMEOUT      connect or total timeout
  *   OMADM_ERR_LIMIT        body larger than max_response
  *   OMADM_ERR_PROTOCOL     200 with a non-empty body of another Content-Type
- *                          (a SOAP fault, an HTML page)
+ *                          (a SOAP fault, an HTML page); response headers
+ *                          over OMADM_TRANSPORT_MAX_HEADERS
  *   OMADM_ERR_NOMEM, OMADM_ERR_INVALID (NULL arguments).
  * The transport stays usable after any failure. `info` may be NULL. Bodies
  * are never logged above debug level. */

@@ -122,6 +122,12 @@ int omadm__uri_parse(const char *uri, const omadm_uri_limits *limits, omadm_uri 
             out->scope = (out->buf[pos] == 'D' || out->buf[pos] == 'd') ? OMADM_URI_SCOPE_DEVICE
                                                                         : OMADM_URI_SCOPE_USER;
         } else {
+            /* The fixed prefixes Microsoft writes in any case
+             * ("./device/vendor/MSFT/..."): ./Device, ./User (above) and
+             * the Vendor segment right after them. Nothing else: CSP and
+             * node names stay case-sensitive. */
+            if (out->n == 0 && ascii_ieq(out->buf + pos, dec_len, "Vendor"))
+                memcpy(out->buf + pos, "Vendor", 6);
             out->seg[out->n] = out->buf + pos;
             out->seg_len[out->n] = dec_len;
             out->n++;

@@ -47,7 +47,9 @@ typedef struct omadm_uri {
  * percent escape, %00), 404 cannot name a node (an escaped '/'),
  * 406 a query ("?list=", "?prop=": unsupported), 414 over a limit.
  * "." and "./" prefixes are optional; "./Device/" and "./User/" set the
- * scope and are removed. */
+ * scope and are removed. Those and a "Vendor" segment right after them (or
+ * first) match in any case, as Microsoft writes them ("./device/vendor/"):
+ * the segment reads "Vendor". Every other name is case-sensitive. */
 int omadm__uri_parse(const char *uri, const omadm_uri_limits *limits, omadm_uri *out);
 
 /* Writes segments [from, uri->n) joined by '/' into dst (size bytes,

@@ -439,6 +439,14 @@ static omadm_status resolve(omadm_reboot *rb, const rb_intent *in, int64_t now, 
 
 /* ---- restart requests --------------------------------------------------- */
 
+static const char *request_reason(rb_trigger trigger)
+{
+    return trigger == RB_NOW      ? "rebootnow"
+           : trigger == RB_SINGLE ? "schedule-single"
+           : trigger == RB_DAILY  ? "schedule-daily"
+                                  : "schedule-weekly";
+}
+
 static omadm_status probe_now(const omadm_reboot *rb, int64_t *now, char *boot, size_t size)
 {
     omadm_status st = rb->platform->now(rb->platform->ctx, now);
@@ -448,9 +456,16 @@ static omadm_status probe_now(const omadm_reboot *rb, int64_t *now, char *boot, 
     return st;
 }
 
-omadm_status omadm__rb_request_armed(omadm_reboot *rb, int64_t now, const char *boot)
+/* Asks the platform for the restart the armed same-boot intents need,
+ * marking them `requested` durably first. With `again` (start-up), intents
+ * already `requested` in this boot and still before their deadline are
+ * asked for again: the process may have died between the mark and the
+ * platform call. A repeated request cannot restart the device twice (the
+ * boot identity changes at the restart, and only the recording boot ever
+ * asks), and the platforms accept it while a restart is pending. */
+static omadm_status request_pass(omadm_reboot *rb, int64_t now, const char *boot, int again)
 {
-    size_t i, marked = 0, todo = 0;
+    size_t i, marked = 0, todo = 0, repeated = 0;
     int64_t deadline = INT64_MAX;
     int coalesce = 0;
     const char *reason = NULL;
@@ -468,9 +483,17 @@ omadm_status omadm__rb_request_armed(omadm_reboot *rb, int64_t now, const char *
         if (!streq(in->boot, boot))
             continue;
         if (in->state == RB_REQUESTED) {
-            /* One restart already on its way satisfies the new ones too. */
-            if (in->deadline >= now)
+            if (in->deadline < now)
+                continue;
+            if (again) {
+                mark[i] = 2; /* asked for again, not marked again */
+                repeated++;
+                if (in->deadline < deadline)
+                    deadline = in->deadline;
+            } else {
+                /* One restart already on its way satisfies the new ones too. */
                 coalesce = 1;
+            }
             continue;
         }
         if (now > in->deadline) {
@@ -486,7 +509,7 @@ omadm_status omadm__rb_request_armed(omadm_reboot *rb, int64_t now, const char *
     /* Durably "requested" before the platform is asked: a crash after this
      * can never produce a second request for these commands. */
     for (i = 0; i < rb->n_intents && todo; i++) {
-        if (!mark[i])
+        if (mark[i] != 1)
             continue;
         st = intent_set_state(rb, &rb->intents[i], RB_REQUESTED);
         if (st != OMADM_OK) {
@@ -498,31 +521,40 @@ omadm_status omadm__rb_request_armed(omadm_reboot *rb, int64_t now, const char *
         marked++;
         if (rb->intents[i].deadline < deadline)
             deadline = rb->intents[i].deadline;
-        if (!reason)
-            reason = rb->intents[i].trigger == RB_NOW      ? "rebootnow"
-                     : rb->intents[i].trigger == RB_SINGLE ? "schedule-single"
-                     : rb->intents[i].trigger == RB_DAILY  ? "schedule-daily"
-                                                           : "schedule-weekly";
     }
-    if (marked && !coalesce) {
+    for (i = 0; i < rb->n_intents && !reason; i++) {
+        if (mark[i])
+            reason = request_reason(rb->intents[i].trigger);
+    }
+    if ((marked || repeated) && !coalesce) {
+        /* Killed here, the intents are `requested` but the platform was
+         * never asked: the next start asks again (`again`). */
+        omadm__crash_point("restart-marked");
         st = rb->platform->request_restart(rb->platform->ctx, deadline, reason);
         omadm__crash_point("restart-requested");
-        if (st != OMADM_OK) {
+        if (st != OMADM_OK && repeated) {
+            /* The first request may have been accepted: the outcome comes
+             * from the boot identity or the deadline. */
+            omadm__log(OMADM_LOG_WARN, "reboot: repeating the restart request failed (%s)",
+                       omadm_status_str(st));
+        }
+        if (st != OMADM_OK && marked) {
             omadm__log(OMADM_LOG_ERROR, "reboot: the platform refused the restart (%s)",
                        omadm_status_str(st));
             for (i = 0; i < rb->n_intents; i++) {
                 omadm_status rst;
 
-                if (!mark[i])
+                if (mark[i] != 1)
                     continue;
                 rst = resolve(rb, &rb->intents[i], now, "refused", -1,
                               st == OMADM_ERR_ACCESS ? "platform-refused" : "platform-error", NULL);
                 if (rst != OMADM_OK && first_err == OMADM_OK)
                     first_err = rst;
             }
-        } else {
-            omadm__log(OMADM_LOG_INFO, "reboot: restart requested (%u command(s))",
-                       (unsigned)marked);
+        } else if (st == OMADM_OK) {
+            omadm__log(OMADM_LOG_INFO, "reboot: restart requested (%u command(s)%s)",
+                       (unsigned)(marked + repeated),
+                       repeated ? ", again after a restart of the agent" : "");
         }
     } else if (marked) {
         omadm__log(OMADM_LOG_INFO, "reboot: %u command(s) coalesced into the pending restart",
@@ -531,6 +563,11 @@ omadm_status omadm__rb_request_armed(omadm_reboot *rb, int64_t now, const char *
     omadm__free(mark);
     st = omadm__rb_intents_load(rb);
     return first_err != OMADM_OK ? first_err : st;
+}
+
+omadm_status omadm__rb_request_armed(omadm_reboot *rb, int64_t now, const char *boot)
+{
+    return request_pass(rb, now, boot, 0);
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -562,13 +599,17 @@ static omadm_status resolve_intents(omadm_reboot *rb, int64_t now, const char *b
 
         st = OMADM_OK;
         if (!streq(in->boot, boot)) {
-            st = resolve(rb, in, now, boot_time <= in->deadline ? "restarted" : "late", boot_time,
-                         NULL, "boot-detected");
+            int in_time = boot_time <= in->deadline;
+
+            st = resolve(rb, in, now, in_time ? "restarted" : "late", boot_time,
+                         in_time ? NULL : "boot-after-deadline", "boot-detected");
         } else if (in->state == RB_ARMED && now > in->deadline && at_start) {
             st = resolve(rb, in, now, "not-restarted", -1, "agent-stopped", NULL);
         } else if (in->state == RB_REQUESTED &&
                    now > in->deadline + (at_start ? 0 : OMADM_REBOOT_REPORT_GRACE)) {
-            st = resolve(rb, in, now, "not-restarted", -1, NULL, NULL);
+            /* The platform accepted the request, yet no new boot by the
+             * deadline: something held the shutdown off. */
+            st = resolve(rb, in, now, "not-restarted", -1, "shutdown-blocked", NULL);
         }
         if (st != OMADM_OK && first_err == OMADM_OK)
             first_err = st;
@@ -593,7 +634,7 @@ omadm_status omadm__reboot_startup(omadm_reboot *rb)
     st2 = resolve_intents(rb, now, boot, boot_time, 1);
     if (st == OMADM_OK)
         st = st2;
-    st2 = omadm__rb_request_armed(rb, now, boot);
+    st2 = request_pass(rb, now, boot, 1);
     return st != OMADM_OK ? st : st2;
 }
 

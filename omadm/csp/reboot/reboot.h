@@ -27,12 +27,21 @@
  *
  * Exactly-once: the intent is durable before the Exec's Status 200 exists;
  * an intent is durably marked "requested" before the platform is asked to
- * restart, so no crash can make two requests for one command. The window
- * between that mark and the platform call loses the restart if the process
- * dies exactly there: it is then reported `not-restarted` at the deadline.
+ * restart. At start-up, an intent marked "requested" whose boot identity is
+ * the current one and whose deadline has not passed is requested again: the
+ * process may have died between the mark and the platform call. A repeated
+ * request cannot restart the device twice: the boot identity changes at the
+ * restart and only the boot that recorded the intent ever asks; the
+ * platforms accept a repeated request while a restart is pending (the sim
+ * appends another line, win32 counts ERROR_SHUTDOWN_IN_PROGRESS /
+ * ERROR_SHUTDOWN_IS_SCHEDULED as success). Every outcome other than
+ * `restarted` carries a `detail` token: deadline-passed, agent-stopped,
+ * shutdown-blocked, boot-after-deadline, platform-refused, platform-error,
+ * device-off.
  *
  * Crash points (OMADM_CRASH_AT, test builds): "intent-written" (intent
- * durable, Status not yet produced), "restart-requested" (platform call
+ * durable, Status not yet produced), "restart-marked" (intents durably
+ * "requested", platform not yet asked), "restart-requested" (platform call
  * returned), "boot-detected" (outcome durable, intent not yet removed).
  * Outcome records are written idempotently (an existing outcome for the
  * same command or occurrence is kept), so a crash between an outcome and
@@ -102,8 +111,8 @@ omadm_status omadm__reboot_register(omadm_reboot *rb, omadm_tree *tree);
 
 /* Once per process, before the first session: resolves every intent (new
  * boot -> `restarted` or `late`; same boot past the deadline ->
- * `not-restarted`, never a late restart; same boot before the deadline and
- * not yet requested -> requested now) and reports schedules that fell due
+ * `not-restarted`, never a late restart; same boot before the deadline ->
+ * requested now, again if it was requested before) and reports schedules that fell due
  * while the agent was not running as `missed`. */
 omadm_status omadm__reboot_startup(omadm_reboot *rb);
 

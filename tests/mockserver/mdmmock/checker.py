@@ -55,6 +55,9 @@ Statuses and Results (every message after the first)
                       command of the server's package, nested ones
                       included, has had its Status (§3 rule 1; over
                       several messages when the client splits its reply).
+                      Not when the client's SyncHdr Status refuses the
+                      server's message (4xx/5xx, e.g. 413 for a message
+                      over the client's size cap): none of it was run.
   results-unexpected  Results answer a Get of the server's package, after
                       that Get's Status, and only when it was 200 (§5).
   results-missing     a Get answered 200 has Results by the client's Final.
@@ -266,6 +269,14 @@ def check_statuses(msg, sess, first):
             s.results = True
             results.append((c, s))
     return v, matches, results
+
+
+def refuses_server_message(msg):
+    """The client's SyncHdr Status is an error: it did not process the
+    server's message (syncml-dm.md §7), so its commands get no Status."""
+    hdr = msg.commands[0] if msg.commands else None
+    return (hdr is not None and hdr.name == "Status" and hdr.cmd_ref == "0"
+            and (hdr.data or "")[:1] in ("4", "5"))
 
 
 def check_package_end(sess):

@@ -10,7 +10,8 @@ Behaviour (as a real MDM server, Fleet-like where the references say so):
   Status yet: a command goes out again in every later package and session
   until its Status arrives (Fleet). CmdIDs of actions are UUIDs (Fleet).
 - Packages are split over several messages (no Final until the last) when
-  the commands do not fit the client's announced MaxMsgSize, or when the
+  the commands do not fit the client's announced MaxMsgSize (unless the
+  device config sets "ignore_client_max", as Fleet does), or when the
   device config sets "split": N (at most N commands per message). While the
   server's package is open, each client message (which must not carry
   Final) gets the next part.
@@ -47,6 +48,9 @@ DEFAULT_CONFIG = {
     "alert_status": 200,         # Status code for 1226 generic alerts
     "reply_delay_ms": 0,         # hold every SyncML reply this long (slow
                                  # server; the push tests' long sessions)
+    "ignore_client_max": False,  # True: one reply holds every queued
+                                 # command whatever the client's MaxMsgSize
+                                 # (Fleet)
 }
 
 _SCHEDULE_RE = re.compile(r"/Reboot/Schedule/(Single|DailyRecurrent|"
@@ -69,7 +73,8 @@ def validate_config(cfg):
             raise ValueError("split must be an integer >= 0")
         if k == "end_with" and val not in ("statuses", "empty"):
             raise ValueError("end_with must be statuses or empty")
-        if k in ("final", "status_for_alerts") and not isinstance(val, bool):
+        if (k in ("final", "status_for_alerts", "ignore_client_max")
+                and not isinstance(val, bool)):
             raise ValueError("%s must be true or false" % k)
         if k == "alert_status" and not (isinstance(val, int)
                                         and 100 <= val <= 599):
@@ -237,7 +242,8 @@ class Engine:
                 viol.append(("final-early", "Final while the server's"
                              " package is still open (server message %d had"
                              " no Final)" % sess.server_msg_id))
-            viol += checker.check_package_end(sess)
+            if not checker.refuses_server_message(msg):
+                viol += checker.check_package_end(sess)
         if msg.max_msg_size and msg.max_msg_size.isdigit():
             sess.client_max = int(msg.max_msg_size)
         self.store.add_message(dev, "in", sid, mid, body)
@@ -456,7 +462,7 @@ class Engine:
     def _take_part(self, sess, cfg, n_statuses):
         """Next commands of the open package that fit the client's
         MaxMsgSize and the per-device split count (at least one)."""
-        limit = sess.client_max
+        limit = None if cfg["ignore_client_max"] else sess.client_max
         size = 600 + 160 * (n_statuses + 1) + _SIZE_SLACK
         out = []
         while sess.remaining:

@@ -58,6 +58,13 @@ static const struct bad_case bad_files[] = {
     { "[server]\nuser_agent = a\tb\n",
       "agent.conf:2: [server] user_agent: control characters are not allowed" },
     { "[server]\n\nproxy =\n", "agent.conf:3: [server] proxy: empty value" },
+    { "[server]\nmax_inbound_size = 4X\n",
+      "agent.conf:2: [server] max_inbound_size: \"4X\" is not a size (bytes, or a number with K "
+      "or M: \"4M\")" },
+    { "[server]\nmax_inbound_size = 65535\n",
+      "agent.conf:2: [server] max_inbound_size: \"65535\" is out of range (64K to 64M)" },
+    { "[server]\nmax_inbound_size = 65M\n",
+      "agent.conf:2: [server] max_inbound_size: \"65M\" is out of range (64K to 64M)" },
     /* comments and blank lines count as lines */
     { "; comment\n\n# another\n[server]\nurl = ftp://x\n",
       "agent.conf:5: [server] url: \"ftp://x\" is not an https:// URL" },
@@ -118,6 +125,7 @@ static void test_good_full(void **state)
         "auth_secret = s3cret value\r\n"
         "user_agent = Contoso DM/2.0\r\n"
         "proxy = http://proxy.example.com:3128\r\n"
+        "max_inbound_size = 8M\r\n"
         "\r\n"
         "[tls]\r\n"
         "ca = /etc/omadm-agent/ca.pem\r\n"
@@ -142,6 +150,7 @@ static void test_good_full(void **state)
     assert_string_equal(cfg.auth_secret, "s3cret value");
     assert_string_equal(cfg.user_agent, "Contoso DM/2.0");
     assert_string_equal(cfg.proxy, "http://proxy.example.com:3128");
+    assert_int_equal(cfg.max_inbound_size, 8 * 1024 * 1024);
     assert_string_equal(cfg.ca_file, "/etc/omadm-agent/ca.pem");
     assert_string_equal(cfg.cert, "/etc/omadm-agent/client.pem");
     assert_string_equal(cfg.key_file, "/etc/omadm-agent/client.key");
@@ -151,7 +160,8 @@ static void test_good_full(void **state)
     assert_int_equal(cfg.log_level, OMADM_LOG_DEBUG);
     assert_int_equal(cfg.poll_interval, 90);
     assert_int_equal(cfg.origin[AGENT_KEY_URL].line, 3);
-    assert_int_equal(cfg.origin[AGENT_KEY_KEY].line, 13);
+    assert_int_equal(cfg.origin[AGENT_KEY_KEY].line, 14);
+    assert_int_equal(cfg.origin[AGENT_KEY_MAX_INBOUND_SIZE].line, 9);
     assert_int_equal(cfg.origin[AGENT_KEY_PROXY].line, 8);
     assert_null(cfg.origin[AGENT_KEY_KEY].flag);
     agent_config_free(&cfg);

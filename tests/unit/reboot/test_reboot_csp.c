@@ -326,6 +326,51 @@ static void test_wrong_format(void **state)
     free(reply);
 }
 
+/* The spellings Microsoft writes (issue 14): ./Device, ./User and ./Vendor
+ * in any case, on Get and Exec; CSP and node names stay case-sensitive. */
+static void test_scope_prefix_spellings(void **state)
+{
+    rbt *t = *state;
+    static const char *const good[] = {
+        "./Device/Vendor/MSFT/Reboot", "./device/vendor/MSFT/Reboot", "./DEVICE/VENDOR/MSFT/Reboot",
+        "./dEvIcE/Vendor/MSFT/Reboot", "./Vendor/MSFT/Reboot",        "./vendor/MSFT/Reboot",
+        "./VENDOR/MSFT/Reboot",
+    };
+    static const char *const bad[] = {
+        "./device/vendor/msft/Reboot",  "./device/vendor/MSFT/reboot",
+        "./Device/Vendor/MSFT/REBOOT",  "./user/vendor/MSFT/Reboot",
+        "./USER/Vendor/MSFT/Reboot",    "./Device/Vendors/MSFT/Reboot",
+        "./Devices/Vendor/MSFT/Reboot",
+    };
+    char uri[128], id[16];
+    omadm_reboot_pending p;
+    size_t i;
+
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        expect_get(t, good[i], 200, "RebootNow/Schedule", "node");
+        snprintf(uri, sizeof uri, "%s/RebootNow", good[i]);
+        expect_get(t, uri, 200, "", "null");
+        snprintf(id, sizeof id, "g-%zu", i);
+        assert_int_equal(rbt_cmd(t, "Exec", id, uri, NULL), 200);
+        snprintf(uri, sizeof uri, "%s/rebootnow", good[i]);
+        expect_get(t, uri, 404, NULL, NULL);
+        assert_int_equal(rbt_cmd(t, "Exec", "x", uri, NULL), 404);
+    }
+    assert_int_equal(rbt_intent_count(t), sizeof good / sizeof good[0]);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(uri, sizeof uri, "%s/RebootNow", bad[i]);
+        expect_get(t, uri, 404, NULL, NULL);
+        snprintf(id, sizeof id, "b-%zu", i);
+        assert_int_equal(rbt_cmd(t, "Exec", id, uri, NULL), 404);
+    }
+    assert_int_equal(rbt_intent_count(t), sizeof good / sizeof good[0]);
+    /* The intent (and so the outcome) names the node as the server spelled it. */
+    assert_int_equal(omadm__reboot_pending_at(t->rb, 1, &p), OMADM_OK);
+    assert_string_equal(p.uri, "./device/vendor/MSFT/Reboot/RebootNow");
+    omadm__tree_session_end(t->tree, 1);
+    assert_int_equal(rbt_restarts(t), 1);
+}
+
 static void test_exec_rebootnow(void **state)
 {
     rbt *t = *state;
@@ -512,6 +557,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_daily_weekly_exclusive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_command_not_allowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_format, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scope_prefix_spellings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_rebootnow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_survives_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),

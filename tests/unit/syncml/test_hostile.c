@@ -41,6 +41,16 @@ static void body_error(const char *body, omadm_status st, const char *needle)
     free(in);
 }
 
+/* A per-command limit: the message parses, that command is rejected. */
+static void body_reject(const char *body, int code, const char *needle)
+{
+    size_t len;
+    char *in = wrap_body(body, &len);
+
+    expect_reject(in, len, NULL, code, needle, NULL);
+    free(in);
+}
+
 static void body_ok(const char *body)
 {
     size_t len;
@@ -247,7 +257,7 @@ void test_limit_items(void **state)
     body_ok(body);
     free(body);
     body = fmt("<Replace><CmdID>1</CmdID>%s<Item/></Replace>", items);
-    body_error(body, OMADM_ERR_LIMIT, "more than 100 Items in Replace");
+    body_reject(body, 413, "more than 100 Items in Replace");
     free(body);
     free(items);
 }
@@ -272,7 +282,7 @@ void test_limit_uri_bytes(void **state)
     free(uri);
     uri = uri_of(1025);
     body = fmt("<Get><CmdID>1</CmdID><Item><Target><LocURI>%s</LocURI></Target></Item></Get>", uri);
-    body_error(body, OMADM_ERR_LIMIT, "LocURI longer than 1024 bytes in Get");
+    body_reject(body, 414, "LocURI longer than 1024 bytes in Get");
     free(body);
     free(uri);
 }
@@ -298,7 +308,7 @@ void test_limit_uri_segments(void **state)
     free(uri);
     uri = uri_segments(33);
     body = fmt("<Get><CmdID>1</CmdID><Item><Source><LocURI>%s</LocURI></Source></Item></Get>", uri);
-    body_error(body, OMADM_ERR_LIMIT, "LocURI with more than 32 segments in Get");
+    body_reject(body, 414, "LocURI with more than 32 segments in Get");
     free(body);
     free(uri);
 }
@@ -315,7 +325,7 @@ void test_limit_cmd_id(void **state)
     free(id);
     id = repeat("7", 65);
     body = fmt("<Exec><CmdID>%s</CmdID></Exec>", id);
-    body_error(body, OMADM_ERR_LIMIT, "CmdID longer than 64 bytes in Exec");
+    body_reject(body, 400, "CmdID longer than 64 bytes in Exec");
     free(body);
     free(id);
 }
@@ -332,7 +342,7 @@ void test_limit_value(void **state)
     free(v);
     v = repeat("v", 524289);
     body = fmt("<Replace><CmdID>1</CmdID><Item><Data>%s</Data></Item></Replace>", v);
-    body_error(body, OMADM_ERR_LIMIT, "Data value longer than 524288 bytes in Replace");
+    body_reject(body, 413, "Data value longer than 524288 bytes in Replace");
     free(body);
     free(v);
     /* raw XML in Data: <r>...</r> of exactly the limit, then one more */
@@ -344,14 +354,14 @@ void test_limit_value(void **state)
     free(inner);
     inner = fmt("<r>%sv</r>", v);
     body = fmt("<Replace><CmdID>1</CmdID><Item><Data>%s</Data></Item></Replace>", inner);
-    body_error(body, OMADM_ERR_LIMIT, "Data value longer than 524288 bytes in Replace");
+    body_reject(body, 413, "Data value longer than 524288 bytes in Replace");
     free(body);
     free(inner);
     free(v);
     /* any other text field is bounded by the same limit */
     v = repeat("t", 524289);
     body = fmt("<Replace><CmdID>1</CmdID><Item><Meta><Type>%s</Type></Meta></Item></Replace>", v);
-    body_error(body, OMADM_ERR_LIMIT, "Type value longer than 524288 bytes in Replace");
+    body_reject(body, 413, "Type value longer than 524288 bytes in Replace");
     free(body);
     free(v);
 }
@@ -379,19 +389,19 @@ void test_limits_lowered(void **state)
     expect_error(in, len, &lim, OMADM_ERR_LIMIT, "more than 1 commands in the message at <Get>");
     lim.max_commands = 2;
     lim.max_items = 1;
-    expect_error(in, len, &lim, OMADM_ERR_LIMIT, "more than 1 Items in Replace");
+    expect_reject(in, len, &lim, 413, "more than 1 Items in Replace", "abcd");
     lim.max_items = 2;
     lim.max_uri = 4;
-    expect_error(in, len, &lim, OMADM_ERR_LIMIT, "LocURI longer than 4 bytes in Replace");
+    expect_reject(in, len, &lim, 414, "LocURI longer than 4 bytes in Replace", "abcd");
     lim.max_uri = 5;
     lim.max_uri_segments = 1;
-    expect_error(in, len, &lim, OMADM_ERR_LIMIT, "LocURI with more than 1 segments in Replace");
+    expect_reject(in, len, &lim, 414, "LocURI with more than 1 segments in Replace", "abcd");
     lim.max_uri_segments = 2;
     lim.max_cmd_id = 3;
-    expect_error(in, len, &lim, OMADM_ERR_LIMIT, "CmdID longer than 3 bytes in Replace");
+    expect_reject(in, len, &lim, 400, "CmdID longer than 3 bytes in Replace", "...");
     lim.max_cmd_id = 4;
     lim.max_value = 6; /* VerProto DM/1.2 fits, the Data does not */
-    expect_error(in, len, &lim, OMADM_ERR_LIMIT, "Data value longer than 6 bytes in Replace");
+    expect_reject(in, len, &lim, 413, "Data value longer than 6 bytes in Replace", "abcd");
     lim.max_value = 7;
     expect_ok(in, len, &lim);
 }

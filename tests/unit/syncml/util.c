@@ -151,3 +151,44 @@ char *wrap_body(const char *body, size_t *len)
     *len = strlen(s);
     return s;
 }
+
+const syncml_cmd *first_rejected(const syncml_cmd *list)
+{
+    const syncml_cmd *c, *r;
+
+    for (c = list; c; c = c->next) {
+        if (c->reject_code)
+            return c;
+        r = first_rejected(c->children);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
+void expect_reject(const char *data, size_t len, const syncml_limits *lim, int code,
+                   const char *needle, const char *cmd_id)
+{
+    syncml_msg *msg = NULL;
+    syncml_error err;
+    omadm_status st = syncml_parse(data, len, lim, &msg, &err);
+    const syncml_cmd *c;
+
+    if (st != OMADM_OK)
+        fail_msg("expected a rejected command, got %s: %s", omadm_status_name(st), err.message);
+    c = first_rejected(msg->body);
+    if (!c) {
+        syncml_msg_free(msg);
+        fail_msg("no command rejected (expected %d: %s)", code, needle);
+        return;
+    }
+    assert_int_equal(c->reject_code, code);
+    assert_non_null(c->reject_reason);
+    if (!strstr(c->reject_reason, needle))
+        fail_msg("reject reason \"%s\" lacks \"%s\"", c->reject_reason, needle);
+    if (cmd_id) {
+        assert_non_null(c->cmd_id);
+        assert_string_equal(c->cmd_id, cmd_id);
+    }
+    syncml_msg_free(msg);
+}

@@ -33,6 +33,12 @@ void expect_error(const char *data, size_t len, const syncml_limits *lim, omadm_
 /* A complete message: a valid SyncHdr and `body` inside SyncBody.
  * malloc'd; *len set. */
 char *wrap_body(const char *body, size_t *len);
+/* Parses (must succeed) and checks that the first rejected command, in
+ * document order with members, has `code`, a reason containing `needle`,
+ * and (when not NULL) the CmdID `cmd_id`. */
+void expect_reject(const char *data, size_t len, const syncml_limits *lim, int code,
+                   const char *needle, const char *cmd_id);
+const syncml_cmd *first_rejected(const syncml_cmd *list);
 /* printf into a malloc'd string. */
 char *fmt(const char *f, ...)
 #if defined(__GNUC__)
@@ -89,7 +95,17 @@ char *repeat(const char *s, size_t n);
     X(test_missing_hdr_fields)                                                                     \
     X(test_missing_hdr_or_body)                                                                    \
     X(test_undefined_prefix)                                                                       \
-    X(test_generic_error_handler_restored)
+    X(test_generic_error_handler_restored)                                                         \
+    SYNCML_PER_COMMAND_TESTS(X)
+
+/* test_per_command.c: per-command limits answer that command only. */
+#define SYNCML_PER_COMMAND_TESTS(X)                                                                \
+    X(test_reject_keeps_the_next_command)                                                          \
+    X(test_reject_cmd_id_truncated)                                                                \
+    X(test_reject_inside_atomic)                                                                   \
+    X(test_reject_raw_data)                                                                        \
+    X(test_header_limits_still_fail)                                                               \
+    X(test_reject_alloc_sweep)
 
 #define SYNCML_ALLOC_TESTS(X)                                                                      \
     X(test_alloc_sweep_parse)                                                                      \

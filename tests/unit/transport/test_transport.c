@@ -603,6 +603,26 @@ static void test_too_big_streamed(void **state)
     assert_true(info.bytes_received <= 4096 + 65536);
 }
 
+/* 4 MiB of response headers, in one line or many: reported as such (not
+ * libcurl's "out of memory"), bounded, and quick. */
+static void test_huge_response_headers(void **state)
+{
+    static const char *const paths[] = { "/bigheader", "/manyheaders" };
+    omadm_transport_info info;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        omadm_transport_config cfg = good_config(port_good, paths[i]);
+        long start = now_ms();
+
+        post_expect(&cfg, "x", OMADM_ERR_PROTOCOL, "response headers larger than", &info);
+        print_message("    %s: %s (%ld ms)\n", paths[i], info.error, now_ms() - start);
+        assert_null(strstr(info.error, "out of memory"));
+        assert_true(now_ms() - start < 5000);
+    }
+}
+
 /* A cap failure leaves the transport usable for the next message. */
 static void test_usable_after_limit(void **state)
 {
@@ -891,6 +911,7 @@ int main(void)
         T(test_connect_timeout),
         T(test_too_big_announced),
         T(test_too_big_streamed),
+        T(test_huge_response_headers),
         T(test_usable_after_limit),
         T(test_wrong_content_type),
         T(test_429_retry_after),

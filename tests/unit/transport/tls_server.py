@@ -140,6 +140,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(302, b"", "text/plain", [("Location", "http://127.0.0.1:%d/ok" % port)])
         elif path == "/empty":  # the type of an empty body does not matter
             self.reply(200, b"", "text/plain")
+        elif path == "/bigheader":  # one 4 MiB header line
+            self.send_response_only(200)
+            self.send_header("Content-Type", SYNCML)
+            self.send_header("X-Big", "a" * (4 * 1024 * 1024))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path == "/manyheaders":  # 4 MiB of 32 KiB header lines
+            self.send_response_only(200)
+            self.send_header("Content-Type", SYNCML)
+            for i in range(128):
+                self.send_header("X-Many-%d" % i, "m" * (32 * 1024))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif path == "/500":
             self.reply(500, b"<html>Internal Server Error</html>", "text/html")
         else:

@@ -56,6 +56,26 @@ static void test_uri_scopes(void **state)
     assert_int_equal(parse("./Device", &u), 0);
     assert_int_equal(u.n, 0);
     assert_int_equal(u.scope, OMADM_URI_SCOPE_DEVICE);
+    /* The fixed prefixes in any case (issue 14): ./Device, ./User and the
+     * Vendor right after them; nothing further. */
+    assert_int_equal(parse("./device/vendor/MSFT/Reboot", &u), 0);
+    assert_int_equal(u.scope, OMADM_URI_SCOPE_DEVICE);
+    assert_string_equal(u.seg[0], "Vendor");
+    assert_string_equal(u.seg[1], "MSFT");
+    assert_int_equal(parse("./uSeR/VENDOR/MSFT/x", &u), 0);
+    assert_int_equal(u.scope, OMADM_URI_SCOPE_USER);
+    assert_string_equal(u.seg[0], "Vendor");
+    assert_int_equal(parse("./vendor/msft/reboot", &u), 0);
+    assert_string_equal(u.seg[0], "Vendor");
+    assert_string_equal(u.seg[1], "msft");
+    assert_string_equal(u.seg[2], "reboot");
+    assert_int_equal(parse("./Vendor/MSFT/vendor", &u), 0);
+    assert_string_equal(u.seg[2], "vendor");
+    assert_int_equal(parse("./DevInfo/vendor", &u), 0);
+    assert_string_equal(u.seg[1], "vendor");
+    assert_int_equal(parse("./Vendors/MSFT", &u), 0);
+    assert_string_equal(u.seg[0], "Vendors");
+
     /* A '.' inside a name is fine. */
     assert_int_equal(parse("./Vendor/a.b/.c", &u), 0);
     assert_string_equal(u.seg[1], "a.b");
