@@ -73,9 +73,9 @@ static const struct {
 };
 
 static const char *const command_names[] = {
-    [AGENT_CMD_RUN] = "run",         [AGENT_CMD_SYNC] = "sync",
-    [AGENT_CMD_STATUS] = "status",   [AGENT_CMD_REPLAY] = "replay",
-    [AGENT_CMD_SERVICE] = "service", [AGENT_CMD_ENROLL] = "enroll",
+    [AGENT_CMD_RUN] = "run",           [AGENT_CMD_SYNC] = "sync",
+    [AGENT_CMD_STATUS] = "status",     [AGENT_CMD_REPLAY] = "replay",
+    [AGENT_CMD_SERVICE] = "service",   [AGENT_CMD_ENROLL] = "enroll",
     [AGENT_CMD_UNENROLL] = "unenroll", [AGENT_CMD_CHECK] = "check",
     [AGENT_CMD_HELP] = "help",
 };

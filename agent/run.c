@@ -16,9 +16,9 @@
 struct run_ctx {
     agent_device dev;
     omadm_transport *transport;
-    agent_push *push; /* NULL: no push channel */
-    char *push_url;   /* its URL, for DMClient Push/ChannelURI */
-    agent_ctl *ctl;   /* `omadm-agent sync` asking us; NULL: none */
+    agent_push *push;        /* NULL: no push channel */
+    char *push_url;          /* its URL, for DMClient Push/ChannelURI */
+    agent_ctl *ctl;          /* `omadm-agent sync` asking us; NULL: none */
     const agent_config *cfg; /* in force: the caller's, or `reloaded` */
     agent_config *reloaded;  /* owned; NULL until a reload succeeded */
     /* Highest outbox id present when the last session started: a newer

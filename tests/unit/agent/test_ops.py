@@ -417,7 +417,8 @@ class Ops(unittest.TestCase):
             if line.startswith("--") or line.startswith("-h") or line.startswith("-v"):
                 flag = line.split()[0].rstrip(",")
                 self.assertIn(flag, page8, "omadm-agent(8) lacks " + flag)
-        for command in ("run", "sync", "status", "check", "replay", "service", "help"):
+        for command in ("run", "sync", "status", "check", "replay", "service", "enroll",
+                        "unenroll", "help"):
             self.assertRegex(page8, r"\n\.(B|BR|BI) %s\b" % command)
         for signame in ("SIGTERM", "SIGUSR1", "SIGHUP"):
             self.assertIn(signame, page8)
