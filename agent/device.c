@@ -74,6 +74,14 @@ int agent_device_open(agent_device *d, const agent_config *cfg, const char *stat
     if (st == OMADM_OK && cfg->enrolled && cfg->enrolled_provider &&
         agent_dmacc_register(d->tree, &d->platform, cfg->enrolled_provider) < 0)
         st = OMADM_ERR_NOMEM;
+    /* ... and its DMClient provider, which the enrollment created (Fleet
+     * reads Provider/<id>/Push/ChannelURI at every check-in). */
+    if (st == OMADM_OK && cfg->enrolled && cfg->enrolled_provider && d->dmclient) {
+        omadm_status pst = omadm__dmclient_ensure_provider(d->dmclient, cfg->enrolled_provider);
+        if (pst != OMADM_OK)
+            agent_log(OMADM_LOG_WARN, "DMClient provider %s: %s", cfg->enrolled_provider,
+                      omadm_status_str(pst));
+    }
     if (st != OMADM_OK) {
         errf(err, errsize, "cannot build the DM tree", st);
         goto fail;

@@ -83,6 +83,14 @@ class Enrollment(unittest.TestCase):
         self.sync_plain()
         (a,) = [x for x in w.actions() if x["id"] == act["id"]]
         self.assertEqual(a["state"], "completed")
+        # the enrollment's DMClient provider exists: a Fleet-like server's
+        # Get of its Push/ChannelURI gets 200, not 404
+        w.device_id = dev
+        w.command('<Get><CmdID>1</CmdID><Item><Target><LocURI>./Vendor/MSFT/DMClient/'
+                  'Provider/omadm-mock/Push/ChannelURI</LocURI></Target></Item></Get>')
+        self.sync_plain()
+        cmds = [c for c in w.commands() if "ChannelURI" in (c["xml"] or "")]
+        self.assertEqual([c["status"] for c in cmds], ["200"], cmds)
         # package 1 carried the login status (Alert 1224)
         (e,) = self.enrollments()
         self.assertEqual(e["login_status"], "user")

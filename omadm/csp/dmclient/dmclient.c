@@ -865,6 +865,22 @@ omadm_status omadm__dmclient_load_schedule(const omadm_platform *platform, omadm
     return st;
 }
 
+omadm_status omadm__dmclient_ensure_provider(omadm_dmclient *dmclient, const char *id)
+{
+    char path[9 + OMADM_URI_MAX_SEGMENT + 1];
+    int rc;
+
+    if (!dmclient || !id || !*id || strlen(id) > OMADM_URI_MAX_SEGMENT || strchr(id, '/'))
+        return OMADM_ERR_INVALID;
+    if (find(&dmclient->cur, id))
+        return OMADM_OK;
+    snprintf(path, sizeof path, "Provider/%s", id);
+    rc = mutate(dmclient, path, do_add, NULL, 0);
+    if (rc == 0)
+        return OMADM_OK;
+    return rc == -500 ? OMADM_ERR_NOMEM : rc == -420 ? OMADM_ERR_LIMIT : OMADM_ERR_IO;
+}
+
 omadm_status omadm__dmclient_push_set_channel(omadm_dmclient *dmclient, const char *uri, int status)
 {
     return dmclient ? omadm__dmpush_set_channel(dmclient->push, uri, status) : OMADM_ERR_INVALID;

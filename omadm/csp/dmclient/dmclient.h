@@ -72,6 +72,13 @@ unsigned omadm__dmclient_generation(const omadm_dmclient *dmclient);
 omadm_status omadm__dmclient_load_schedule(const omadm_platform *platform, omadm_poll_schedule *out,
                                            int *has_provider);
 
+/* Makes Provider/{id} exist (durably, no Poll node: the schedule stays as
+ * it is), as Windows does when it applies an enrollment's DMClient
+ * characteristic, so that the server's first Gets under it (Push/
+ * ChannelURI...) find it. OMADM_OK when it already exists;
+ * OMADM_ERR_INVALID for an id that cannot be a node name. */
+omadm_status omadm__dmclient_ensure_provider(omadm_dmclient *dmclient, const char *id);
+
 /* What Provider/{id}/Push/ChannelURI and Push/Status answer: the agent's
  * push channel (uri copied; NULL = none) and a DMClient Push/Status value
  * (0 success, 4 no channel, 8 unknown error). PFN is the server's and

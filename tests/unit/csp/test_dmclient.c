@@ -385,6 +385,31 @@ static void test_providers(void **state)
     one(f, SYNCML_CMD_ADD, P "one-too-many", NULL, NULL, "S Add 1 420");
 }
 
+/* An enrollment's provider: created durably without a Poll node (the
+ * schedule stays the default), found by the server's Push Gets, idempotent;
+ * a name that cannot be a node is refused. */
+static void test_ensure_provider(void **state)
+{
+    fixture *f = *state;
+
+    one(f, SYNCML_CMD_GET, P "omadm-mock/Push/ChannelURI", NULL, NULL, "S Get 1 404");
+    assert_int_equal(omadm__dmclient_ensure_provider(f->dm, "omadm-mock"), OMADM_OK);
+    assert_string_equal(fakeplat_file(&f->fp, "dmclient.conf"),
+                        "omadm-dmclient 1\nprovider omadm-mock 0 15 10 0 0 0 0 0 0\n");
+    assert_int_equal(omadm__dmclient_ensure_provider(f->dm, "omadm-mock"), OMADM_OK);
+    expect_schedule(f, 15, 10, 0, 0, 0, 0, 0, 0, 0);
+    one(f, SYNCML_CMD_GET, P "omadm-mock/Push/Status", NULL, NULL,
+        "S Get 1 200 | R 1 " P "omadm-mock/Push/Status=4(int,text/plain)");
+    assert_int_equal(omadm__dmclient_ensure_provider(f->dm, "a/b"), OMADM_ERR_INVALID);
+    assert_int_equal(omadm__dmclient_ensure_provider(f->dm, ""), OMADM_ERR_INVALID);
+    assert_int_equal(omadm__dmclient_ensure_provider(NULL, "x"), OMADM_ERR_INVALID);
+    /* it survives a new tree */
+    omadm_tree_free(f->tree);
+    open_tree(f);
+    one(f, SYNCML_CMD_GET, P "omadm-mock", NULL, NULL,
+        "S Get 1 200 | R 1 " P "omadm-mock=Push(node)");
+}
+
 static void test_write_failures(void **state)
 {
     fixture *f = *state;
@@ -549,6 +574,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_empty_and_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ensure_provider, setup, teardown),
         cmocka_unit_test_setup_teardown(test_add_poll_and_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forbidden_schedules, setup, teardown),
