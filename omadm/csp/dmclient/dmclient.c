@@ -867,18 +867,24 @@ omadm_status omadm__dmclient_load_schedule(const omadm_platform *platform, omadm
 
 omadm_status omadm__dmclient_ensure_provider(omadm_dmclient *dmclient, const char *id)
 {
-    char path[9 + OMADM_URI_MAX_SEGMENT + 1];
+    provider *p = NULL;
     int rc;
 
     if (!dmclient || !id || !*id || strlen(id) > OMADM_URI_MAX_SEGMENT || strchr(id, '/'))
         return OMADM_ERR_INVALID;
+    if (dmclient->in_txn)
+        return OMADM_ERR_STATE;
     if (find(&dmclient->cur, id))
         return OMADM_OK;
-    snprintf(path, sizeof path, "Provider/%s", id);
-    rc = mutate(dmclient, path, do_add, NULL, 0);
-    if (rc == 0)
-        return OMADM_OK;
-    return rc == -500 ? OMADM_ERR_NOMEM : rc == -420 ? OMADM_ERR_LIMIT : OMADM_ERR_IO;
+    rc = find_or_add(&dmclient->cur, id, &p);
+    if (rc != 0 || !p)
+        return rc == -420 ? OMADM_ERR_LIMIT : OMADM_ERR_NOMEM;
+    /* No Poll node: the schedule (and so the generation) is unchanged. */
+    if (state_save(dmclient, &dmclient->cur) != 0) {
+        remove_provider(&dmclient->cur, p);
+        return OMADM_ERR_IO;
+    }
+    return OMADM_OK;
 }
 
 omadm_status omadm__dmclient_push_set_channel(omadm_dmclient *dmclient, const char *uri, int status)
