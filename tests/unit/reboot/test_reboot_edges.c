@@ -178,7 +178,12 @@ static void test_history_unreadable_is_an_error(void **state)
         assert_int_equal(omadm_outbox_open(&t->outbox, &t->sim, NULL, &corrupt), OMADM_OK);
     }
     st = omadm__reboot_new(&rb, &t->sim, t->outbox);
+#ifdef _WIN32
+    /* Windows refuses to open a directory as a file: access denied. */
+    assert_int_equal(st, OMADM_ERR_ACCESS);
+#else
     assert_int_equal(st, OMADM_ERR_IO);
+#endif
     assert_null(rb);
     assert_int_equal(rbt_log_corrupt, 0);
 }
