@@ -217,6 +217,23 @@ static int setup_easy(agent_push *p, const agent_config *cfg, char *err, size_t 
     SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
     if (cfg->ca_file)
         SETOPT(CURLOPT_CAINFO, cfg->ca_file);
+    /* An enrollment's CA and certificate, as for sessions (sync.c), unless
+     * the configuration names files. CURL_BLOB_COPY: libcurl keeps a copy. */
+    if (!cfg->ca_file && cfg->enrolled_ca_pem) {
+        struct curl_blob ca = { cfg->enrolled_ca_pem, strlen(cfg->enrolled_ca_pem),
+                                CURL_BLOB_COPY };
+        SETOPT(CURLOPT_CAINFO_BLOB, &ca);
+    }
+    if (!cfg->cert && cfg->enrolled_cert_pem && cfg->enrolled_key_pem) {
+        struct curl_blob cert = { cfg->enrolled_cert_pem, strlen(cfg->enrolled_cert_pem),
+                                  CURL_BLOB_COPY };
+        struct curl_blob key = { cfg->enrolled_key_pem, strlen(cfg->enrolled_key_pem),
+                                 CURL_BLOB_COPY };
+        SETOPT(CURLOPT_SSLCERT_BLOB, &cert);
+        SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
+        SETOPT(CURLOPT_SSLKEY_BLOB, &key);
+        SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
+    }
     if (cfg->cert) {
         SETOPT(CURLOPT_SSLCERT, cfg->cert);
         switch (omadm__transport_cert_kind(cfg->cert)) {
