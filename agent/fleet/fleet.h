@@ -59,7 +59,8 @@ typedef struct fleet_stats {
     uint64_t device_errors; /* devices that could not come up */
     unsigned devices_up, checked_in;
     uint32_t latency_ms[FLEET_LAT_BUCKETS + 1];
-    double engine_cpu; /* seconds spent in libomadm calls (thread CPU) */
+    double engine_cpu; /* seconds in libomadm for sessions and ticks (thread CPU) */
+    double up_cpu;     /* seconds in omadm_device_new/free (bring-up, reboots) */
     double started, ended;
     long rss_start_kb, rss_up_kb, rss_end_kb;
 } fleet_stats;

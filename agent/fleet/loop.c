@@ -117,6 +117,11 @@ static void cpu_end(fleet *f, double t)
     f->st->engine_cpu += fleet_thread_cpu() - t;
 }
 
+static void cpu_end_up(fleet *f, double t)
+{
+    f->st->up_cpu += fleet_thread_cpu() - t;
+}
+
 static void count_error(fleet *f, omadm_status st)
 {
     unsigned k = (unsigned)-(int)st;
@@ -230,7 +235,7 @@ static int device_open(fleet *f, fleet_device *d, double now)
     cfg.key_file = keyf;
     cpu_begin(&t);
     st = omadm_device_new(&d->dev, &cfg);
-    cpu_end(f, t);
+    cpu_end_up(f, t);
     if (st != OMADM_OK) {
         if (f->reported++ < 10)
             fprintf(stderr, "omadm-fleet: device %s: %s\n", id, omadm_status_str(st));
@@ -299,7 +304,7 @@ static int device_reboot(fleet *f, fleet_device *d, double now)
         f->st->reboot_twice++;
     cpu_begin(&t);
     omadm_device_free(d->dev);
-    cpu_end(f, t);
+    cpu_end_up(f, t);
     d->dev = NULL;
     dev_path(f, d, "sim/boot-time", path);
     snprintf(text, sizeof text, "%" PRId64 "\n", sim_at(f, now));
@@ -608,7 +613,7 @@ static void fleet_free(fleet *f)
         if (d->sess)
             omadm_device_session_finish(d->sess);
         omadm_device_free(d->dev);
-        cpu_end(f, t);
+        cpu_end_up(f, t);
     }
     while (f->pool && f->pool_n)
         curl_easy_cleanup(f->pool[--f->pool_n]);

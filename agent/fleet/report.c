@@ -123,6 +123,7 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
     char errs[1000];
     double secs = elapsed(st, 0), cpu = fleet_process_cpu();
     double n = st->sessions ? (double)st->sessions : 1;
+    double ups = st->devices_up + st->reboots ? (double)(st->devices_up + st->reboots) : 1;
     long per_dev = st->devices_up ? (st->rss_end_kb - st->rss_start_kb) * 1024L / st->devices_up
                                   : 0;
 
@@ -136,7 +137,7 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
                "\"restarts_requested\": %llu, \"reboots\": %llu, \"devices_rebooted_twice\": %llu, "
                "\"rss_start_kb\": %ld, \"rss_end_kb\": %ld, \"rss_peak_kb\": %ld, "
                "\"bytes_per_idle_device\": %ld, \"engine_cpu_us_per_session\": %.1f, "
-               "\"process_cpu_us_per_session\": %.1f}\n",
+               "\"bringup_cpu_us_per_device\": %.1f, \"process_cpu_us_per_session\": %.1f}\n",
                o->devices, st->devices_up, (unsigned long long)st->device_errors, st->checked_in,
                secs, (unsigned long long)st->sessions, (unsigned long long)st->sessions_ok,
                (unsigned long long)st->sessions_failed, errs, (double)st->sessions / secs,
@@ -144,7 +145,7 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
                fleet_latency_pct(st, 50), fleet_latency_pct(st, 90), fleet_latency_pct(st, 99),
                (unsigned long long)st->restarts_requested, (unsigned long long)st->reboots,
                (unsigned long long)st->reboot_twice, st->rss_start_kb, st->rss_end_kb,
-               peak_rss_kb(), per_dev, st->engine_cpu * 1e6 / n, cpu * 1e6 / n);
+               peak_rss_kb(), per_dev, st->engine_cpu * 1e6 / n, st->up_cpu * 1e6 / ups, cpu * 1e6 / n);
         return;
     }
     printf("omadm-fleet: %u/%u devices up (%llu could not start), %u checked in, %.1f s\n",
@@ -163,7 +164,7 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
     printf("memory: RSS %ld KiB at start, %ld KiB at the end (peak %ld KiB), %ld bytes per "
            "idle device\n",
            st->rss_start_kb, st->rss_end_kb, peak_rss_kb(), per_dev);
-    printf("cpu per session: %.1f us in libomadm, %.1f us for the whole process (TLS "
-           "included)\n",
-           st->engine_cpu * 1e6 / n, cpu * 1e6 / n);
+    printf("cpu: %.1f us per session in libomadm, %.1f us per device start, %.1f us per "
+           "session for the whole process (TLS included)\n",
+           st->engine_cpu * 1e6 / n, st->up_cpu * 1e6 / ups, cpu * 1e6 / n);
 }
