@@ -55,11 +55,13 @@ typedef struct fleet_stats {
     uint64_t sessions, sessions_ok, sessions_failed;
     uint64_t errors[FLEET_ERR_KINDS];
     uint64_t messages, new_connections;
+    uint64_t tls_handshakes, tls_resumed; /* resumed: an abbreviated handshake */
     uint64_t restarts_requested, reboots, reboot_twice;
     uint64_t device_errors; /* devices that could not come up */
     unsigned devices_up, checked_in;
     uint32_t latency_ms[FLEET_LAT_BUCKETS + 1];
     double engine_cpu; /* seconds in libomadm for sessions and ticks (thread CPU) */
+    double engine_sys; /* the kernel's part of engine_cpu (file I/O) */
     double up_cpu;     /* seconds in omadm_device_new/free (bring-up, reboots) */
     double started, ended;
     long rss_start_kb, rss_up_kb, rss_end_kb;
@@ -82,6 +84,7 @@ int fleet_run(const fleet_options *o, fleet_ca *ca, fleet_stats *st, volatile in
 /* report.c */
 double fleet_now(void);        /* monotonic seconds */
 double fleet_thread_cpu(void); /* this thread's CPU seconds */
+double fleet_thread_sys(void); /* this thread's system CPU seconds */
 double fleet_process_cpu(void);
 long fleet_rss_kb(void);
 void fleet_progress(const fleet_options *o, const fleet_stats *st, double now);

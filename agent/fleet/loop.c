@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include "fleet.h"
 
@@ -74,8 +75,8 @@ static double real_at(const fleet *f, int64_t sim)
 
 static void dev_path(const fleet *f, const fleet_device *d, const char *name, char *out)
 {
-    snprintf(out, PATH_MAX_LEN, "%s/d%05" PRIu32 "%s%s", f->o->state_dir, d->index,
-             name ? "/" : "", name ? name : "");
+    snprintf(out, PATH_MAX_LEN, "%s/d%05" PRIu32 "%s%s", f->o->state_dir, d->index, name ? "/" : "",
+             name ? name : "");
 }
 
 static void dev_id(const fleet_device *d, char *out)
@@ -107,19 +108,22 @@ static void write_now(fleet *f, fleet_device *d, double now)
         fprintf(stderr, "omadm-fleet: %s: %s\n", path, strerror(errno));
 }
 
+/* t[0]: thread CPU, t[1]: its system part, at the start of a libomadm call. */
 static void cpu_begin(double *t)
 {
-    *t = fleet_thread_cpu();
+    t[0] = fleet_thread_cpu();
+    t[1] = fleet_thread_sys();
 }
 
-static void cpu_end(fleet *f, double t)
+static void cpu_end(fleet *f, const double *t)
 {
-    f->st->engine_cpu += fleet_thread_cpu() - t;
+    f->st->engine_cpu += fleet_thread_cpu() - t[0];
+    f->st->engine_sys += fleet_thread_sys() - t[1];
 }
 
-static void cpu_end_up(fleet *f, double t)
+static void cpu_end_up(fleet *f, const double *t)
 {
-    f->st->up_cpu += fleet_thread_cpu() - t;
+    f->st->up_cpu += fleet_thread_cpu() - t[0];
 }
 
 static void count_error(fleet *f, omadm_status st)
@@ -208,17 +212,19 @@ static int device_open(fleet *f, fleet_device *d, double now)
     char dir[PATH_MAX_LEN], cert[PATH_MAX_LEN], keyf[PATH_MAX_LEN], id[33], err[300];
     omadm_device_config cfg = OMADM_DEVICE_CONFIG_INIT;
     omadm_status st;
-    double t;
+    double t[2];
 
     dev_path(f, d, NULL, dir);
     dev_path(f, d, "fleet-cert.pem", cert);
     dev_path(f, d, "fleet-key.pem", keyf);
     dev_id(d, id);
-    if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
-        fleet_issue(f->ca, id, cert, keyf, err, sizeof err) != 0) {
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        snprintf(err, sizeof err, "%.200s: %s", dir, strerror(errno));
+    else if (fleet_issue(f->ca, id, cert, keyf, err, sizeof err) == 0)
+        err[0] = '\0';
+    if (err[0]) {
         if (f->reported++ < 10)
-            fprintf(stderr, "omadm-fleet: device %s: %s\n", id,
-                    errno && err[0] == '\0' ? strerror(errno) : err);
+            fprintf(stderr, "omadm-fleet: device %s: %s\n", id, err);
         return -1;
     }
     dev_path(f, d, "sim", dir);
@@ -233,7 +239,7 @@ static int device_open(fleet *f, fleet_device *d, double now)
     cfg.ca_file = f->o->ca;
     cfg.cert_file = cert;
     cfg.key_file = keyf;
-    cpu_begin(&t);
+    cpu_begin(t);
     st = omadm_device_new(&d->dev, &cfg);
     cpu_end_up(f, t);
     if (st != OMADM_OK) {
@@ -248,6 +254,24 @@ static void device_dead(fleet *f, fleet_device *d)
 {
     d->state = DS_DEAD;
     f->st->device_errors++;
+}
+
+/* The decimal after `name` in a restarts.log line; 0, or -1. */
+static int field(const char *line, const char *name, int64_t *out)
+{
+    const char *p = strstr(line, name);
+    char *end;
+    long long v;
+
+    if (!p)
+        return -1;
+    p += strlen(name);
+    errno = 0;
+    v = strtoll(p, &end, 10);
+    if (errno || end == p || (*end != ' ' && *end != '\n' && *end != '\0'))
+        return -1;
+    *out = (int64_t)v;
+    return 0;
 }
 
 /* New restart requests since we last looked (sim/restarts.log grew): one
@@ -265,8 +289,9 @@ static void check_restarts(fleet *f, fleet_device *d, double now)
     fp = fopen(path, "r");
     if (fp && fseek(fp, (long)d->restarts_log_size, SEEK_SET) == 0) {
         while (fgets(line, sizeof line, fp)) {
-            long long requested, deadline;
-            if (sscanf(line, "requested_at=%lld deadline=%lld", &requested, &deadline) != 2)
+            int64_t deadline;
+            if (strncmp(line, "requested_at=", 13) != 0 ||
+                field(line, " deadline=", &deadline) != 0)
                 continue;
             f->st->restarts_requested++;
             if (d->reboot_at == 0) {
@@ -296,13 +321,13 @@ static void random_hex(fleet *f, char *out, size_t n)
 static int device_reboot(fleet *f, fleet_device *d, double now)
 {
     char path[PATH_MAX_LEN], text[40];
-    double t;
+    double t[2];
 
     d->reboot_at = 0;
     f->st->reboots++;
     if (++d->reboots == 2)
         f->st->reboot_twice++;
-    cpu_begin(&t);
+    cpu_begin(t);
     omadm_device_free(d->dev);
     cpu_end_up(f, t);
     d->dev = NULL;
@@ -312,7 +337,8 @@ static int device_reboot(fleet *f, fleet_device *d, double now)
         return -1;
     dev_path(f, d, "sim/boot-id", path);
     random_hex(f, text, 32);
-    strcat(text, "\n");
+    text[32] = '\n';
+    text[33] = '\0';
     if (write_small(path, text) != 0 || device_open(f, d, now) != 0)
         return -1;
     check_restarts(f, d, now); /* one the old boot left armed */
@@ -344,6 +370,31 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
     return len;
 }
 
+/* TLS handshakes and how many resumed a session: libcurl (OpenSSL backend)
+ * hands each connection's SSL_CTX to on_ssl_ctx, whose info callback sees
+ * each handshake end once (marked in our ex_data slot). */
+static int tls_ex_index = -1;
+static uint64_t tls_handshakes, tls_resumed;
+
+static void on_tls_info(const SSL *ssl, int where, int ret)
+{
+    (void)ret;
+    if (!(where & SSL_CB_HANDSHAKE_DONE) || tls_ex_index < 0 || SSL_get_ex_data(ssl, tls_ex_index))
+        return;
+    SSL_set_ex_data((SSL *)ssl, tls_ex_index, &tls_handshakes); /* any non-NULL mark */
+    tls_handshakes++;
+    if (SSL_session_reused(ssl))
+        tls_resumed++;
+}
+
+static CURLcode on_ssl_ctx(CURL *curl, void *ssl_ctx, void *user)
+{
+    (void)curl;
+    (void)user;
+    SSL_CTX_set_info_callback(ssl_ctx, on_tls_info);
+    return CURLE_OK;
+}
+
 static CURL *easy_get(fleet *f)
 {
     CURL *e;
@@ -371,6 +422,7 @@ static CURL *easy_get(fleet *f)
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->o->max_reply);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_SHARE, f->share);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
     return e;
 }
 
@@ -384,10 +436,10 @@ static void pump(fleet *f, fleet_device *d, double now)
     size_t len = 0;
     omadm_status st;
     CURL *e;
-    double t;
+    double t[2];
 
     for (;;) {
-        cpu_begin(&t);
+        cpu_begin(t);
         st = omadm_device_session_next(d->sess, &msg, &len);
         if (st != OMADM_OK)
             omadm_device_session_fail(d->sess, st, "cannot build the next message", -1);
@@ -447,7 +499,7 @@ static void transfer_done(fleet *f, CURL *e, CURLcode rc, double now)
     long code = 0, conns = 0;
     curl_off_t retry = -1;
     char *ctype = NULL, detail[200];
-    double t;
+    double t[2];
 
     curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&d);
     curl_multi_remove_handle(f->multi, e);
@@ -456,7 +508,7 @@ static void transfer_done(fleet *f, CURL *e, CURLcode rc, double now)
     curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ctype);
     curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &retry);
     f->st->new_connections += (uint64_t)conns;
-    cpu_begin(&t);
+    cpu_begin(t);
     if (rc != CURLE_OK) {
         snprintf(detail, sizeof detail, "%s", curl_easy_strerror(rc));
         omadm_device_session_fail(d->sess, curl_status(rc), detail, -1);
@@ -485,10 +537,10 @@ static void session_start(fleet *f, fleet_device *d, double now)
 {
     int64_t next = INT64_MAX;
     omadm_status st;
-    double t;
+    double t[2];
 
     write_now(f, d, now);
-    cpu_begin(&t);
+    cpu_begin(t);
     omadm_device_tick(d->dev, &next);
     st = omadm_device_session_start(d->dev, &d->sess);
     cpu_end(f, t);
@@ -512,11 +564,11 @@ static void session_end(fleet *f, fleet_device *d, double now)
     omadm_device_result res;
     int64_t next = INT64_MAX;
     omadm_status st;
-    double t, wait;
+    double t[2], wait;
     unsigned ms;
 
     write_now(f, d, now);
-    cpu_begin(&t);
+    cpu_begin(t);
     st = omadm_device_session_finish(d->sess);
     memset(&res, 0, sizeof res);
     res.size = sizeof res;
@@ -555,7 +607,7 @@ static void session_end(fleet *f, fleet_device *d, double now)
 static void device_due(fleet *f, fleet_device *d, double now)
 {
     int64_t next = INT64_MAX;
-    double t;
+    double t[2];
 
     if (d->state == DS_DOWN) {
         if (device_open(f, d, now) != 0) {
@@ -584,7 +636,7 @@ static void device_due(fleet *f, fleet_device *d, double now)
         return;
     }
     write_now(f, d, now);
-    cpu_begin(&t);
+    cpu_begin(t);
     omadm_device_tick(d->dev, &next);
     cpu_end(f, t);
     d->tick_at = real_at(f, next);
@@ -599,7 +651,7 @@ static void device_due(fleet *f, fleet_device *d, double now)
 static void fleet_free(fleet *f)
 {
     uint32_t i;
-    double t;
+    double t[2];
 
     for (i = 0; f->devs && i < f->o->devices; i++) {
         fleet_device *d = &f->devs[i];
@@ -609,7 +661,7 @@ static void fleet_free(fleet *f)
         }
         omadm_free(d->msg);
         free(d->reply);
-        cpu_begin(&t);
+        cpu_begin(t);
         if (d->sess)
             omadm_device_session_finish(d->sess);
         omadm_device_free(d->dev);
@@ -654,6 +706,8 @@ static int fleet_init(fleet *f, const fleet_options *o, fleet_ca *ca, fleet_stat
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, (long)o->max_inflight);
+    if (tls_ex_index < 0)
+        tls_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     f->t0 = fleet_now();
     f->sim0 = (int64_t)time(NULL);
     f->rng = (uint64_t)f->sim0 * 0x9E3779B97F4A7C15u ^ (uint64_t)getpid();
@@ -719,6 +773,8 @@ int fleet_run(const fleet_options *o, fleet_ca *ca, fleet_stats *st, volatile in
             curl_multi_poll(f.multi, NULL, 0, (int)(wait * 1000) + 1, NULL);
     }
     st->ended = fleet_now();
+    st->tls_handshakes = tls_handshakes;
+    st->tls_resumed = tls_resumed;
     st->rss_end_kb = fleet_rss_kb();
     fleet_free(&f);
     if (o->progress)

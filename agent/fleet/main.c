@@ -106,17 +106,19 @@ static int parse_args(int argc, char **argv, fleet_options *o)
     o->timeout_ms = 30000;
     o->max_reply = 1048576;
     for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = strcmp(a, "--json") && strcmp(a, "--help") && strcmp(a, "-h");
-        if (takes && !val)
-            return bad("%s needs a value", a);
+        const char *a = argv[i], *val;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
-        } else if (!strcmp(a, "--json")) {
+        }
+        if (!strcmp(a, "--json")) {
             o->json = 1;
             continue;
-        } else if (!strcmp(a, "--devices")) {
+        }
+        if (i + 1 >= argc)
+            return bad("%s needs a value", a);
+        val = argv[i + 1];
+        if (!strcmp(a, "--devices")) {
             if (parse_num(val, 1, MAX_DEVICES, &v) || v != (unsigned)v)
                 return bad("--devices %s: expected a whole number 1..1000000", val);
             o->devices = (unsigned)v;
@@ -153,7 +155,7 @@ static int parse_args(int argc, char **argv, fleet_options *o)
                 return bad("--timeout %s: expected seconds, 0.1..3600", val);
             o->timeout_ms = (long)(v * 1000);
         } else if (!strcmp(a, "--max-reply")) {
-            if (parse_num(val, 1024, 64.0 * 1048576, &v) || v != (size_t)v)
+            if (parse_num(val, 1024, 64.0 * 1048576, &v) || v != (double)(size_t)v)
                 return bad("--max-reply %s: expected bytes, 1024..67108864", val);
             o->max_reply = (size_t)v;
         } else {
