@@ -81,6 +81,12 @@ int fleet_issue(fleet_ca *ca, const char *id, const char *cert_path, const char 
  * -1 when it could not start (message on stderr). */
 int fleet_run(const fleet_options *o, fleet_ca *ca, fleet_stats *st, volatile int *stop);
 
+/* tls.c: libcurl's CURLOPT_SSL_CTX_FUNCTION (OpenSSL backend), counting
+ * TLS handshakes and those that resumed a session. */
+#include <curl/curl.h>
+CURLcode fleet_tls_ctx(CURL *curl, void *ssl_ctx, void *user);
+void fleet_tls_counts(uint64_t *handshakes, uint64_t *resumed);
+
 /* report.c */
 double fleet_now(void);        /* monotonic seconds */
 double fleet_thread_cpu(void); /* this thread's CPU seconds */

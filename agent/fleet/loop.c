@@ -21,13 +21,13 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/ssl.h>
 
 #include "fleet.h"
 
 #define CONTENT_TYPE "application/vnd.syncml.dm+xml"
 #define NEVER        1e300
 #define PATH_MAX_LEN 4096
+#define STOP_GRACE   5.0 /* seconds in-flight exchanges get to end once stopping */
 
 enum { DS_DOWN, DS_IDLE, DS_READY, DS_SESSION, DS_DEAD };
 
@@ -370,31 +370,6 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
     return len;
 }
 
-/* TLS handshakes and how many resumed a session: libcurl (OpenSSL backend)
- * hands each connection's SSL_CTX to on_ssl_ctx, whose info callback sees
- * each handshake end once (marked in our ex_data slot). */
-static int tls_ex_index = -1;
-static uint64_t tls_handshakes, tls_resumed;
-
-static void on_tls_info(const SSL *ssl, int where, int ret)
-{
-    (void)ret;
-    if (!(where & SSL_CB_HANDSHAKE_DONE) || tls_ex_index < 0 || SSL_get_ex_data(ssl, tls_ex_index))
-        return;
-    SSL_set_ex_data((SSL *)ssl, tls_ex_index, &tls_handshakes); /* any non-NULL mark */
-    tls_handshakes++;
-    if (SSL_session_reused(ssl))
-        tls_resumed++;
-}
-
-static CURLcode on_ssl_ctx(CURL *curl, void *ssl_ctx, void *user)
-{
-    (void)curl;
-    (void)user;
-    SSL_CTX_set_info_callback(ssl_ctx, on_tls_info);
-    return CURLE_OK;
-}
-
 static CURL *easy_get(fleet *f)
 {
     CURL *e;
@@ -422,7 +397,7 @@ static CURL *easy_get(fleet *f)
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->o->max_reply);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_SHARE, f->share);
-    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, fleet_tls_ctx);
     return e;
 }
 
@@ -648,6 +623,26 @@ static void device_due(fleet *f, fleet_device *d, double now)
 
 /* ---- the loop ------------------------------------------------------------- */
 
+/* Stopping and the grace period is over: the exchanges still in flight
+ * end now (their sessions fail as aborted). */
+static void abort_inflight(fleet *f, double now)
+{
+    uint32_t i;
+
+    for (i = 0; i < f->o->devices; i++) {
+        fleet_device *d = &f->devs[i];
+        if (!d->easy)
+            continue;
+        curl_multi_remove_handle(f->multi, d->easy);
+        f->pool[f->pool_n++] = d->easy;
+        d->easy = NULL;
+        omadm_free(d->msg);
+        d->msg = NULL;
+        omadm_device_session_fail(d->sess, OMADM_ERR_ABORTED, "the fleet is stopping", -1);
+        pump(f, d, now);
+    }
+}
+
 static void fleet_free(fleet *f)
 {
     uint32_t i;
@@ -706,8 +701,6 @@ static int fleet_init(fleet *f, const fleet_options *o, fleet_ca *ca, fleet_stat
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, (long)o->max_inflight);
-    if (tls_ex_index < 0)
-        tls_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     f->t0 = fleet_now();
     f->sim0 = (int64_t)time(NULL);
     f->rng = (uint64_t)f->sim0 * 0x9E3779B97F4A7C15u ^ (uint64_t)getpid();
@@ -727,7 +720,7 @@ static int fleet_init(fleet *f, const fleet_options *o, fleet_ca *ca, fleet_stat
 int fleet_run(const fleet_options *o, fleet_ca *ca, fleet_stats *st, volatile int *stop)
 {
     fleet f;
-    double last_progress = 0;
+    double last_progress = 0, stop_at = 0;
     int running = 0;
 
     st->started = fleet_now();
@@ -754,6 +747,11 @@ int fleet_run(const fleet_options *o, fleet_ca *ca, fleet_stats *st, volatile in
             }
         } else if (f.inflight == 0) {
             break;
+        } else if (stop_at == 0) {
+            stop_at = now;
+        } else if (now - stop_at > STOP_GRACE) {
+            abort_inflight(&f, now);
+            continue;
         }
         curl_multi_perform(f.multi, &running);
         while ((m = curl_multi_info_read(f.multi, &left)) != NULL)
@@ -773,8 +771,7 @@ int fleet_run(const fleet_options *o, fleet_ca *ca, fleet_stats *st, volatile in
             curl_multi_poll(f.multi, NULL, 0, (int)(wait * 1000) + 1, NULL);
     }
     st->ended = fleet_now();
-    st->tls_handshakes = tls_handshakes;
-    st->tls_resumed = tls_resumed;
+    fleet_tls_counts(&st->tls_handshakes, &st->tls_resumed);
     st->rss_end_kb = fleet_rss_kb();
     fleet_free(&f);
     if (o->progress)

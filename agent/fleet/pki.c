@@ -33,39 +33,44 @@ static void ssl_error(char *err, size_t errlen, const char *what)
     ERR_clear_error();
 }
 
+/* The PEM certificate (want_key 0) or private key in `path`; NULL with a
+ * line in err. */
+static void *read_pem(const char *path, int want_key, const char *flag, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    void *obj;
+
+    if (!f) {
+        snprintf(err, errlen, "%s %s: cannot open", flag, path);
+        return NULL;
+    }
+    obj = want_key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL)
+                   : (void *)PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!obj) {
+        char what[64];
+        snprintf(what, sizeof what, "%s: not a PEM %s", flag,
+                 want_key ? "private key" : "certificate");
+        ssl_error(err, errlen, what);
+    }
+    return obj;
+}
+
 int fleet_ca_load(fleet_ca **out, const char *cert_file, const char *key_file, char *err,
                   size_t errlen)
 {
     fleet_ca *ca = calloc(1, sizeof *ca);
-    FILE *f;
 
     *out = NULL;
     if (!ca) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    f = fopen(cert_file, "r");
-    if (!f) {
-        snprintf(err, errlen, "--issue-ca %s: cannot open", cert_file);
+    ca->cert = read_pem(cert_file, 0, "--issue-ca", err, errlen);
+    if (ca->cert)
+        ca->key = read_pem(key_file, 1, "--issue-key", err, errlen);
+    if (!ca->key)
         goto fail;
-    }
-    ca->cert = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!ca->cert) {
-        ssl_error(err, errlen, "--issue-ca: not a PEM certificate");
-        goto fail;
-    }
-    f = fopen(key_file, "r");
-    if (!f) {
-        snprintf(err, errlen, "--issue-key %s: cannot open", key_file);
-        goto fail;
-    }
-    ca->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!ca->key) {
-        ssl_error(err, errlen, "--issue-key: not a PEM private key");
-        goto fail;
-    }
     if (X509_check_private_key(ca->cert, ca->key) != 1) {
         ssl_error(err, errlen, "--issue-key does not match --issue-ca");
         goto fail;
