@@ -43,6 +43,7 @@ typedef struct fleet_device {
     double tick_at;   /* real time omadm_device_tick wants to run */
     double reboot_at; /* real time of a pending simulated reboot, or 0 */
     double sess_start;
+    int64_t now_written; /* the sim time last written to sim/now */
     uint32_t index;
     uint32_t heap_pos; /* UINT32_MAX: not in the heap */
     uint32_t restarts_log_size;
@@ -88,9 +89,10 @@ CURLcode fleet_tls_ctx(CURL *curl, void *ssl_ctx, void *user);
 void fleet_tls_counts(uint64_t *handshakes, uint64_t *resumed);
 
 /* report.c */
-double fleet_now(void);        /* monotonic seconds */
-double fleet_thread_cpu(void); /* this thread's CPU seconds */
-double fleet_thread_sys(void); /* this thread's system CPU seconds */
+double fleet_now(void); /* monotonic seconds */
+/* This thread's CPU seconds (exact) and their system part (sampled by
+ * the kernel's ticks: a rough split). */
+void fleet_thread_times(double *cpu, double *sys);
 double fleet_process_cpu(void);
 long fleet_rss_kb(void);
 void fleet_progress(const fleet_options *o, const fleet_stats *st, double now);

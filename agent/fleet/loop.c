@@ -95,35 +95,44 @@ static int write_small(const char *path, const char *text)
     return fclose(fp) == 0 && ok ? 0 : -1;
 }
 
-/* The sim clock of this device (only when it differs from the real one). */
+/* The sim clock of this device (only when it differs from the real one,
+ * and only when the sim second moved since this device's last write). */
 static void write_now(fleet *f, fleet_device *d, double now)
 {
     char path[PATH_MAX_LEN], text[32];
+    int64_t sim = sim_at(f, now);
 
-    if (f->o->time_scale == 1.0)
+    if (f->o->time_scale == 1.0 || sim == d->now_written)
         return;
     dev_path(f, d, "sim/now", path);
-    snprintf(text, sizeof text, "%" PRId64 "\n", sim_at(f, now));
+    snprintf(text, sizeof text, "%" PRId64 "\n", sim);
     if (write_small(path, text) != 0)
         fprintf(stderr, "omadm-fleet: %s: %s\n", path, strerror(errno));
+    else
+        d->now_written = sim;
 }
 
 /* t[0]: thread CPU, t[1]: its system part, at the start of a libomadm call. */
 static void cpu_begin(double *t)
 {
-    t[0] = fleet_thread_cpu();
-    t[1] = fleet_thread_sys();
+    fleet_thread_times(&t[0], &t[1]);
 }
 
 static void cpu_end(fleet *f, const double *t)
 {
-    f->st->engine_cpu += fleet_thread_cpu() - t[0];
-    f->st->engine_sys += fleet_thread_sys() - t[1];
+    double cpu, sys;
+
+    fleet_thread_times(&cpu, &sys);
+    f->st->engine_cpu += cpu - t[0];
+    f->st->engine_sys += sys - t[1];
 }
 
 static void cpu_end_up(fleet *f, const double *t)
 {
-    f->st->up_cpu += fleet_thread_cpu() - t[0];
+    double cpu, sys;
+
+    fleet_thread_times(&cpu, &sys);
+    f->st->up_cpu += cpu - t[0];
 }
 
 static void count_error(fleet *f, omadm_status st)

@@ -26,18 +26,16 @@ static double cpu_of(clockid_t id)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-double fleet_thread_cpu(void)
-{
-    return cpu_of(CLOCK_THREAD_CPUTIME_ID);
-}
-
-double fleet_thread_sys(void)
+void fleet_thread_times(double *cpu, double *sys)
 {
     struct rusage ru;
 
-    if (getrusage(RUSAGE_THREAD, &ru) != 0)
-        return 0;
-    return (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    /* getrusage's user + system time is tick-sampled for a thread (far
+     * too coarse for one call); the thread CPU clock is exact */
+    *cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID);
+    *sys = getrusage(RUSAGE_THREAD, &ru) == 0
+               ? (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6
+               : 0;
 }
 
 double fleet_process_cpu(void)
