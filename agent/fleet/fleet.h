@@ -34,8 +34,9 @@ typedef struct fleet_options {
 typedef struct fleet_device {
     omadm_device *dev; /* NULL until it comes up */
     omadm_device_session *sess;
-    void *easy; /* CURL *, while a message is in flight */
-    char *msg;  /* the message in flight (omadm_free) */
+    void *easy;  /* CURL *, while a message is in flight */
+    void *share; /* CURLSH *: its own TLS session cache (resumption) */
+    char *msg;   /* the message in flight (omadm_free) */
     char *reply;
     size_t reply_len, reply_cap;
     double due;       /* real time of its next event (heap key) */
@@ -87,6 +88,11 @@ int fleet_run(const fleet_options *o, fleet_ca *ca, fleet_stats *st, volatile in
 #include <curl/curl.h>
 CURLcode fleet_tls_ctx(CURL *curl, void *ssl_ctx, void *user);
 void fleet_tls_counts(uint64_t *handshakes, uint64_t *resumed);
+/* The device's own TLS session cache (a CURLSH in *slot, made on first use;
+ * the caller cleans it up once no handle uses it): libcurl's shared cache
+ * holds 8 sessions (LRU), so one fleet-wide cache never resumes once more
+ * than 8 devices take turns. `fallback` when it cannot be made. */
+CURLSH *fleet_tls_share(void **slot, CURLSH *fallback);
 
 /* report.c */
 double fleet_now(void); /* monotonic seconds */

@@ -453,6 +453,7 @@ static void pump(fleet *f, fleet_device *d, double now)
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, d);
     curl_easy_setopt(e, CURLOPT_PRIVATE, d);
+    curl_easy_setopt(e, CURLOPT_SHARE, fleet_tls_share(&d->share, f->share));
     d->easy = e;
     curl_multi_add_handle(f->multi, e);
 }
@@ -673,6 +674,9 @@ static void fleet_free(fleet *f)
     }
     while (f->pool && f->pool_n)
         curl_easy_cleanup(f->pool[--f->pool_n]);
+    for (i = 0; f->devs && i < f->o->devices; i++)
+        if (f->devs[i].share)
+            curl_share_cleanup(f->devs[i].share); /* no handle uses it now */
     if (f->multi)
         curl_multi_cleanup(f->multi);
     if (f->share)
@@ -704,9 +708,8 @@ static int fleet_init(fleet *f, const fleet_options *o, fleet_ca *ca, fleet_stat
         f->headers = curl_slist_append(f->headers, "Accept: " CONTENT_TYPE);
     if (!f->devs || !f->heap || !f->ready || !f->pool || !f->multi || !f->share || !f->headers)
         return -1;
-    /* TLS session resumption across every transfer (a device's next
-     * message and next session resume its own session: libcurl keys the
-     * cache by host and client certificate). */
+    /* The fleet's share: DNS, and TLS sessions for a device without a
+     * share of its own (fleet_tls_share). */
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, (long)o->max_inflight);

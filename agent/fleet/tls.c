@@ -1,4 +1,5 @@
-/* TLS figures for the summary (fleet.h): handshakes and resumptions. */
+/* TLS: figures for the summary (handshakes and resumptions) and a TLS
+ * session cache per device (fleet.h). */
 #include <openssl/ssl.h>
 
 #include "fleet.h"
@@ -34,4 +35,21 @@ void fleet_tls_counts(uint64_t *handshakes, uint64_t *resumed)
 {
     *handshakes = tls_handshakes;
     *resumed = tls_resumed;
+}
+
+CURLSH *fleet_tls_share(void **slot, CURLSH *fallback)
+{
+    CURLSH *sh = *slot;
+
+    if (sh)
+        return sh;
+    sh = curl_share_init();
+    if (!sh)
+        return fallback;
+    if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+        curl_share_cleanup(sh);
+        return fallback;
+    }
+    *slot = sh;
+    return sh;
 }
