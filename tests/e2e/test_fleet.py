@@ -33,6 +33,10 @@ SCALE = 30
 POLL = 300     # sim seconds: 10 s real (about 20 sessions/s for 200 devices)
 TIMEOUT = 20   # real seconds per exchange: generous, the machine may be busy
 SLOW_DELAY_MS = 30000  # the slow devices' server answers after the timeout
+# sessions at once: the mock server serves ~10-20 sessions/s on a busy
+# machine, so more in flight only queue there, and a session that outlasts
+# the five-minute window (10 s real at x30) makes its restart late
+INFLIGHT = 16
 
 
 def fleet_binary():
@@ -102,7 +106,8 @@ class FleetTest(unittest.TestCase):
         started = time.time()
         self.proc = subprocess.Popen(
             self.fleet_args("--poll", str(POLL), "--time-scale", str(SCALE), "--ramp", "10",
-                            "--timeout", str(TIMEOUT), "--duration", "240", "--json"),
+                            "--timeout", str(TIMEOUT), "--duration", "240",
+                            "--max-inflight", str(INFLIGHT), "--json"),
             stdout=out, stderr=err)
 
         def checked_in():
