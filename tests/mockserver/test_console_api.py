@@ -14,21 +14,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from mdmmock import client as C  # noqa: E402
-from mdmmock import fleetops, inventory, syncml  # noqa: E402
+from mdmmock import fleetops, inventory  # noqa: E402
 from test_mockserver import (DEV_A, DEV_B, MockServerTest,  # noqa: E402
                              setUpModule, tearDownModule)
 
 __all__ = ["setUpModule", "tearDownModule"]
 RESTART = {"action": "restart"}
-
-
-def inventory_results(cmd_id, msg_ref, values):
-    """One Results answering the inventory Get: values uri -> data."""
-    items = "".join(
-        "<Item><Source><LocURI>%s</LocURI></Source><Data>%s</Data></Item>"
-        % (syncml.x(u), syncml.x(v)) for u, v in values.items())
-    return ("<Results><CmdID>90</CmdID><MsgRef>%s</MsgRef><CmdRef>%s</CmdRef>"
-            "<Cmd>Get</Cmd>%s</Results>" % (msg_ref, syncml.x(cmd_id), items))
 
 
 class ConsoleApi(MockServerTest):
@@ -171,47 +162,54 @@ class ConsoleApi(MockServerTest):
 class Inventory(MockServerTest):
     server_args = ("--inventory",)
 
-    def inventory_get(self, r):
+    def inventory_gets(self, r):
         gets = [c for c in r.others() if c.name == "Get"]
-        self.assertEqual(len(gets), 1, [c.name for c in r.others()])
-        self.assertTrue(gets[0].cmd_id.startswith(inventory.PREFIX))
-        self.assertEqual([i.target for i in gets[0].items],
-                         list(inventory.NODES))
-        return gets[0]
+        self.assertEqual(len(gets), len(inventory.NODES),
+                         [c.name for c in r.others()])
+        self.assertTrue(all(g.cmd_id.startswith(inventory.PREFIX)
+                            for g in gets))
+        self.assertEqual([[i.target for i in g.items] for g in gets],
+                         [[u] for u in inventory.NODES])
+        return gets
+
+    def answer(self, r, gets, values):
+        """Status 200 for each Get, Results for those in values."""
+        smid = r.msg.msg_id
+        out = [C.status("1", smid, "0", "SyncHdr")]
+        for n, g in enumerate(gets):
+            out.append(C.status(str(n + 2), smid, g.cmd_id, "Get"))
+        res = {g.items[0].target: g.cmd_id for g in gets}
+        for n, (uri, val) in enumerate(values.items()):
+            out.append(C.results(str(n + 20), smid, res[uri], uri, val))
+        return self.a.send(out)
 
     def test_name_os_serial_from_devdetail(self):
         r = self.a.start()
-        get = self.inventory_get(r)
+        gets = self.inventory_gets(r)
         d = self.admin.get("/api/devices/" + DEV_A)
         self.assertEqual(d["name"], DEV_A)  # not "Contoso CX-200"
-        smid = r.msg.msg_id
-        vals = {inventory.NODES[0]: " FRONT-DESK-7 ",
-                inventory.NODES[1]: "Windows 11 Pro",
-                inventory.NODES[2]: "10.0.22631.2861",
-                inventory.NODES[3]: "SN-42"}
-        self.a.send([C.status("1", smid, "0", "SyncHdr"),
-                     C.status("2", smid, get.cmd_id, "Get"),
-                     inventory_results(get.cmd_id, smid, vals)])
+        self.answer(r, gets, {inventory.NODES[0]: " FRONT-DESK-7 ",
+                              inventory.NODES[1]: "Windows 11 Pro",
+                              inventory.NODES[2]: "10.0.22631.2861",
+                              inventory.NODES[3]: "SN-42"})
         d = self.admin.get("/api/devices/" + DEV_A)
         self.assertEqual(d["name"], "FRONT-DESK-7")
         self.assertEqual((d["info"]["OSPlatform"], d["info"]["SwV"],
                           d["info"]["SMBIOSSerialNumber"]),
                          ("Windows 11 Pro", "10.0.22631.2861", "SN-42"))
-        # the next session asks again (a fresh Get, the last was answered)
-        self.assertNotEqual(self.inventory_get(self.a.start()).cmd_id,
-                            get.cmd_id)
+        self.assertEqual(self.violations(), [])
+        # the next session asks again (fresh Gets, the last were answered)
+        again = self.inventory_gets(self.a.start())
+        self.assertFalse({g.cmd_id for g in again} & {g.cmd_id for g in gets})
 
-    def test_no_device_name_keeps_the_id_and_one_get_at_a_time(self):
+    def test_no_device_name_keeps_the_id_and_no_second_round(self):
         r = self.a.start()
-        get = self.inventory_get(r)
-        r2 = self.a.start()  # unanswered: resent, not a second one
-        self.assertEqual(self.inventory_get(r2).cmd_id, get.cmd_id)
-        smid = r2.msg.msg_id
-        self.a.send([C.status("1", smid, "0", "SyncHdr"),
-                     C.status("2", smid, get.cmd_id, "Get"),
-                     inventory_results(get.cmd_id, smid,
-                                       {inventory.NODES[0]: "",
-                                        inventory.NODES[3]: "SN-1"})])
+        gets = self.inventory_gets(r)
+        r2 = self.a.start()  # unanswered: resent, not a second round
+        self.assertEqual([g.cmd_id for g in self.inventory_gets(r2)],
+                         [g.cmd_id for g in gets])
+        self.answer(r2, gets, {inventory.NODES[0]: "",
+                               inventory.NODES[3]: "SN-1"})
         d = self.admin.get("/api/devices/" + DEV_A)
         self.assertEqual((d["name"], d["info"]["SMBIOSSerialNumber"]),
                          (DEV_A, "SN-1"))

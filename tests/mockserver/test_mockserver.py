@@ -776,7 +776,10 @@ class Admin(MockServerTest):
                                          "id=\"confirm-no\"",
                                          "id=\"actions\""],
                  "/actions": ["id=\"actions\""],
-                 "/static/console.js": ["td", "state"],
+                 "/static/console.js": ["api-banner", "fetch"],
+                 "/static/actions.js": ["td", "state", "cancel"],
+                 "/static/devices.js": ["bulk-restart", "search"],
+                 "/static/device.js": ["confirm-warning"],
                  "/static/style.css": ["td.state"]}
         for path, needles in pages.items():
             with urllib.request.urlopen(base + path, timeout=10) as r:

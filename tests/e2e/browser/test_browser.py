@@ -158,7 +158,9 @@ class ConsoleRestart(unittest.TestCase):
             return rows if [r["state"] for r in rows] == ["Completed"] else None
         rows = b.wait("Completed in Device actions", completed)
         self.assertEqual(rows[0]["action"], "Restart")
-        self.assertIn("Outcome: restarted", rows[0]["detail"])
+        # a sentence for the admin; the raw codes on hover (title)
+        self.assertIn("The device restarted", rows[0]["detail"])
+        self.assertIn("Outcome: restarted", rows[0]["raw"])
         self.assertEqual(w.actions()[0]["state"], "completed")
         shot = os.path.join(self.artifacts, "console-actions.png")
         size = b.screenshot(shot)
@@ -176,6 +178,7 @@ class ConsoleRestart(unittest.TestCase):
             cells = {}
             for cls in ("action", "state", "detail"):
                 cells[cls] = b.text(b.find_in(tr, "td." + cls))
+            cells["raw"] = b.attribute(b.find_in(tr, "td.detail"), "title") or ""
             out.append(cells)
         return out
 

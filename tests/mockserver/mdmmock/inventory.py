@@ -3,9 +3,10 @@
 As real servers do (Intune asks DevDetail at every check-in), the first
 message of each session gets a Get of the DevDetail nodes the agent serves
 (omadm/csp/devdetail): the device name, the OS and its version, the serial
-number. The Results fill the device's `info` under the node's last segment
-and its name from `DeviceName` (else the name stays the device id). One Get
-at a time: a session starts no new one while the last is unanswered.
+number, one Get per node. The Results fill the device's `info` under the
+node's last segment and its name from `DeviceName` (else the name stays
+the device id). A session queues no new Gets while earlier ones are
+unanswered.
 """
 
 from . import syncml
@@ -20,19 +21,21 @@ NODES = (
 MAX_VALUE = 256           # longer answers are cut (a name, not a document)
 
 
-def get_xml(cmd_id):
-    items = "".join("<Item><Target><LocURI>%s</LocURI></Target></Item>"
-                    % syncml.x(uri) for uri in NODES)
-    return "<Get><CmdID>%s</CmdID>%s</Get>" % (syncml.x(cmd_id), items)
+def get_xml(cmd_id, uri):
+    return ("<Get><CmdID>%s</CmdID><Item><Target><LocURI>%s</LocURI>"
+            "</Target></Item></Get>" % (syncml.x(cmd_id), syncml.x(uri)))
 
 
 def queue(store, dev):
-    """Queues the inventory Get unless one is still unanswered."""
+    """Queues the inventory Gets (one per node: the agent answers a
+    several-item Get with one Status per item) unless some are still
+    unanswered."""
     for c in store.unanswered_commands(dev):
         if c["cmd_id"].startswith(PREFIX):
-            return None
-    cmd_id = PREFIX + syncml.new_cmd_id()
-    return store.queue_command(dev, cmd_id, "Get", get_xml(cmd_id))
+            return
+    for uri in NODES:
+        cmd_id = PREFIX + syncml.new_cmd_id()
+        store.queue_command(dev, cmd_id, "Get", get_xml(cmd_id, uri))
 
 
 def apply(store, dev, row_id, items):
