@@ -229,7 +229,7 @@ class ConsoleFleet(unittest.TestCase):
         b.wait("Failed", lambda: [b.text(e) for e in b.find_all("#actions td.state")] == ["Failed"])
         detail = b.find("#actions td.detail")
         sentence = b.text(b.find_in(detail, ".sentence"))
-        self.assertRegex(sentence, r"^The device (refused to restart|did not carry out the restart)")
+        self.assertRegex(sentence, r"^The device (refused to restart|did not carry out the restart: it answered status 425 \(permission denied\))")
         self.assertRegex(sentence, r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
         raw = b.attribute(detail, "title")
         self.assertRegex(raw, r"Status \d{3}")

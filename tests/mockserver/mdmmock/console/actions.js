@@ -15,7 +15,7 @@ const STATUS_WORDS = {
   "215": "not executed", "216": "rolled back", "400": "bad request",
   "401": "not authorised", "403": "forbidden", "404": "not found",
   "405": "command not allowed", "406": "optional feature not supported",
-  "500": "command failed",
+  "425": "permission denied", "500": "command failed",
 };
 
 // The raw codes, as before: "Status 200 · Outcome: refused · platform-error".
@@ -117,6 +117,7 @@ async function actionsPage() {
   ]);
   const names = {};
   for (const d of devs) names[d.id] = d.name;
+  if (!changed("actions", [acts, names])) return;
   fillRows(document.getElementById("actions"), acts.slice().reverse().map((a) => actionRow(a, names)), 8);
 }
 

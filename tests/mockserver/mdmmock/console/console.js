@@ -86,6 +86,28 @@ function post(path, obj) {
   });
 }
 
+// A relative time that the refresh loop keeps current in place.
+function relativeEl(iso) {
+  return el("div", { class: "sub rel", "data-iso": iso }, relative(iso));
+}
+
+function updateRelative() {
+  for (const e of document.querySelectorAll(".rel[data-iso]")) {
+    const t = relative(e.dataset.iso);
+    if (e.textContent !== t) e.textContent = t;
+  }
+}
+
+// Re-renders only when what is shown changed, so rows (and the elements a
+// user or a test holds) stay put between refreshes.
+const lastRendered = {};
+function changed(key, state) {
+  const s = JSON.stringify(state);
+  if (lastRendered[key] === s) return false;
+  lastRendered[key] = s;
+  return true;
+}
+
 function fillRows(table, rows, cols) {
   const tbody = table.tBodies[0];
   tbody.replaceChildren();
@@ -121,6 +143,7 @@ async function refresh() {
   if (!page) return;
   try {
     await page.load();
+    updateRelative();
   } catch (e) {
     console.error(e);
   }

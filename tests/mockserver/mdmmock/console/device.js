@@ -47,7 +47,9 @@ async function devicePage() {
   setProp("prop-last", d.last_checkin ? when(d.last_checkin) : "Never",
     d.last_checkin ? relative(d.last_checkin) : null);
   document.getElementById("all-actions").href = "/actions?device=" + encodeURIComponent(id);
-  fillRows(document.getElementById("actions"), acts.slice().reverse().map((a) => actionRow(a, null)), 7);
+  if (changed("actions", acts)) {
+    fillRows(document.getElementById("actions"), acts.slice().reverse().map((a) => actionRow(a, null)), 7);
+  }
   // "Pending until the device checks in" goes once the action is not pending.
   const n = document.getElementById("notice");
   if (n.dataset.actionId) {

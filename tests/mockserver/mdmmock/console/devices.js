@@ -50,12 +50,15 @@ function deviceRow(d) {
   tr.append(cell("serial mono", d.info.SMBIOSSerialNumber));
   tr.append(cell("enrollment", d.enrollment_state ? capitalise(d.enrollment_state) : "Not enrolled",
     d.enrolled_at ? when(d.enrolled_at) : null));
-  tr.append(cell("checkin", d.last_checkin ? when(d.last_checkin) : "Never",
-    d.last_checkin ? relative(d.last_checkin) : null));
+  const checkin = cell("checkin", d.last_checkin ? when(d.last_checkin) : "Never");
+  if (d.last_checkin) checkin.append(relativeEl(d.last_checkin));
+  tr.append(checkin);
   return tr;
 }
 
 function render() {
+  if (!changed("devices", [listState.devices, listState.sort, listState.dir, listState.search,
+    [...listState.selected]])) return;
   const key = SORT_KEYS[listState.sort];
   const shown = listState.devices.filter((d) => matches(d, listState.search));
   shown.sort((a, b) => {
