@@ -358,7 +358,7 @@ class AdminHandler(_Base):
         elif len(parts) == 2 and parts[0] == "static":
             page = parts[1]
         if page is None or "/" in page or page.startswith("."):
-            return self._page("notfound.html", 404)
+            return self._error(404, "no such page")
         return self._page(page, 200)
 
     def _page(self, page, code):
