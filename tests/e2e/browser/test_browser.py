@@ -183,7 +183,9 @@ class ConsoleRestart(unittest.TestCase):
         return out
 
 
-if __name__ == "__main__":
+def main():
+    """Runs the __main__ module's tests (this file's or another browser
+    test's): skip without the browser, close everything on signals."""
     missing = webdriver.available()
     if missing:
         sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
@@ -194,3 +196,7 @@ if __name__ == "__main__":
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, _on_signal)
     unittest.main(verbosity=2)
+
+
+if __name__ == "__main__":
+    main()

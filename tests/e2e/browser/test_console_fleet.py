@@ -10,14 +10,11 @@ notice going away, the 404 page, the banner when the admin API is gone.
 Screenshots: $OMADM_ARTIFACTS/console/NN-*.png (paths printed).
 """
 
-import atexit
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 import unittest
 import urllib.error
 
@@ -278,13 +275,4 @@ class ConsoleFleet(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    missing = webdriver.available()
-    if missing:
-        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
-            os.path.abspath(__file__)))))
-        import testskip  # noqa: E402
-        testskip.missing(missing, "tests/e2e/browser needs it")
-    atexit.register(base._close_all)
-    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(sig, base._on_signal)
-    unittest.main(verbosity=2)
+    base.main()
