@@ -88,6 +88,7 @@ class ConsoleFleet(unittest.TestCase):
         os.makedirs(self.shots, exist_ok=True)
         self.w = self.hold(e2elib.World(server_args=["--inventory"]))
         self.b = self.hold(webdriver.Browser(log_dir=self.w.dir))
+        self.b.set_window(1680, 1000)  # every column in the screenshots
         self.agents = {dev: Agent(self.w, dev) for dev in DEVICES}
 
     hold = base.ConsoleRestart.hold

@@ -164,6 +164,10 @@ class Browser:
         """Types text into an element, as a user does (input events)."""
         self._s("/element/%s/value" % element, {"text": text})
 
+    def set_window(self, width, height):
+        """Resizes the browser window (wide tables in screenshots)."""
+        self._s("/window/rect", {"width": width, "height": height})
+
     def execute(self, script, *args):
         """Runs a synchronous script in the page; returns its value."""
         return self._s("/execute/sync", {"script": script, "args": list(args)})
