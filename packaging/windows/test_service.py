@@ -204,6 +204,8 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     # (127.0.0.1)"); the test certificate names localhost too.
     server = urls["listening"].replace("127.0.0.1", "localhost") + "/ManagementServer/MDM.svc"
     admin = Admin(urls["admin"])
+    # Registered first: the admin API refuses actions for unknown devices.
+    admin.call("POST", "/api/devices", {"id": DEVICE})
     action = admin.call("POST", "/api/devices/%s/actions" % DEVICE, {"action": "restart"})
     step("mock server at %s; restart action %s queued" % (urls["listening"], action["id"]))
 

@@ -87,6 +87,10 @@ class World:
             self.close()
             raise RuntimeError("mock server did not start; see " + self.server_log.name)
         self.base = self.url.rsplit("/ManagementServer/", 1)[0]
+        if enroll is None:
+            # Known before its first check-in: the admin API refuses
+            # actions for ids it has never heard of (issue 17).
+            self.api("POST", "/api/devices", {"id": device_id})
 
     # ---- the mock server's admin API ----------------------------------
     def api(self, method, path, body=None):

@@ -139,6 +139,7 @@ def tearDownModule():
 
 class MockServerTest(unittest.TestCase):
     max_msg_size = None
+    server_args = ()   # more mockserver options (test_console_api.py)
 
     @classmethod
     def setUpClass(cls):
@@ -156,6 +157,7 @@ class MockServerTest(unittest.TestCase):
                 "--db", self.db, "--admin", "127.0.0.1:0"]
         if self.max_msg_size:
             args += ["--max-msg-size", str(self.max_msg_size)]
+        args += list(self.server_args)
         self.log = open(os.path.join(self.tmp, "log-%s.txt" % self.id()),
                         "w+")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
@@ -208,10 +210,15 @@ class MockServerTest(unittest.TestCase):
     def actions(self, dev=DEV_A):
         return self.admin.get("/api/actions?device=%s" % dev)
 
-    def restart(self, dev=DEV_A):
-        code, act = self.admin.post("/api/devices/%s/actions" % dev,
-                                    {"action": "restart"})
-        self.assertEqual(code, 201)
+    def restart(self, dev=DEV_A, force=False):
+        # Registered first: the API refuses actions for unknown devices.
+        code, _ = self.admin.post("/api/devices", {"id": dev})
+        self.assertIn(code, (200, 201))
+        req = {"action": "restart"}
+        if force:
+            req["force"] = True  # a second one while the first is pending
+        code, act = self.admin.post("/api/devices/%s/actions" % dev, req)
+        self.assertEqual(code, 201, act)
         return act
 
     def queue(self, xml, dev=DEV_A):
@@ -254,7 +261,8 @@ class Package1(MockServerTest):
         self.assertEqual(self.violations(), [])
         devs = self.admin.get("/api/devices")
         self.assertEqual([d["id"] for d in devs], [DEV_A])
-        self.assertEqual(devs[0]["name"], "Contoso CX-200")
+        # No DeviceName sent: the name is the id, never "Man Mod".
+        self.assertEqual(devs[0]["name"], DEV_A)
         self.assertIsNotNone(devs[0]["last_checkin"])
         self.assertEqual(devs[0]["info"]["Mod"], "CX-200")
 
@@ -336,7 +344,7 @@ class Restart(MockServerTest):
         self.assertEqual(self.violations(), [])
 
     def test_failed_outcomes_and_error_status(self):
-        a1, a2 = self.restart(), self.restart()
+        a1, a2 = self.restart(), self.restart(force=True)
         r = self.a.start()
         self.assertEqual([c.cmd_id for c in r.others()],
                          [a1["cmd_id"], a2["cmd_id"]])
@@ -575,7 +583,7 @@ class Checker(MockServerTest):
         self.assertEqual(self.actions()[0]["state"], "accepted")
 
     def test_status_rules(self):
-        a1, a2 = self.restart(), self.restart()
+        a1, a2 = self.restart(), self.restart(force=True)
         self.a.start()
         self.a.send([C.status("1", "1", "0", "SyncHdr"),
                      C.status("2", "1", a2["cmd_id"], "Exec"),
@@ -761,13 +769,17 @@ class Admin(MockServerTest):
     def test_console_pages(self):
         import urllib.request
         base = self.admin.base
+        self.a.start()  # /devices/ID of a device never seen is a 404
         pages = {"/devices": ["id=\"devices\""],
                  "/devices/%s" % DEV_A: ["id=\"restart\"",
                                          "id=\"confirm-yes\"",
                                          "id=\"confirm-no\"",
                                          "id=\"actions\""],
                  "/actions": ["id=\"actions\""],
-                 "/static/console.js": ["td", "state"],
+                 "/static/console.js": ["api-banner", "fetch"],
+                 "/static/actions.js": ["td", "state", "cancel"],
+                 "/static/devices.js": ["bulk-restart", "search"],
+                 "/static/device.js": ["confirm-warning"],
                  "/static/style.css": ["td.state"]}
         for path, needles in pages.items():
             with urllib.request.urlopen(base + path, timeout=10) as r:

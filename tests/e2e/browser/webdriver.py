@@ -156,6 +156,22 @@ class Browser:
     def displayed(self, element):
         return bool(self._s("/element/%s/displayed" % element))
 
+    def attribute(self, element, name):
+        """An attribute of an element (None when absent)."""
+        return self._s("/element/%s/attribute/%s" % (element, name))
+
+    def send_keys(self, element, text):
+        """Types text into an element, as a user does (input events)."""
+        self._s("/element/%s/value" % element, {"text": text})
+
+    def set_window(self, width, height):
+        """Resizes the browser window (wide tables in screenshots)."""
+        self._s("/window/rect", {"width": width, "height": height})
+
+    def execute(self, script, *args):
+        """Runs a synchronous script in the page; returns its value."""
+        return self._s("/execute/sync", {"script": script, "args": list(args)})
+
     def screenshot(self, path):
         """Saves a PNG of the viewport to path; returns its size in bytes."""
         png = base64.b64decode(self._s("/screenshot"))

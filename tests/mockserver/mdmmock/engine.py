@@ -37,7 +37,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 
-from . import checker, syncml
+from . import checker, inventory, syncml
 from .store import Store, TERMINAL
 
 DEFAULT_CONFIG = {
@@ -116,6 +116,7 @@ class Engine:
         self.lock = threading.RLock()
         self.sessions = {}       # device -> Session (current or last)
         self.push = None         # push.Hub when the push channel is on
+        self.inventory = False   # True: Get DevDetail at check-in
         self.log_file = log
 
     def log(self, fmt, *args):
@@ -149,14 +150,14 @@ class Engine:
         self._wake(dev)
         return out
 
-    def _create_restart(self, dev):
+    def _create_restart(self, dev, initiator=None):
         with self.lock:
             self.store.ensure_device(dev)
             cmd_id = syncml.new_cmd_id()
             row = self.store.queue_command(
                 dev, cmd_id, "Exec", syncml.exec_reboot_now_xml(cmd_id))
             aid = self.store.add_action(dev, "restart", cmd_id,
-                                        syncml.REBOOT_NOW)
+                                        syncml.REBOOT_NOW, initiator)
             self.store.link_command_action(row, aid)
             self.log("device %s: action %d restart queued as Exec %s",
                      dev, aid, cmd_id)
@@ -233,6 +234,8 @@ class Engine:
                                                        self.max_msg_size)))
         if first:
             viol += checker.check_package1(msg)
+            if self.inventory:
+                inventory.queue(self.store, dev)
         else:
             viol += checker.check_only_hdr_status(msg)
         v, matches, results = checker.check_statuses(msg, sess, first)
@@ -330,6 +333,7 @@ class Engine:
             row_id = row["id"] if row else None
         if row_id is not None:
             self.store.add_results(row_id, [i.as_dict() for i in res.items])
+            inventory.apply(self.store, dev, row_id, res.items)
 
     def _client_commands(self, dev, msg, cfg, viol):
         """Act on the client's commands; returns (Status parts, aborted)
@@ -363,10 +367,9 @@ class Engine:
                 code = "400"
             out.append((c.cmd_id or "", c.name, code))
         if info or name:
-            if name is None and (info.get("Man") or info.get("Mod")):
-                name = " ".join(x for x in (info.get("Man"), info.get("Mod"))
-                                if x)
-            self.store.set_device_info(dev, info, name)
+            # The name is DeviceName only: Man + Mod said "Unknown Unknown"
+            # on machines without DMI data; without it the id stays.
+            self.store.set_device_info(dev, info, (name or "").strip() or None)
         return out, aborted
 
     def _on_outcome(self, dev, item):
@@ -469,6 +472,9 @@ class Engine:
             if cfg["split"] and len(out) >= cfg["split"]:
                 break
             row = sess.remaining[0]
+            if self.store.command(row["id"])["state"] == "answered":
+                sess.remaining.pop(0)  # cancelled since the package began
+                continue
             n = len(row["xml"].encode()) + 1
             if out and limit and size + n > limit:
                 break

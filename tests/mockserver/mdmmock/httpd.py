@@ -10,6 +10,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import engine as engine_mod
+from . import fleetops
 from . import syncml
 from . import push as push_mod
 
@@ -223,6 +224,12 @@ class AdminHandler(_Base):
                 return self._json(200, st.actions(dev))
             if parts == ["api", "violations"]:
                 return self._json(200, st.violations())
+            if (len(parts) == 3 and parts[1] == "actions"
+                    and parts[2].isdigit()):
+                a = st.action(int(parts[2]))
+                if a is None:
+                    return self._error(404, "no action %s" % parts[2])
+                return self._json(200, a)
             if len(parts) >= 3 and parts[1] == "devices":
                 dev = parts[2]
                 rest = parts[3:]
@@ -257,6 +264,9 @@ class AdminHandler(_Base):
             return
         if parts == ["api", "enrollment", "hostile"]:
             return self._hostile(body)
+        if fleetops_route(parts) or (len(parts) == 4 and parts[:2] == [
+                "api", "devices"] and parts[3] == "actions"):
+            return self._fleetops(parts, body)
         if len(parts) != 4 or parts[:2] != ["api", "devices"]:
             return self._error(404, "no such resource")
         dev, what = parts[2], parts[3]
@@ -270,11 +280,6 @@ class AdminHandler(_Base):
                 return self._error(404, "device %s is not enrolled" % dev)
             return self._json(200, rec)
         try:
-            if what == "actions":
-                req = _json_body(body)
-                if not isinstance(req, dict) or "action" not in req:
-                    raise ValueError('expected {"action": "restart"}')
-                return self._json(201, eng.create_action(dev, req["action"]))
             if what == "commands":
                 raw = body.decode("utf-8")
                 if raw.lstrip().startswith("{"):
@@ -300,6 +305,27 @@ class AdminHandler(_Base):
             return self._error(400, str(e))
         return self._error(404, "no such resource")
 
+    def _fleetops(self, parts, body):
+        """Register, actions, bulk restart, cancel (fleetops.py)."""
+        eng = self.server.engine
+        try:
+            req = _json_body(body) if body.strip() else {}
+            if parts == ["api", "devices"]:
+                code, out = fleetops.register(eng, req)
+            elif parts == ["api", "actions"]:
+                code, out = fleetops.bulk(eng, req)
+            elif parts[1] == "actions":
+                code, out = fleetops.cancel(eng, int(parts[2]), req)
+            elif not valid_device_id(parts[2]):
+                return self._error(400, "bad device id")
+            else:
+                code, out = fleetops.request(eng, parts[2], req)
+        except ValueError as e:
+            return self._error(400, str(e))
+        except fleetops.ActionError as e:
+            return self._json(e.code, e.body)
+        return self._json(code, out)
+
     def _hostile(self, body):
         """Test hook (enrollhostile.py): the next enrollment answers
         misbehave."""
@@ -321,6 +347,11 @@ class AdminHandler(_Base):
             page = "devices.html"
         elif len(parts) == 2 and parts[0] == "devices":
             page = "device.html"
+            with self.server.engine.lock:
+                gone = (self.server.engine.store.device(parts[1]) is None
+                        and not fleetops.known(self.server.engine, parts[1]))
+            if gone:
+                return self._page("notfound.html", 404)
         elif parts == ["actions"] or (len(parts) == 3 and parts[0] ==
                                       "devices" and parts[2] == "actions"):
             page = "actions.html"
@@ -328,6 +359,9 @@ class AdminHandler(_Base):
             page = parts[1]
         if page is None or "/" in page or page.startswith("."):
             return self._error(404, "no such page")
+        return self._page(page, 200)
+
+    def _page(self, page, code):
         path = os.path.join(CONSOLE_DIR, page)
         try:
             with open(path, "rb") as f:
@@ -337,7 +371,14 @@ class AdminHandler(_Base):
         ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype.endswith("javascript"):
             ctype += "; charset=utf-8"
-        self._send(200, data, ctype)
+        self._send(code, data, ctype)
+
+
+def fleetops_route(parts):
+    """POST /api/devices, /api/actions, /api/actions/{id}/cancel."""
+    return (parts in (["api", "devices"], ["api", "actions"])
+            or (len(parts) == 4 and parts[:2] == ["api", "actions"]
+                and parts[2].isdigit() and parts[3] == "cancel"))
 
 
 def _json_body(body):

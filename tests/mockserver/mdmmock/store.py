@@ -70,8 +70,12 @@ CREATE INDEX IF NOT EXISTS messages_device ON messages(device);
 CREATE INDEX IF NOT EXISTS violations_device ON violations(device);
 """
 
-ACTION_STATES = ("pending", "sent", "accepted", "completed", "failed")
-TERMINAL = ("completed", "failed")
+ACTION_STATES = ("pending", "sent", "accepted", "completed", "failed",
+                 "cancelled")
+TERMINAL = ("completed", "failed", "cancelled")
+# Columns added after the first schema (issue 17); added to older files.
+_ADDED_COLUMNS = (("actions", "initiator", "TEXT"),
+                  ("devices", "registered_at", "TEXT"))
 
 
 def now():
@@ -100,6 +104,12 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        for table, col, kind in _ADDED_COLUMNS:
+            have = [r["name"] for r in self._all("PRAGMA table_info(%s)"
+                                                  % table)]
+            if col not in have:
+                self.db.execute("ALTER TABLE %s ADD COLUMN %s %s"
+                                % (table, col, kind))
 
     def close(self):
         self.db.close()
@@ -124,6 +134,7 @@ class Store:
         return {"id": r["id"], "name": r["name"],
                 "first_seen": r["first_seen"],
                 "last_checkin": r["last_checkin"],
+                "registered_at": r["registered_at"],
                 "enrolled": r["first_seen"] is not None,
                 "info": _json(r["info"], {}),
                 "config": _json(r["config"], {})}
@@ -131,6 +142,13 @@ class Store:
     def ensure_device(self, dev):
         self.db.execute("INSERT OR IGNORE INTO devices(id, name) VALUES(?,?)",
                         (dev, dev))
+        return self.device(dev)
+
+    def register(self, dev):
+        """An admin adds a device before its first check-in."""
+        self.ensure_device(dev)
+        self.db.execute("UPDATE devices SET registered_at=COALESCE("
+                        "registered_at, ?) WHERE id=?", (now(), dev))
         return self.device(dev)
 
     def checkin(self, dev):
@@ -158,14 +176,14 @@ class Store:
                 "state": r["state"], "requested_at": r["requested_at"],
                 "updated_at": r["updated_at"], "cmd_id": r["cmd_id"],
                 "target": r["target"], "status": r["status"],
-                "detail": _json(r["detail"])}
+                "detail": _json(r["detail"]), "initiator": r["initiator"]}
 
-    def add_action(self, dev, action, cmd_id, target):
+    def add_action(self, dev, action, cmd_id, target, initiator=None):
         t = now()
         cur = self.db.execute(
             "INSERT INTO actions(device, action, state, requested_at,"
-            " updated_at, cmd_id, target) VALUES(?,?,?,?,?,?,?)",
-            (dev, action, "pending", t, t, cmd_id, target))
+            " updated_at, cmd_id, target, initiator) VALUES(?,?,?,?,?,?,?,?)",
+            (dev, action, "pending", t, t, cmd_id, target, initiator))
         return cur.lastrowid
 
     def action(self, action_id):

@@ -1,8 +1,10 @@
-// Mock MDM admin center: each page fetches the JSON API and fills a table.
+// Mock MDM admin center, shared parts: fetching the JSON API (with the
+// "unreachable" banner), times, the refresh loop. Each page's script
+// (devices.js, device.js, actions.js) registers itself in PAGES.
 "use strict";
 
-const ACTION_NAMES = { "restart": "Restart", "schedule-restart": "Scheduled restart" };
 const REFRESH_MS = 2000;
+const PAGES = {}; // page name -> { load: async fn, wire: fn }
 
 function el(tag, attrs, text) {
   const e = document.createElement(tag);
@@ -22,11 +24,88 @@ function when(iso) {
   return m ? m[1] + " " + m[2] + " UTC" : iso;
 }
 
+// "3 min ago" (relative to the browser's clock).
+function relative(iso, nowMs) {
+  const t = Date.parse(iso);
+  if (!iso || isNaN(t)) return "";
+  const s = Math.max(0, Math.round(((nowMs || Date.now()) - t) / 1000));
+  if (s < 10) return "just now";
+  if (s < 60) return s + " s ago";
+  if (s < 3600) return Math.floor(s / 60) + " min ago";
+  if (s < 86400) return Math.floor(s / 3600) + " h ago";
+  const d = Math.floor(s / 86400);
+  return d + (d === 1 ? " day ago" : " days ago");
+}
+
+// The banner saying the admin API cannot be reached (stale data below).
+function apiBanner(error) {
+  let b = document.getElementById("api-banner");
+  if (!b) {
+    b = el("div", { id: "api-banner", class: "banner", role: "alert" });
+    document.querySelector("main").prepend(b);
+  }
+  if (error) {
+    if (!b.dataset.since) b.dataset.since = new Date().toISOString();
+    b.textContent = "The admin API is unreachable (" + error + ") since " +
+      when(b.dataset.since) + ". What you see may be out of date; retrying every " +
+      REFRESH_MS / 1000 + " s.";
+    b.className = "banner show";
+  } else {
+    delete b.dataset.since;
+    b.className = "banner";
+    b.textContent = "";
+  }
+}
+
+// fetch + JSON. Errors carry .status and .body; a network failure or a
+// 5xx answer shows the banner, any answer at all hides it.
 async function api(path, opts) {
-  const r = await fetch(path, opts);
+  let r;
+  try {
+    r = await fetch(path, opts);
+  } catch (e) {
+    apiBanner("no connection");
+    throw e;
+  }
   const body = await r.json().catch(() => null);
-  if (!r.ok) throw new Error((body && body.error) || ("HTTP " + r.status));
+  apiBanner(r.status >= 500 ? "HTTP " + r.status : null);
+  if (!r.ok) {
+    const e = new Error((body && body.error) || ("HTTP " + r.status));
+    e.status = r.status;
+    e.body = body;
+    throw e;
+  }
   return body;
+}
+
+function post(path, obj) {
+  return api(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(obj || {}),
+  });
+}
+
+// A relative time that the refresh loop keeps current in place.
+function relativeEl(iso) {
+  return el("div", { class: "sub rel", "data-iso": iso }, relative(iso));
+}
+
+function updateRelative() {
+  for (const e of document.querySelectorAll(".rel[data-iso]")) {
+    const t = relative(e.dataset.iso);
+    if (e.textContent !== t) e.textContent = t;
+  }
+}
+
+// Re-renders only when what is shown changed, so rows (and the elements a
+// user or a test holds) stay put between refreshes.
+const lastRendered = {};
+function changed(key, state) {
+  const s = JSON.stringify(state);
+  if (lastRendered[key] === s) return false;
+  lastRendered[key] = s;
+  return true;
 }
 
 function fillRows(table, rows, cols) {
@@ -40,152 +119,43 @@ function fillRows(table, rows, cols) {
   }
 }
 
-function detailText(a) {
-  const d = a.detail || {};
-  const parts = [];
-  if (a.status) parts.push("Status " + a.status);
-  if (d.outcome) parts.push("Outcome: " + d.outcome);
-  if (d.boot) parts.push("booted " + when(d.boot));
-  if (d.detail) parts.push(d.detail);
-  return parts.join(" \u00b7 ");
-}
-
-// names: device id -> display name (actions page), or null.
-function actionRow(a, names) {
-  const tr = el("tr", { "data-action-id": String(a.id) });
-  if (names) {
-    const td = el("td", { class: "device" });
-    td.append(el("a", { href: "/devices/" + encodeURIComponent(a.device) }, names[a.device] || a.device));
-    if (names[a.device] && names[a.device] !== a.device) td.append(el("div", { class: "sub mono" }, a.device));
-    tr.append(td);
-  }
-  tr.append(el("td", { class: "action" }, ACTION_NAMES[a.action] || a.action));
-  tr.append(el("td", { class: "state " + a.state }, capitalise(a.state)));
-  tr.append(el("td", { class: "requested" }, when(a.requested_at)));
-  tr.append(el("td", { class: "updated" }, when(a.updated_at)));
-  tr.append(el("td", { class: "detail" }, detailText(a)));
-  return tr;
-}
-
-async function devicesPage() {
-  const devs = await api("/api/devices");
-  const rows = devs.map((d) => {
-    const tr = el("tr", { "data-device-id": d.id });
-    const name = el("td");
-    name.append(el("a", { href: "/devices/" + encodeURIComponent(d.id) }, d.name || d.id));
-    tr.append(name);
-    tr.append(el("td", { class: "mono" }, d.id));
-    tr.append(el("td", {}, (d.info && d.info.Man) || "\u2014"));
-    tr.append(el("td", {}, (d.info && d.info.Mod) || "\u2014"));
-    tr.append(el("td", { class: "checkin" }, d.last_checkin ? when(d.last_checkin) : "Never"));
-    // Enrollment state and date (null when the device never enrolled).
-    const enr = el("td", { class: "enrollment" }, d.enrollment_state ? capitalise(d.enrollment_state) : "\u2014");
-    if (d.enrolled_at) enr.append(el("div", { class: "sub" }, when(d.enrolled_at)));
-    tr.append(enr);
-    return tr;
-  });
-  fillRows(document.getElementById("devices"), rows, 6);
-}
-
-function deviceId() {
-  return decodeURIComponent(location.pathname.split("/")[2] || "");
-}
-
-async function devicePage() {
-  const id = deviceId();
-  const unknown = { id: id, name: id, info: {}, first_seen: null, last_checkin: null };
-  const [d, acts] = await Promise.all([
-    api("/api/devices/" + encodeURIComponent(id)).catch(() => unknown),
-    api("/api/actions?device=" + encodeURIComponent(id)),
-  ]);
-  document.title = d.name + " - Mock MDM admin center";
-  document.getElementById("device-name").textContent = d.name;
-  document.getElementById("crumb-name").textContent = d.name;
-  document.getElementById("prop-id").textContent = d.id;
-  document.getElementById("prop-man").textContent = (d.info && d.info.Man) || "\u2014";
-  document.getElementById("prop-mod").textContent = (d.info && d.info.Mod) || "\u2014";
-  document.getElementById("prop-first").textContent = d.first_seen ? when(d.first_seen) : "Not yet checked in";
-  document.getElementById("prop-last").textContent = d.last_checkin ? when(d.last_checkin) : "Never";
-  document.getElementById("all-actions").href = "/actions?device=" + encodeURIComponent(id);
-  document.getElementById("confirm-text").textContent =
-    "Are you sure you want to restart " + d.name + "? The device restarts within 5 minutes; " +
-    "its user is not notified and may lose unsaved work.";
-  fillRows(document.getElementById("actions"), acts.slice().reverse().map((a) => actionRow(a, null)), 5);
-}
-
-function notice(text, isError) {
+// The notice under the toolbar; actionId ties it to an action so it can
+// go away once that action is no longer pending.
+function notice(content, isError, actionId) {
   const n = document.getElementById("notice");
-  n.textContent = text;
+  n.replaceChildren();
+  if (typeof content === "string") n.textContent = content;
+  else n.append(...content);
   n.className = "notice show" + (isError ? " error" : "");
+  if (actionId) n.dataset.actionId = String(actionId);
+  else delete n.dataset.actionId;
 }
 
-function wireDevicePage() {
-  const dlg = document.getElementById("confirm");
-  document.getElementById("restart").addEventListener("click", () => dlg.showModal());
-  document.getElementById("confirm-no").addEventListener("click", () => dlg.close());
-  // Sync (as Intune's): wakes the device through the push channel, no command.
-  document.getElementById("sync").addEventListener("click", async () => {
-    try {
-      await api("/api/devices/" + encodeURIComponent(deviceId()) + "/actions", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ action: "sync" }),
-      });
-      notice("Sync requested: the device was notified and checks in now.", false);
-    } catch (e) {
-      notice("Sync failed: " + e.message, true);
-    }
-    refresh();
-  });
-  document.getElementById("confirm-yes").addEventListener("click", async () => {
-    dlg.close();
-    try {
-      const a = await api("/api/devices/" + encodeURIComponent(deviceId()) + "/actions", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ action: "restart" }),
-      });
-      notice("Restart requested. The action is " + capitalise(a.state) +
-             " until the device next checks in.", false);
-    } catch (e) {
-      notice("Restart failed: " + e.message, true);
-    }
-    refresh();
-  });
+function hideNotice() {
+  const n = document.getElementById("notice");
+  n.className = "notice";
+  n.replaceChildren();
+  delete n.dataset.actionId;
 }
-
-async function actionsPage() {
-  const dev = new URLSearchParams(location.search).get("device");
-  document.getElementById("filter").textContent = dev ? "\u2014 " + dev : "";
-  const [acts, devs] = await Promise.all([
-    api("/api/actions" + (dev ? "?device=" + encodeURIComponent(dev) : "")),
-    api("/api/devices"),
-  ]);
-  const names = {};
-  for (const d of devs) names[d.id] = d.name;
-  fillRows(document.getElementById("actions"), acts.slice().reverse().map((a) => actionRow(a, names)), 6);
-}
-
-const PAGES = { devices: devicesPage, device: devicePage, actions: actionsPage };
 
 async function refresh() {
+  const page = PAGES[document.body.dataset.page];
+  if (!page) return;
   try {
-    await PAGES[document.body.dataset.page]();
+    await page.load();
+    updateRelative();
   } catch (e) {
     console.error(e);
   }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  const page = document.body.dataset.page;
-  if (page === "device") wireDevicePage();
+  const page = PAGES[document.body.dataset.page];
+  if (page && page.wire) page.wire();
   const r = document.getElementById("refresh");
   if (r) r.addEventListener("click", refresh);
   refresh().then(() => {
-    // /devices/ID#restart opens the confirmation (handy for screenshots).
-    if (page === "device" && location.hash === "#restart") {
-      document.getElementById("confirm").showModal();
-    }
+    if (page && page.ready) page.ready();
   });
   setInterval(refresh, REFRESH_MS);
 });
