@@ -203,10 +203,24 @@ static void trace(const agent_config *cfg, const char *what, const char *body, s
     free(copy);
 }
 
+int agent__enroll_transient(omadm_status st, const omadm_transport_info *info)
+{
+    switch (st) {
+    case OMADM_ERR_TIMEOUT:
+    case OMADM_ERR_RETRY_LATER:
+        return 1;
+    case OMADM_ERR_TRANSPORT:
+        /* no answer at all, or the server's own trouble; a 4xx is a refusal */
+        return info->http_status == 0 || info->http_status >= 500 || info->http_status == 408;
+    default:
+        return 0;
+    }
+}
+
 /* POSTs a SOAP message to url. OMADM_OK with the answer, else why. */
 omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, const char *url,
                                 const char *what, const omadm_buf *body, char **resp,
-                                size_t *resp_len, char *err, size_t errsize)
+                                size_t *resp_len, int *transient, char *err, size_t errsize)
 {
     omadm_transport_info info;
     omadm_status st = omadm_transport_set_url(t, url);
@@ -217,10 +231,13 @@ omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, con
     }
     trace(cfg, what, body->data, body->len);
     st = omadm_transport_post(t, body->data, body->len, resp, resp_len, &info);
-    if (st != OMADM_OK)
+    if (st != OMADM_OK) {
         snprintf(err, errsize, "%s at %.300s: %s", what, url, info.error);
-    else
+        if (transient)
+            *transient = agent__enroll_transient(st, &info);
+    } else {
         trace(cfg, "answer", *resp, *resp_len);
+    }
     return st;
 }
 
@@ -235,6 +252,7 @@ typedef struct flow {
     char machine[128];
     char device_id[33], hwdevid[65];
     char err[1024];
+    int transient; /* the failure is worth retrying (no answer, 5xx, 429) */
 } flow;
 
 static omadm_status discover(flow *f, omadm_enroll_discovery *d)
@@ -256,6 +274,7 @@ static omadm_status discover(flow *f, omadm_enroll_discovery *d)
     if (st != OMADM_OK) {
         snprintf(f->err, sizeof f->err, "discovery probe (GET %.300s): %s", f->discovery,
                  info.error);
+        f->transient = agent__enroll_transient(st, &info);
         return st;
     }
     f->platform->device_fact(f->platform->ctx, OMADM_FACT_OS_VERSION, os, sizeof os);
@@ -271,7 +290,7 @@ static omadm_status discover(flow *f, omadm_enroll_discovery *d)
         st = omadm__enroll_build_discover(&body, &addr, &req);
     if (st == OMADM_OK)
         st = agent__enroll_soap(f->cfg, f->t, f->discovery, "Discover", &body, &resp, &resp_len,
-                                f->err, sizeof f->err);
+                                &f->transient, f->err, sizeof f->err);
     if (st == OMADM_OK)
         st = omadm__enroll_parse_discover(resp, resp_len, d, f->err, sizeof f->err);
     if (st == OMADM_OK &&
@@ -301,7 +320,7 @@ static omadm_status policies(flow *f, const omadm_enroll_discovery *d, omadm_enr
         st = omadm__enroll_build_get_policies(&body, &addr, &f->creds);
     if (st == OMADM_OK)
         st = agent__enroll_soap(f->cfg, f->t, d->policy_url, "GetPolicies", &body, &resp, &resp_len,
-                                f->err, sizeof f->err);
+                                &f->transient, f->err, sizeof f->err);
     if (st == OMADM_OK)
         st = omadm__enroll_parse_policies(resp, resp_len, pol, f->err, sizeof f->err);
     omadm__buf_free(&body);
@@ -349,7 +368,7 @@ static omadm_status request_token(flow *f, const omadm_enroll_discovery *d, cons
     }
     if (st == OMADM_OK)
         st = agent__enroll_soap(f->cfg, f->t, d->enroll_url, "RequestSecurityToken", &body, &resp,
-                                &resp_len, f->err, sizeof f->err);
+                                &resp_len, &f->transient, f->err, sizeof f->err);
     if (st == OMADM_OK)
         st = omadm__enroll_parse_rstr(resp, resp_len, &doc, &doc_len, f->err, sizeof f->err);
     if (st == OMADM_OK) {
@@ -408,8 +427,9 @@ static int fill_state(flow *f, const omadm_enroll_discovery *d, const omadm_enro
 }
 
 /* The whole enrollment over `p`. Returns an exit code; prints nothing on
- * success but the summary (when `quiet` is 0). */
-static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet)
+ * success but the summary (when `quiet` is 0). *transient (when non-NULL):
+ * whether a failure is worth retrying (the server could not be reached). */
+static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet, int *transient)
 {
     flow f;
     omadm_transport_config tc = OMADM_TRANSPORT_CONFIG_INIT;
@@ -524,6 +544,8 @@ fail : {
     const char *why = st == OMADM_ERR_AUTH ? "the server refused the credentials: " : "";
 
     agent_log(OMADM_LOG_ERROR, "enrollment failed: %s%s (nothing was kept)", why, f.err);
+    if (transient)
+        *transient = f.transient;
     if (!quiet)
         fprintf(stderr, "omadm-agent: enrollment failed: %s%s\n", why, f.err);
 }
@@ -557,7 +579,7 @@ int agent_cmd_enroll(const agent_config *cfg)
         agent_os_unlock_dir(lock);
         return AGENT_EXIT_FAILURE;
     }
-    rc = enroll_with(cfg, &p, 0);
+    rc = enroll_with(cfg, &p, 0, NULL);
     agent__enroll_close_platform(&p);
     agent_os_unlock_dir(lock);
     return rc;
@@ -637,12 +659,13 @@ none:
     return 0;
 }
 
-int agent_enroll_before_session(agent_config *cfg)
+int agent_enroll_attempt(agent_config *cfg, int *transient)
 {
     omadm_platform p;
     char err[1024];
     int lock = -1, rc;
 
+    *transient = 0;
     if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {
         agent_log(OMADM_LOG_ERROR, "%s", err);
         return -1;
@@ -653,16 +676,24 @@ int agent_enroll_before_session(agent_config *cfg)
         return -1;
     }
     agent_log(OMADM_LOG_INFO, "not enrolled here yet: enrolling at %s first", cfg->enroll_url);
-    rc = enroll_with(cfg, &p, 1);
+    rc = enroll_with(cfg, &p, 1, transient);
     agent__enroll_close_platform(&p);
     agent_os_unlock_dir(lock);
     if (rc != AGENT_EXIT_OK)
         return -1;
     if (agent_enroll_apply(cfg, err, sizeof err) < 0 || !cfg->enrolled) {
         agent_log(OMADM_LOG_ERROR, "enrolled, but the state does not apply: %s", err);
+        *transient = 0;
         return -1;
     }
     return 0;
+}
+
+int agent_enroll_before_session(agent_config *cfg)
+{
+    int transient;
+
+    return agent_enroll_attempt(cfg, &transient);
 }
 
 int agent_cmd_unenroll(agent_config *cfg)

@@ -16,9 +16,14 @@ void agent__enroll_close_platform(omadm_platform *p);
 /* The platform's machine identity. 0, or -1 with a message. */
 int agent__enroll_machine_id(const omadm_platform *p, char *buf, size_t size, char *err,
                              size_t errsize);
-/* POSTs a SOAP message to url (traced at debug level, secrets elided). */
+/* POSTs a SOAP message to url (traced at debug level, secrets elided). On
+ * failure *transient (when non-NULL) says whether it is worth retrying. */
 omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, const char *url,
                                 const char *what, const omadm_buf *body, char **resp,
-                                size_t *resp_len, char *err, size_t errsize);
+                                size_t *resp_len, int *transient, char *err, size_t errsize);
+/* Whether a failed request is worth retrying later: no answer at all
+ * (connection refused, DNS, reset), a timeout, HTTP 5xx, 408 or 429. A SOAP
+ * fault, a 4xx, a TLS failure or a malformed answer is a refusal. */
+int agent__enroll_transient(omadm_status st, const omadm_transport_info *info);
 
 #endif

@@ -73,7 +73,7 @@ static omadm_status renew_exchange(const agent_config *cfg, agent_enrollment *e,
                                      sizeof items / sizeof items[0]);
     if (st == OMADM_OK)
         st = agent__enroll_soap(cfg, t, e->enroll_url, "RequestSecurityToken (Renew)", &body, &resp,
-                                &resp_len, err, errsize);
+                                &resp_len, NULL, err, errsize);
     if (st == OMADM_OK)
         st = omadm__enroll_parse_rstr(resp, resp_len, &doc, &doc_len, err, errsize);
     if (st == OMADM_OK)
@@ -105,7 +105,10 @@ static int replace_str(char **dst, const char *src)
     return 0;
 }
 
-int agent_enroll_maybe_renew(agent_config *cfg)
+/* The renewal, the state directory locked by the caller: 0 nothing to do,
+ * 1 renewed (cfg holds the new certificate unless the config names one),
+ * -1 a due renewal failed (logged). */
+static int renew_locked(agent_config *cfg)
 {
     omadm_platform p;
     agent_enrollment e;
@@ -114,18 +117,11 @@ int agent_enroll_maybe_renew(agent_config *cfg)
     char err[1024], until[32];
     char *new_key = NULL;
     int64_t now = 0, period;
-    int lock = -1, rc = 0;
+    int rc = 0;
     omadm_status st;
 
-    if (!cfg->enrolled)
-        return 0;
-    if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {
-        agent_log(OMADM_LOG_ERROR, "%s", err);
-        return -1;
-    }
     if (agent__enroll_open_platform(cfg, &p, err, sizeof err) < 0) {
         agent_log(OMADM_LOG_ERROR, "%s", err);
-        agent_os_unlock_dir(lock);
         return -1;
     }
     memset(&prov, 0, sizeof prov);
@@ -178,16 +174,53 @@ int agent_enroll_maybe_renew(agent_config *cfg)
     } else if (st == OMADM_OK) {
         agent_format_time(e.cert_not_after, until, sizeof until);
         agent_log(OMADM_LOG_INFO, "certificate renewed: valid until %s", until);
-        if (!cfg->cert && !cfg->key_file && replace_str(&cfg->enrolled_cert_pem, e.cert_pem) == 0)
-            replace_str(&cfg->enrolled_key_pem, e.key_pem);
+        rc = 1;
+        if (!cfg->cert && !cfg->key_file &&
+            (replace_str(&cfg->enrolled_cert_pem, e.cert_pem) < 0 ||
+             replace_str(&cfg->enrolled_key_pem, e.key_pem) < 0)) {
+            agent_log(OMADM_LOG_ERROR, "out of memory: the renewed certificate is used from "
+                                       "the next start");
+            rc = -1;
+        }
     }
 done:
     omadm__enroll_prov_clear(&prov);
     omadm__enroll_secret_free(new_key);
     agent_enrollment_clear(&e);
     agent__enroll_close_platform(&p);
-    agent_os_unlock_dir(lock);
     return rc;
+}
+
+int agent_enroll_maybe_renew(agent_config *cfg)
+{
+    char err[1024];
+    int lock = -1, rc;
+
+    if (!cfg->enrolled)
+        return 0;
+    if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {
+        agent_log(OMADM_LOG_ERROR, "%s", err);
+        return -1;
+    }
+    rc = renew_locked(cfg);
+    agent_os_unlock_dir(lock);
+    return rc < 0 ? -1 : 0;
+}
+
+void agent_enroll_renew_for_session(agent_config *cfg, omadm_transport **transport)
+{
+    omadm_transport *t = NULL;
+    char err[1024];
+
+    if (!cfg->enrolled || renew_locked(cfg) != 1 || cfg->cert)
+        return;
+    /* the next session (this one) presents the new certificate */
+    if (agent_https_open(&t, cfg, err, sizeof err) < 0) {
+        agent_log(OMADM_LOG_ERROR, "the renewed certificate is not usable yet: %s", err);
+        return;
+    }
+    omadm_transport_free(*transport);
+    *transport = t;
 }
 
 /* ---- status ------------------------------------------------------------- */

@@ -817,7 +817,7 @@ int agent_os_service_command(int argc, char **argv, char *err, size_t errsize)
 
 /* ---- run under the SCM ---------------------------------------------------------------- */
 
-static const agent_config *svc_cfg;
+static agent_config *svc_cfg;
 static SERVICE_STATUS_HANDLE svc_handle;
 static SERVICE_STATUS scm_status;
 static CRITICAL_SECTION svc_lock;
@@ -950,7 +950,7 @@ int agent_os_service_config_error(const char *msg)
     return StartServiceCtrlDispatcherW(table) ? 0 : -1;
 }
 
-int agent_os_run_service(const agent_config *cfg)
+int agent_os_run_service(agent_config *cfg)
 {
     static SERVICE_TABLE_ENTRYW table[] = { { (wchar_t *)SERVICE_NAME_W, service_main },
                                             { NULL, NULL } };
