@@ -18,6 +18,7 @@
 #ifndef AGENT_SERVICE_ENROLL_H
 #define AGENT_SERVICE_ENROLL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "agent/config.h"
@@ -41,5 +42,22 @@ agent_enroll_start agent_enroll_at_start(agent_config *cfg);
  * first_ms when lower), of which the upper half is `random` modulo it. */
 int64_t agent_enroll_backoff_ms(unsigned failures, int64_t first_ms, int64_t cap_ms,
                                 uint32_t random);
+
+#ifdef _WIN32
+/* The file `service configure` keeps ENROLLSECRET or ENROLLTOKEN in, in
+ * the state directory. */
+#define AGENT_ENROLL_SECRET_FILE "enroll-secret"
+#define AGENT_ENROLL_TOKEN_FILE  "enroll-token"
+
+/* `service configure` (the MSI): "enroll_secret=VALUE" or
+ * "enroll_token=VALUE" writes VALUE into an owner-only file in `dir`
+ * (SYSTEM and Administrators only, no inherited access; atomically) and
+ * returns the assignment that names it ("secret_file=PATH" or
+ * "token_file=PATH", malloc). NULL with err "" for any other assignment
+ * (and for an empty value: an MSI property left unset), NULL with a reason
+ * in err on failure. The value is never logged. */
+char *agent_service_enroll_assignment(const char *assignment, const char *dir, char *err,
+                                      size_t errsize);
+#endif
 
 #endif
