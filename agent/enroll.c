@@ -426,6 +426,29 @@ static int fill_state(flow *f, const omadm_enroll_discovery *d, const omadm_enro
     return 0;
 }
 
+#ifdef _WIN32
+/* Windows: the certificate and its key into LocalMachine\MY, the key
+ * non-exportable; the state keeps the store path and no key. */
+static int store_key(agent_enrollment *e, char *err, size_t errsize)
+{
+    char path[64];
+
+    if (agent__enroll_store_put(e->cert_pem, e->key_pem, path, sizeof path, err, errsize) < 0)
+        return -1;
+    e->cert_store = strdup(path);
+    if (!e->cert_store) {
+        agent__enroll_store_remove(path);
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    OPENSSL_cleanse(e->key_pem, strlen(e->key_pem));
+    free(e->key_pem);
+    e->key_pem = NULL;
+    agent_log(OMADM_LOG_INFO, "certificate and key (not exportable) in %s", path);
+    return 0;
+}
+#endif
+
 /* The whole enrollment over `p`. Returns an exit code; prints nothing on
  * success but the summary (when `quiet` is 0). *transient (when non-NULL):
  * whether a failure is worth retrying (the server could not be reached). */
@@ -523,8 +546,17 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet, in
         snprintf(f.err, sizeof f.err, "out of memory");
         goto fail;
     }
-    if (agent_enrollment_save(p, &e, f.err, sizeof f.err) < 0)
+#ifdef _WIN32
+    if (cfg->platform == AGENT_PLATFORM_NATIVE && store_key(&e, f.err, sizeof f.err) < 0)
         goto fail;
+#endif
+    if (agent_enrollment_save(p, &e, f.err, sizeof f.err) < 0) {
+#ifdef _WIN32
+        if (e.cert_store)
+            agent__enroll_store_remove(e.cert_store);
+#endif
+        goto fail;
+    }
     {
         omadm_enroll_cert_info info;
         char until[32] = "?";
@@ -636,7 +668,9 @@ int agent_enroll_apply(agent_config *cfg, char *err, size_t errsize)
         take(&cfg->auth_name, &e.aauth_name);
         take(&cfg->auth_secret, &e.aauth_secret);
     }
-    if (!cfg->cert && !cfg->key_file) {
+    if (!cfg->cert && !cfg->key_file && e.cert_store) {
+        take(&cfg->cert, &e.cert_store); /* Windows: the store entry */
+    } else if (!cfg->cert && !cfg->key_file) {
         take(&cfg->enrolled_cert_pem, &e.cert_pem);
         take(&cfg->enrolled_key_pem, &e.key_pem);
     }

@@ -26,4 +26,17 @@ omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, con
  * fault, a 4xx, a TLS failure or a malformed answer is a refusal. */
 int agent__enroll_transient(omadm_status st, const omadm_transport_info *info);
 
+#ifdef _WIN32
+/* The enrollment's certificate and key into LocalMachine\MY, the key
+ * non-exportable (agent/enroll_store_win32.c); `path` receives
+ * "LocalMachine\MY\<thumbprint>", the transport's store path. 0, or -1
+ * with a reason. */
+int agent__enroll_store_put(const char *cert_pem, const char *key_pem, char *path, size_t size,
+                            char *err, size_t errsize);
+/* Whether the store entry `path` exists with its private key. */
+int agent__enroll_store_has_key(const char *path);
+/* Removes it (when there). */
+void agent__enroll_store_remove(const char *path);
+#endif
+
 #endif

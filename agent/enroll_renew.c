@@ -44,6 +44,16 @@ static omadm_status renew_exchange(const agent_config *cfg, agent_enrollment *e,
     omadm_status st;
 
     (void)p;
+    if (!e->key_pem) {
+        /* The PKCS#7 of a renewal is signed with the current key, which the
+         * Windows store holds non-exportable: signing through CryptoAPI is
+         * not implemented yet. */
+        snprintf(err, errsize,
+                 "renewing a certificate whose key is in %s is not supported yet: enroll again "
+                 "before it expires",
+                 e->cert_store ? e->cert_store : "a certificate store");
+        return OMADM_ERR_UNSUPPORTED;
+    }
     if (!e->enroll_url) {
         snprintf(err, errsize, "the enrollment names no enrollment service to renew with");
         return OMADM_ERR_STATE;

@@ -32,15 +32,14 @@ static int write_private(const char *path, const char *value, char *err, size_t 
     wt = omadm__win32_wide(tmp);
     wp = omadm__win32_wide(path);
     if (!wt || !wp ||
-        !ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            SECRET_FILE_SDDL, SDDL_REVISION_1, &sa.lpSecurityDescriptor, NULL)) {
+        !ConvertStringSecurityDescriptorToSecurityDescriptorW(SECRET_FILE_SDDL, SDDL_REVISION_1,
+                                                              &sa.lpSecurityDescriptor, NULL)) {
         snprintf(err, errsize, "%s: cannot build its access list", path);
         goto out;
     }
     h = CreateFileW(wt, GENERIC_WRITE, 0, &sa, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-    ok = h != INVALID_HANDLE_VALUE &&
-         WriteFile(h, value, (DWORD)strlen(value), &put, NULL) && put == strlen(value) &&
-         FlushFileBuffers(h);
+    ok = h != INVALID_HANDLE_VALUE && WriteFile(h, value, (DWORD)strlen(value), &put, NULL) &&
+         put == strlen(value) && FlushFileBuffers(h);
     if (!ok)
         code = GetLastError();
     if (h != INVALID_HANDLE_VALUE)
