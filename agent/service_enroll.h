@@ -53,9 +53,10 @@ int64_t agent_enroll_backoff_ms(unsigned failures, int64_t first_ms, int64_t cap
  * "enroll_token=VALUE" writes VALUE into an owner-only file in `dir`
  * (SYSTEM and Administrators only, no inherited access; atomically) and
  * returns the assignment that names it ("secret_file=PATH" or
- * "token_file=PATH", malloc). NULL with err "" for any other assignment
- * (and for an empty value: an MSI property left unset), NULL with a reason
- * in err on failure. The value is never logged. */
+ * "token_file=PATH", malloc); an empty value (an MSI property left unset)
+ * gives "secret_file=" or "token_file=", which changes nothing. NULL with
+ * err "" for any other assignment, NULL with a reason in err on failure.
+ * The value is never logged. */
 char *agent_service_enroll_assignment(const char *assignment, const char *dir, char *err,
                                       size_t errsize);
 #endif

@@ -79,8 +79,17 @@ char *agent_service_enroll_assignment(const char *assignment, const char *dir, c
             value = assignment + strlen(kinds[i].prefix);
             break;
         }
-    if (!value || !*value)
+    if (!value)
         return NULL;
+    if (!*value) { /* an MSI property left unset: "secret_file=" changes nothing */
+        n = strlen(kinds[i].key) + 2;
+        out = malloc(n);
+        if (!out)
+            snprintf(err, errsize, "out of memory");
+        else
+            snprintf(out, n, "%s=", kinds[i].key);
+        return out;
+    }
     for (const char *c = value; *c; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f) {
             snprintf(err, errsize, "%.*s: control characters are not allowed",
