@@ -432,8 +432,12 @@ static int fill_state(flow *f, const omadm_enroll_discovery *d, const omadm_enro
 static int store_key(agent_enrollment *e, char *err, size_t errsize)
 {
     char path[64];
+    int wine = agent__enroll_store_on_wine();
 
-    if (agent__enroll_store_put(e->cert_pem, e->key_pem, path, sizeof path, err, errsize) < 0)
+    if (wine)
+        agent_log(OMADM_LOG_WARN, "wine: the key goes into the store exportable (wine's Schannel "
+                                  "exports it for GnuTLS; Windows never gets it so)");
+    if (agent__enroll_store_put(e->cert_pem, e->key_pem, wine, path, sizeof path, err, errsize) < 0)
         return -1;
     e->cert_store = strdup(path);
     if (!e->cert_store) {
@@ -444,7 +448,8 @@ static int store_key(agent_enrollment *e, char *err, size_t errsize)
     OPENSSL_cleanse(e->key_pem, strlen(e->key_pem));
     free(e->key_pem);
     e->key_pem = NULL;
-    agent_log(OMADM_LOG_INFO, "certificate and key (not exportable) in %s", path);
+    agent_log(OMADM_LOG_INFO, "certificate and key (%s) in %s",
+              wine ? "exportable: wine" : "not exportable", path);
     return 0;
 }
 #endif

@@ -27,16 +27,21 @@ omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, con
 int agent__enroll_transient(omadm_status st, const omadm_transport_info *info);
 
 #ifdef _WIN32
-/* The enrollment's certificate and key into LocalMachine\MY, the key
- * non-exportable (agent/enroll_store_win32.c); `path` receives
- * "LocalMachine\MY\<thumbprint>", the transport's store path. 0, or -1
- * with a reason. */
-int agent__enroll_store_put(const char *cert_pem, const char *key_pem, char *path, size_t size,
-                            char *err, size_t errsize);
+/* The enrollment's certificate and key into LocalMachine\MY
+ * (agent/enroll_store_win32.c), the key non-exportable in the machine's key
+ * set; `exportable` (wine only: see agent__enroll_store_on_wine) makes it
+ * exportable, in the key set wine's PFX import records;
+ * `path` receives "LocalMachine\MY\<thumbprint>", the transport's store
+ * path. 0, or -1 with a reason. */
+int agent__enroll_store_put(const char *cert_pem, const char *key_pem, int exportable, char *path,
+                            size_t size, char *err, size_t errsize);
+/* Non-zero under wine only: its Schannel exports the client key to hand it
+ * to GnuTLS, so there the key must be exportable (Windows never needs it). */
+int agent__enroll_store_on_wine(void);
 /* Whether the store entry `path` exists with its private key. */
 int agent__enroll_store_has_key(const char *path);
-/* Removes it (when there). */
-void agent__enroll_store_remove(const char *path);
+/* Removes it (when there): 0, or -1 when it could not be removed. */
+int agent__enroll_store_remove(const char *path);
 #endif
 
 #endif

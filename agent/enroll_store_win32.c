@@ -44,8 +44,15 @@ static int make_pfx(const char *cert_pem, const char *key_pem, unsigned char **d
     return *len > 0 ? 0 : -1;
 }
 
-int agent__enroll_store_put(const char *cert_pem, const char *key_pem, char *path, size_t size,
-                            char *err, size_t errsize)
+int agent__enroll_store_on_wine(void)
+{
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+
+    return ntdll && GetProcAddress(ntdll, "wine_get_version") != NULL;
+}
+
+int agent__enroll_store_put(const char *cert_pem, const char *key_pem, int exportable, char *path,
+                            size_t size, char *err, size_t errsize)
 {
     unsigned char *der = NULL;
     int der_len = 0, rc = -1;
@@ -61,8 +68,11 @@ int agent__enroll_store_put(const char *cert_pem, const char *key_pem, char *pat
     }
     blob.pbData = der;
     blob.cbData = (DWORD)der_len;
-    /* The machine's key set; no CRYPT_EXPORTABLE: the key never leaves. */
-    pfx = PFXImportCertStore(&blob, L"", CRYPT_MACHINE_KEYSET);
+    /* Windows: the machine's key set, without CRYPT_EXPORTABLE: the key
+     * never leaves. wine (`exportable`): its Schannel exports the key, and
+     * its PFX import records the key's container without
+     * CRYPT_MACHINE_KEYSET, so the key goes where that record points. */
+    pfx = PFXImportCertStore(&blob, L"", exportable ? CRYPT_EXPORTABLE : CRYPT_MACHINE_KEYSET);
     if (!pfx) {
         snprintf(err, errsize, "cannot import the certificate and key (error %lu)",
                  (unsigned long)GetLastError());
@@ -139,14 +149,17 @@ int agent__enroll_store_has_key(const char *path)
     return has;
 }
 
-void agent__enroll_store_remove(const char *path)
+int agent__enroll_store_remove(const char *path)
 {
     HCERTSTORE my =
         CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE, L"MY");
-    PCCERT_CONTEXT cert = my ? find(my, path) : NULL;
+    PCCERT_CONTEXT cert;
+    int ok = my != NULL;
 
-    if (cert)
-        CertDeleteCertificateFromStore(cert); /* frees the context */
+    /* every copy (CertDeleteCertificateFromStore frees the context) */
+    while (ok && (cert = find(my, path)) != NULL)
+        ok = CertDeleteCertificateFromStore(cert) != 0;
     if (my)
         CertCloseStore(my, 0);
+    return ok ? 0 : -1;
 }

@@ -504,16 +504,20 @@ def imaging(args, prefix, state_dir, exe):
         fail("agent.conf has a device id or the secret itself:\n%s" % conf)
     if open(secret_path, encoding="utf-8").read() != ENROLL_SECRET:
         fail("the secret file does not hold ENROLLSECRET")
+    # The configure action's command line (HideTarget) is not in the log.
+    # wine's msi ends the log with every property, ignoring
+    # MsiHiddenProperties (Windows Installer writes asterisks): that line
+    # alone is allowed here; test_msi.py checks the MSI's tables.
     log = open(os.path.join(prefix, "drive_c", "omadm-test", "install-enroll.log"),
-               encoding="utf-16-le", errors="replace").read()
-    log += open(os.path.join(prefix, "drive_c", "omadm-test", "install-enroll.log"),
-                encoding="utf-8", errors="replace").read()
-    if ENROLL_SECRET in log:
-        fail("the installation log holds ENROLLSECRET")
+               encoding="utf-8", errors="replace").read()
+    leaks = [ln for ln in log.splitlines() if ENROLL_SECRET in ln
+             and not ln.startswith("Property(S): ENROLLSECRET = ")]
+    if leaks:
+        fail("the installation log holds ENROLLSECRET: %s" % leaks)
     if os.path.exists(os.path.join(state_dir, "enrollment")):
         fail("the installation enrolled")
     step("MSI with ENROLLURL: [enroll] in agent.conf, the secret in an owner-only file and "
-         "not in the installation log; no enrollment, no device id at install time")
+         "not on the logged command line; no enrollment, no device id at install time")
 
     # The first start, with the server still down: back-off (2 s here).
     with open(conf_path, "w", encoding="utf-8") as f:
@@ -584,9 +588,12 @@ def imaging_managed(args, mock, state_dir, exe):
     helper = os.path.join(os.environ["WINEPREFIX"], "drive_c", "omadm-test", "cert-in-store.exe")
     shutil.copy(args.cert_in_store, helper)
     rc, out = wine([r"C:\omadm-test\cert-in-store.exe", store.rsplit("\\", 1)[1]])
-    if rc != 0 or "found key=yes exportable=no subject=%s" % device not in out:
+    # Under wine the key is exportable on purpose (wine's Schannel exports
+    # it for GnuTLS; agent__enroll_store_on_wine); the non-exportable import
+    # is the unit test agent-enroll-store-win32's, checked on Windows.
+    if rc != 0 or not re.search(r"found key=yes .*subject=%s$" % device, out.strip()):
         fail("LocalMachine\\MY: %s (exit %d)" % (out.strip(), rc))
-    step("enrolled as %s; certificate in %s with its key, not exportable" % (device, store))
+    step("enrolled as %s; certificate in %s with its key" % (device, store))
 
     action = admin.call("POST", "/api/devices/%s/actions" % device, {"action": "restart"})
 
