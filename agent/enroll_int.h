@@ -5,7 +5,6 @@
 #include <stddef.h>
 
 #include "agent/config.h"
-#include "core/buf.h"
 #include "platform/platform.h"
 #include "transport/transport.h"
 
@@ -19,7 +18,7 @@ int agent__enroll_machine_id(const omadm_platform *p, char *buf, size_t size, ch
 /* POSTs a SOAP message to url (traced at debug level, secrets elided). On
  * failure *transient (when non-NULL) says whether it is worth retrying. */
 omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, const char *url,
-                                const char *what, const omadm_buf *body, char **resp,
+                                const char *what, const char *body, size_t body_len, char **resp,
                                 size_t *resp_len, int *transient, char *err, size_t errsize);
 /* Whether a failed request is worth retrying later: no answer at all
  * (connection refused, DNS, reset), a timeout, HTTP 5xx, 408 or 429. A SOAP
