@@ -428,34 +428,6 @@ static int fill_state(flow *f, const omadm_enroll_discovery *d, const omadm_enro
     return 0;
 }
 
-#ifdef _WIN32
-/* Windows: the certificate and its key into LocalMachine\MY, the key
- * non-exportable; the state keeps the store path and no key. */
-static int store_key(agent_enrollment *e, char *err, size_t errsize)
-{
-    char path[64];
-    int wine = agent__enroll_store_on_wine();
-
-    if (wine)
-        agent_log(OMADM_LOG_WARN, "wine: the key goes into the store exportable (wine's Schannel "
-                                  "exports it for GnuTLS; Windows never gets it so)");
-    if (agent__enroll_store_put(e->cert_pem, e->key_pem, wine, path, sizeof path, err, errsize) < 0)
-        return -1;
-    e->cert_store = strdup(path);
-    if (!e->cert_store) {
-        agent__enroll_store_remove(path);
-        snprintf(err, errsize, "out of memory");
-        return -1;
-    }
-    OPENSSL_cleanse(e->key_pem, strlen(e->key_pem));
-    free(e->key_pem);
-    e->key_pem = NULL;
-    agent_log(OMADM_LOG_INFO, "certificate and key (%s) in %s",
-              wine ? "exportable: wine" : "not exportable", path);
-    return 0;
-}
-#endif
-
 /* The whole enrollment over `p`. Returns an exit code; prints nothing on
  * success but the summary (when `quiet` is 0). *transient (when non-NULL):
  * whether a failure is worth retrying (the server could not be reached). */
@@ -472,6 +444,9 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet, in
     omadm_status st = OMADM_OK;
     int rc = AGENT_EXIT_FAILURE;
     int64_t now = 0;
+#ifdef _WIN32
+    char old_store[64];
+#endif
 
     memset(&f, 0, sizeof f);
     memset(&d, 0, sizeof d);
@@ -554,8 +529,10 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet, in
         goto fail;
     }
 #ifdef _WIN32
-    if (cfg->platform == AGENT_PLATFORM_NATIVE && store_key(&e, f.err, sizeof f.err) < 0)
+    if (cfg->platform == AGENT_PLATFORM_NATIVE &&
+        agent__enroll_store_key(&e, f.err, sizeof f.err) < 0)
         goto fail;
+    agent__enroll_previous_store_entry(p, old_store, sizeof old_store);
 #endif
     if (agent_enrollment_save(p, &e, f.err, sizeof f.err) < 0) {
 #ifdef _WIN32
@@ -564,6 +541,9 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet, in
 #endif
         goto fail;
     }
+#ifdef _WIN32
+    agent__enroll_forget_store_entry(old_store, &e);
+#endif
     {
         omadm_enroll_cert_info info;
         char until[32] = "?";

@@ -41,6 +41,16 @@ int agent__enroll_store_on_wine(void);
 int agent__enroll_store_has_key(const char *path);
 /* Removes it (when there): 0, or -1 when it could not be removed. */
 int agent__enroll_store_remove(const char *path);
+
+struct agent_enrollment;
+/* The enrollment's certificate and key into the store: e->cert_store set,
+ * e->key_pem wiped and freed. 0, or -1 with a reason. */
+int agent__enroll_store_key(struct agent_enrollment *e, char *err, size_t errsize);
+/* A cloned image's old store entry: the one the state in `p` names now
+ * (into `old`, "" when none), then, once the new state is saved, removed
+ * unless it is the new one. */
+void agent__enroll_previous_store_entry(const omadm_platform *p, char *old, size_t size);
+void agent__enroll_forget_store_entry(const char *old, const struct agent_enrollment *e);
 #endif
 
 #endif

@@ -4,6 +4,8 @@
  * back, and nothing of it is kept in the enrollment state. */
 #include "agent/enroll_int.h"
 
+#include <stdlib.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +20,9 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
+
+#include "agent/enroll_state.h"
+#include "agent/log.h"
 
 /* The PKCS#12 (no password, 3DES: what every PFXImportCertStore reads) of
  * the PEM certificate and key. *der: OPENSSL_free, after cleansing. */
@@ -162,4 +167,59 @@ int agent__enroll_store_remove(const char *path)
     if (my)
         CertCloseStore(my, 0);
     return ok ? 0 : -1;
+}
+
+/* ---- the enrollment state's store entry ---------------------------------- */
+
+/* Windows: the certificate and its key into LocalMachine\MY, the key
+ * non-exportable; the state keeps the store path and no key. */
+int agent__enroll_store_key(agent_enrollment *e, char *err, size_t errsize)
+{
+    char path[64];
+    int wine = agent__enroll_store_on_wine();
+
+    if (wine)
+        agent_log(OMADM_LOG_WARN, "wine: the key goes into the store exportable (wine's Schannel "
+                                  "exports it for GnuTLS; Windows never gets it so)");
+    if (agent__enroll_store_put(e->cert_pem, e->key_pem, wine, path, sizeof path, err, errsize) < 0)
+        return -1;
+    e->cert_store = strdup(path);
+    if (!e->cert_store) {
+        agent__enroll_store_remove(path);
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    OPENSSL_cleanse(e->key_pem, strlen(e->key_pem));
+    free(e->key_pem);
+    e->key_pem = NULL;
+    agent_log(OMADM_LOG_INFO, "certificate and key (%s) in %s",
+              wine ? "exportable: wine" : "not exportable", path);
+    return 0;
+}
+
+/* A machine imaged after it enrolled carries the old machine's certificate
+ * and key in LocalMachine\MY. The store entry the current state names (if
+ * any) into `old`, before the new state replaces it ... */
+void agent__enroll_previous_store_entry(const omadm_platform *p, char *old, size_t size)
+{
+    agent_enrollment prev;
+    char why[300];
+
+    old[0] = '\0';
+    if (agent_enrollment_load(p, &prev, why, sizeof why) > 0) {
+        if (prev.cert_store)
+            snprintf(old, size, "%s", prev.cert_store);
+        agent_enrollment_clear(&prev);
+    }
+}
+
+/* ... and once the new state is saved, that entry goes. */
+void agent__enroll_forget_store_entry(const char *old, const agent_enrollment *e)
+{
+    if (!old[0] || (e->cert_store && strcmp(old, e->cert_store) == 0))
+        return;
+    if (agent__enroll_store_remove(old) == 0)
+        agent_log(OMADM_LOG_INFO, "the previous enrollment's certificate (%s) removed", old);
+    else
+        agent_log(OMADM_LOG_WARN, "cannot remove the previous enrollment's certificate %s", old);
 }
