@@ -187,7 +187,7 @@ out:
 }
 
 omadm_status omadm_enroll_make_key_csr(const omadm_enroll_policy *policy, const char *common_name,
-                                        char **key_pem, char **csr_b64, char *err, size_t errsize)
+                                       char **key_pem, char **csr_b64, char *err, size_t errsize)
 {
     EVP_PKEY *pkey = NULL;
     BIO *bio = NULL;
@@ -258,8 +258,8 @@ static X509 *read_cert(const char *pem)
 }
 
 omadm_status omadm_enroll_make_csr(const char *key_pem, const char *common_name,
-                                    omadm_enroll_hash hash, char **csr_b64, char *err,
-                                    size_t errsize)
+                                   omadm_enroll_hash hash, char **csr_b64, char *err,
+                                   size_t errsize)
 {
     EVP_PKEY *pkey;
     omadm_status st;
@@ -278,7 +278,7 @@ omadm_status omadm_enroll_make_csr(const char *key_pem, const char *common_name,
 }
 
 omadm_status omadm_enroll_check_cert_key(const char *cert_pem, const char *key_pem, char *err,
-                                          size_t errsize)
+                                         size_t errsize)
 {
     X509 *x;
     EVP_PKEY *k;
@@ -389,8 +389,8 @@ out:
 }
 
 omadm_status omadm_enroll_sign_renewal(const char *csr_b64, const char *cert_pem,
-                                        const char *key_pem, char **p7_b64, char *err,
-                                        size_t errsize)
+                                       const char *key_pem, char **p7_b64, char *err,
+                                       size_t errsize)
 {
     unsigned char *der = NULL, *p7der = NULL;
     size_t len = 0;

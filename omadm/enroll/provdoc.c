@@ -298,7 +298,7 @@ static omadm_status parse_dmclient(const enroll_node *root, omadm_enroll_prov *o
 }
 
 omadm_status omadm_enroll_parse_provdoc(const char *data, size_t len, omadm_enroll_prov *out,
-                                         char *err, size_t errsize)
+                                        char *err, size_t errsize)
 {
     enroll_xml_limits lim = ENROLL_XML_LIMITS_DEFAULT;
     enroll_node *root = NULL;

@@ -161,7 +161,7 @@ static omadm_status opt_text(const enroll_node *parent, const char *name, char *
 }
 
 omadm_status omadm_enroll_parse_discover(const char *data, size_t len, omadm_enroll_discovery *out,
-                                          char *err, size_t errsize)
+                                         char *err, size_t errsize)
 {
     enroll_node *root;
     const enroll_node *body, *res;
@@ -268,7 +268,7 @@ static omadm_status parse_uint(const enroll_node *n, unsigned long long max,
 }
 
 omadm_status omadm_enroll_parse_policies(const char *data, size_t len, omadm_enroll_policy *out,
-                                          char *err, size_t errsize)
+                                         char *err, size_t errsize)
 {
     static const struct {
         const char *oid;
@@ -392,7 +392,7 @@ done:
 /* ---- RequestSecurityTokenResponseCollection ----------------------------- */
 
 omadm_status omadm_enroll_parse_rstr(const char *data, size_t len, char **doc, size_t *doc_len,
-                                      char *err, size_t errsize)
+                                     char *err, size_t errsize)
 {
     enroll_node *root;
     const enroll_node *body, *tok;

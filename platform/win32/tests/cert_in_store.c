@@ -44,7 +44,9 @@ int main(int argc, char **argv)
         return 1;
     }
     has_key = CertGetCertificateContextProperty(cert, CERT_KEY_PROV_INFO_PROP_ID, NULL, &info);
-    if (has_key && CryptAcquireCertificatePrivateKey(cert, CRYPT_ACQUIRE_CACHE_FLAG, NULL, &prov, &spec, &must_free) &&
+    if (has_key &&
+        CryptAcquireCertificatePrivateKey(cert, CRYPT_ACQUIRE_CACHE_FLAG, NULL, &prov, &spec,
+                                          &must_free) &&
         spec != CERT_NCRYPT_KEY_SPEC && CryptGetUserKey(prov, spec, &key))
         exportable = CryptExportKey(key, 0, PRIVATEKEYBLOB, 0, NULL, &size) != 0;
     CertGetNameStringA(cert, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, NULL, subject, sizeof subject);
