@@ -137,6 +137,29 @@ def make_pki(source_root, pki):
     fail("no PKI wine can use after 20 tries")
 
 
+def stop_mock(mock, log):
+    mock.terminate()
+    try:
+        mock.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        mock.kill()
+    log.close()
+
+
+def mock_urls(mock, work):
+    """The URLs the mock server prints: listening, push, admin."""
+    urls = {}
+    for _ in range(5):  # listening, push (the push channel), admin
+        line = mock.stdout.readline().split()
+        if len(line) == 2:
+            urls[line[0]] = line[1]
+        if "admin" in urls:
+            break
+    if "listening" not in urls or "admin" not in urls:
+        fail("the mock server did not start (see %s)" % work)
+    return urls
+
+
 class Admin:
     def __init__(self, base):
         self.base = base
@@ -190,24 +213,11 @@ def main():
     try:
         run(args, mock, prefix, state_dir, program, exe, started)
     finally:
-        mock.terminate()
-        try:
-            mock.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            mock.kill()
-        mock_err.close()
+        stop_mock(mock, mock_err)
 
 
 def run(args, mock, prefix, state_dir, program, exe, started):
-    urls = {}
-    for _ in range(5):  # listening, push (the push channel), admin
-        line = mock.stdout.readline().split()
-        if len(line) == 2:
-            urls[line[0]] = line[1]
-        if "admin" in urls:
-            break
-    if "listening" not in urls or "admin" not in urls:
-        fail("the mock server did not start (see %s/mockserver.log)" % args.work)
+    urls = mock_urls(mock, os.path.join(args.work, "mockserver.log"))
     # By name: libcurl 7.88's Schannel backend matches the server's DNS
     # names only ("CertGetNameString() failed to match connection hostname
     # (127.0.0.1)"); the test certificate names localhost too.
@@ -545,12 +555,7 @@ def imaging(args, prefix, state_dir, exe):
     try:
         imaging_managed(args, mock, state_dir, exe)
     finally:
-        mock.terminate()
-        try:
-            mock.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            mock.kill()
-        mock_err.close()
+        stop_mock(mock, mock_err)
         wine([exe, "service", "stop"])
         wine(["msiexec", "/x", args.msi, "/qn"])
 
@@ -564,16 +569,7 @@ def enrollment_state(state_dir):
 
 
 def imaging_managed(args, mock, state_dir, exe):
-    urls = {}
-    for _ in range(5):
-        line = mock.stdout.readline().split()
-        if len(line) == 2:
-            urls[line[0]] = line[1]
-        if "admin" in urls:
-            break
-    if "admin" not in urls:
-        fail("the enrollment mock server did not start (see mockserver-enroll.log)")
-    admin = Admin(urls["admin"])
+    admin = Admin(mock_urls(mock, os.path.join(args.work, "mockserver-enroll.log"))["admin"])
 
     def enrolled():
         e = admin.call("GET", "/api/enrollments")
