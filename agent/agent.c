@@ -73,16 +73,18 @@ int agent_main(int argc, char **argv)
             return AGENT_EXIT_USAGE;
         return usage_error(msg);
     }
-    /* Not enrolled yet (or a cloned image) with [enroll] set: enroll first. */
-    if ((cli.command == AGENT_CMD_RUN || cli.command == AGENT_CMD_SYNC) && cfg.enroll_pending &&
+    /* Not enrolled yet (or a cloned image) with [enroll] set: enroll first
+     * (run does it itself, retrying while the server cannot be reached). */
+    if (cli.command == AGENT_CMD_SYNC && cfg.enroll_pending &&
         agent_enroll_before_session(&cfg) < 0) {
         agent_log_close();
         agent_config_free(&cfg);
         return AGENT_EXIT_FAILURE;
     }
     /* A certificate in its renewal period is renewed first; a failure keeps
-     * the current one (valid until it expires), so the session still runs. */
-    if ((cli.command == AGENT_CMD_RUN || cli.command == AGENT_CMD_SYNC) && cfg.enrolled)
+     * the current one (valid until it expires), so the session still runs.
+     * run checks before each of its sessions. */
+    if (cli.command == AGENT_CMD_SYNC && cfg.enrolled)
         agent_enroll_maybe_renew(&cfg);
     switch (cli.command) {
     case AGENT_CMD_ENROLL:

@@ -10,7 +10,9 @@ int agent_main(int argc, char **argv);
 /* The commands, each returning an exit code. `cfg` is complete and checked
  * for what the command needs. */
 int agent_cmd_sync(const agent_config *cfg);
-int agent_cmd_run(const agent_config *cfg);
+/* `run` enrolls first when it must (service_enroll.h) and renews the
+ * enrollment's certificate in place before sessions: cfg changes. */
+int agent_cmd_run(agent_config *cfg);
 /* The command line `run` reloads its configuration from on SIGHUP (kept,
  * not copied: it must outlive the run). */
 struct agent_cli;

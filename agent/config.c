@@ -27,7 +27,8 @@ enum value_kind {
     V_LEVEL,
     V_INTERVAL,
     V_PUSH_PERIOD,
-    V_SIZE
+    V_SIZE,
+    V_ENROLL_RETRY
 };
 
 static const struct key_def {
@@ -62,6 +63,7 @@ static const struct key_def {
     [AGENT_KEY_PUSH_NONCE] = { "push", "server_nonce", NULL, V_TEXT },
     [AGENT_KEY_CSP_DIR] = { "agent", "csp_dir", NULL, V_PATH },
     [AGENT_KEY_MAX_INBOUND_SIZE] = { "server", "max_inbound_size", NULL, V_SIZE },
+    [AGENT_KEY_ENROLL_RETRY] = { "enroll", "retry_interval", NULL, V_ENROLL_RETRY },
 };
 
 static const char *const sections[] = { "server", "tls", "agent", "poll", "enroll", "push" };
@@ -94,6 +96,7 @@ int agent_config_init(agent_config *cfg)
     cfg->log_level = OMADM_LOG_INFO;
     cfg->poll_interval = 15 * 60;
     cfg->push_period = 10 * 60;
+    cfg->enroll_retry = 30;
     return 0;
 }
 
@@ -422,6 +425,8 @@ static int set_value(agent_config *cfg, agent_key key, const char *value, char *
         return agent_config_parse_interval(value, &cfg->push_period, err, errsize);
     case V_SIZE:
         return agent_config_parse_size(value, &cfg->max_inbound_size, err, errsize);
+    case V_ENROLL_RETRY:
+        return agent_config_parse_interval(value, &cfg->enroll_retry, err, errsize);
     }
     slot = field(cfg, key);
     copy = strdup(value);

@@ -5,7 +5,8 @@
  *   [tls]    ca, cert, key
  *   [agent]  state_dir, platform (native|sim), log_level, log_file, csp_dir
  *   [poll]   initial_interval (until the server sets DMClient's poll schedule)
- *   [enroll] url, ca, user, secret_file, token_file (MS-MDE2 enrollment)
+ *   [enroll] url, ca, user, secret_file, token_file, retry_interval (MS-MDE2
+ *            enrollment)
  *   [push]   url, period, server_id, server_secret, server_nonce (push.h)
  *
  * Every error is one line naming where the bad value came from:
@@ -50,6 +51,7 @@ typedef enum agent_key {
     AGENT_KEY_PUSH_NONCE,
     AGENT_KEY_CSP_DIR,
     AGENT_KEY_MAX_INBOUND_SIZE,
+    AGENT_KEY_ENROLL_RETRY,
     AGENT_KEY_COUNT
 } agent_key;
 
@@ -95,6 +97,8 @@ typedef struct agent_config {
     char *enroll_user;
     char *enroll_secret_file; /* OnPremise password, owner-only file */
     char *enroll_token_file;  /* Federated token, owner-only file */
+    unsigned enroll_retry;    /* run: first retry while the server is unreachable,
+                                 seconds (doubling, jittered, capped); default 30 */
     /* From the enrollment state (agent_enroll_apply), owned, NULL = none */
     char *enrolled_cert_pem;
     char *enrolled_key_pem; /* secret */

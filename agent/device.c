@@ -364,9 +364,32 @@ int agent_device_server_session(agent_device *d, unsigned session_id, const agen
     return device_session(d, session_id, 1, ex, res);
 }
 
+/* The enrollment's DM credentials, which the server replaced (DMAcc
+ * CLCRED), into the session; not when the configuration names its own. */
+static void take_rotated_creds(agent_device *d, omadm_session *s)
+{
+    char *name = NULL, *secret = NULL;
+
+    if (!d->cfg->enrolled || d->cfg->origin[AGENT_KEY_AUTH_NAME].line ||
+        d->cfg->origin[AGENT_KEY_AUTH_SECRET].line)
+        return;
+    if (agent_dmacc_current(&d->platform, &name, &secret) < 0 || !name ||
+        omadm_session_set_credentials(s, name, secret) != OMADM_OK)
+        agent_log(OMADM_LOG_WARN, "the server's new DM credentials are not in use yet");
+    else
+        agent_log(OMADM_LOG_DEBUG, "DM credentials replaced by the server: in use from the "
+                                   "next message");
+    free(name);
+    if (secret) {
+        memset(secret, 0, strlen(secret));
+        free(secret);
+    }
+}
+
 static int device_session(agent_device *d, unsigned session_id, int server_initiated,
                           const agent_exchange *ex, agent_session_result *res)
 {
+    unsigned rotations;
     omadm_session_config scfg;
     omadm_session *s = NULL;
     omadm_status st;
@@ -392,6 +415,7 @@ static int device_session(agent_device *d, unsigned session_id, int server_initi
     scfg.server_initiated = server_initiated;
     scfg.auth_name = d->cfg->auth_name;
     scfg.auth_secret = d->cfg->auth_secret;
+    rotations = agent_dmacc_rotations();
     scfg.tree = d->tree;
     scfg.outbox = d->outbox;
     scfg.platform = &d->platform;
@@ -404,10 +428,19 @@ static int device_session(agent_device *d, unsigned session_id, int server_initi
         snprintf(res->error, sizeof res->error, "cannot start a session: %s", omadm_status_str(st));
         goto done;
     }
+    /* Credentials the server rotated in an earlier session of this process */
+    if (rotations)
+        take_rotated_creds(d, s);
     for (;;) {
         char *msg = NULL, *reply = NULL, why[300] = "";
         size_t len = 0, reply_len = 0;
         int64_t retry_after = -1;
+
+        /* ... or in this one: from the next message on */
+        if (agent_dmacc_rotations() != rotations) {
+            rotations = agent_dmacc_rotations();
+            take_rotated_creds(d, s);
+        }
 
         st = omadm_session_next_message(s, &msg, &len);
         if (st != OMADM_OK) {

@@ -11,6 +11,31 @@
 
 #define VALUE_MAX 256
 
+/* CLCRED replacements stored by this process (one agent thread). */
+static unsigned rotations;
+
+unsigned agent_dmacc_rotations(void)
+{
+    return rotations;
+}
+
+int agent_dmacc_current(const omadm_platform *platform, char **name, char **secret)
+{
+    agent_enrollment e;
+    char why[300];
+
+    *name = *secret = NULL;
+    if (agent_enrollment_load(platform, &e, why, sizeof why) <= 0)
+        return -1;
+    if (e.aauth_name && e.aauth_secret) {
+        *name = e.aauth_name;
+        *secret = e.aauth_secret;
+        e.aauth_name = e.aauth_secret = NULL;
+    }
+    agent_enrollment_clear(&e);
+    return 0;
+}
+
 typedef struct dmacc {
     const omadm_platform *platform;
     char *account;
@@ -126,11 +151,12 @@ static int dmacc_replace(void *csp, const omadm_csp_request *req, const char *da
     }
     *f = value;
     rc = agent_enrollment_save(a->platform, &e, why, sizeof why) == 0 ? 0 : -500;
+    if (rc == 0 && strcmp(level, "CLCRED") == 0)
+        rotations++;
     if (rc == 0)
         agent_log(OMADM_LOG_INFO,
-                  "DMAcc %s: %s %s replaced by the server (used from the next "
-                  "session)",
-                  a->account, level, leaf);
+                  "DMAcc %s: %s %s replaced by the server (used from the next message)", a->account,
+                  level, leaf);
     else
         agent_log(OMADM_LOG_ERROR, "DMAcc %s: %s", a->account, why);
     agent_enrollment_clear(&e);

@@ -18,8 +18,7 @@
 #include "agent/log.h"
 #include "agent/os.h"
 #include "agent/sync.h"
-#include "core/alloc.h"
-#include "enroll/enroll.h"
+#include "omadm/enroll.h"
 #include "platform/sim/sim.h"
 #include "transport/transport.h"
 
@@ -203,10 +202,24 @@ static void trace(const agent_config *cfg, const char *what, const char *body, s
     free(copy);
 }
 
+int agent__enroll_transient(omadm_status st, const omadm_transport_info *info)
+{
+    switch (st) {
+    case OMADM_ERR_TIMEOUT:
+    case OMADM_ERR_RETRY_LATER:
+        return 1;
+    case OMADM_ERR_TRANSPORT:
+        /* no answer at all, or the server's own trouble; a 4xx is a refusal */
+        return info->http_status == 0 || info->http_status >= 500 || info->http_status == 408;
+    default:
+        return 0;
+    }
+}
+
 /* POSTs a SOAP message to url. OMADM_OK with the answer, else why. */
 omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, const char *url,
-                                const char *what, const omadm_buf *body, char **resp,
-                                size_t *resp_len, char *err, size_t errsize)
+                                const char *what, const char *body, size_t body_len, char **resp,
+                                size_t *resp_len, int *transient, char *err, size_t errsize)
 {
     omadm_transport_info info;
     omadm_status st = omadm_transport_set_url(t, url);
@@ -215,12 +228,15 @@ omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, con
         snprintf(err, errsize, "%s: the server named a URL that is not https: %.200s", what, url);
         return OMADM_ERR_PROTOCOL;
     }
-    trace(cfg, what, body->data, body->len);
-    st = omadm_transport_post(t, body->data, body->len, resp, resp_len, &info);
-    if (st != OMADM_OK)
+    trace(cfg, what, body, body_len);
+    st = omadm_transport_post(t, body, body_len, resp, resp_len, &info);
+    if (st != OMADM_OK) {
         snprintf(err, errsize, "%s at %.300s: %s", what, url, info.error);
-    else
+        if (transient)
+            *transient = agent__enroll_transient(st, &info);
+    } else {
         trace(cfg, "answer", *resp, *resp_len);
+    }
     return st;
 }
 
@@ -235,6 +251,7 @@ typedef struct flow {
     char machine[128];
     char device_id[33], hwdevid[65];
     char err[1024];
+    int transient; /* the failure is worth retrying (no answer, 5xx, 429) */
 } flow;
 
 static omadm_status discover(flow *f, omadm_enroll_discovery *d)
@@ -244,18 +261,20 @@ static omadm_status discover(flow *f, omadm_enroll_discovery *d)
     omadm_enroll_addr addr = { f->discovery, msg_id };
     omadm_enroll_discover_req req;
     omadm_transport_info info;
-    omadm_buf body = OMADM_BUF_INIT;
+    char *body = NULL;
+    size_t body_len = 0;
     omadm_status st;
 
     /* Windows' reachability probe first: a GET of the discovery URL. */
     st = omadm_transport_set_url(f->t, f->discovery);
     if (st == OMADM_OK)
         st = omadm_transport_get(f->t, &resp, &resp_len, &info);
-    omadm__free(resp);
+    omadm_free(resp);
     resp = NULL;
     if (st != OMADM_OK) {
         snprintf(f->err, sizeof f->err, "discovery probe (GET %.300s): %s", f->discovery,
                  info.error);
+        f->transient = agent__enroll_transient(st, &info);
         return st;
     }
     f->platform->device_fact(f->platform->ctx, OMADM_FACT_OS_VERSION, os, sizeof os);
@@ -266,22 +285,22 @@ static omadm_status discover(flow *f, omadm_enroll_discovery *d)
     /* Both, as Windows sends them: Fleet refuses a Discover without
      * OnPremise (and takes a BinarySecurityToken under that policy). */
     req.auth_policies = 0;
-    st = omadm__enroll_message_id(msg_id, sizeof msg_id);
+    st = omadm_enroll_message_id(msg_id, sizeof msg_id);
     if (st == OMADM_OK)
-        st = omadm__enroll_build_discover(&body, &addr, &req);
+        st = omadm_enroll_build_discover(&addr, &req, &body, &body_len);
     if (st == OMADM_OK)
-        st = agent__enroll_soap(f->cfg, f->t, f->discovery, "Discover", &body, &resp, &resp_len,
-                                f->err, sizeof f->err);
+        st = agent__enroll_soap(f->cfg, f->t, f->discovery, "Discover", body, body_len, &resp,
+                                &resp_len, &f->transient, f->err, sizeof f->err);
     if (st == OMADM_OK)
-        st = omadm__enroll_parse_discover(resp, resp_len, d, f->err, sizeof f->err);
+        st = omadm_enroll_parse_discover(resp, resp_len, d, f->err, sizeof f->err);
     if (st == OMADM_OK &&
         strcmp(d->auth_policy,
                f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED ? "Federated" : "OnPremise") != 0)
         agent_log(OMADM_LOG_INFO, "the server chose AuthPolicy %.64s; sending the %s we hold",
                   d->auth_policy,
                   f->creds.auth == OMADM_ENROLL_AUTH_FEDERATED ? "token" : "user and password");
-    omadm__buf_free(&body);
-    omadm__free(resp);
+    omadm_free(body);
+    omadm_free(resp);
     return st;
 }
 
@@ -290,22 +309,23 @@ static omadm_status policies(flow *f, const omadm_enroll_discovery *d, omadm_enr
     char msg_id[64], *resp = NULL;
     size_t resp_len = 0;
     omadm_enroll_addr addr = { d->policy_url, msg_id };
-    omadm_buf body = OMADM_BUF_INIT;
+    char *body = NULL;
+    size_t body_len = 0;
     omadm_status st;
 
     memset(pol, 0, sizeof *pol); /* RSA, SHA-256: Windows' own choice */
     if (!d->policy_url)
         return OMADM_OK;
-    st = omadm__enroll_message_id(msg_id, sizeof msg_id);
+    st = omadm_enroll_message_id(msg_id, sizeof msg_id);
     if (st == OMADM_OK)
-        st = omadm__enroll_build_get_policies(&body, &addr, &f->creds);
+        st = omadm_enroll_build_get_policies(&addr, &f->creds, &body, &body_len);
     if (st == OMADM_OK)
-        st = agent__enroll_soap(f->cfg, f->t, d->policy_url, "GetPolicies", &body, &resp, &resp_len,
-                                f->err, sizeof f->err);
+        st = agent__enroll_soap(f->cfg, f->t, d->policy_url, "GetPolicies", body, body_len, &resp,
+                                &resp_len, &f->transient, f->err, sizeof f->err);
     if (st == OMADM_OK)
-        st = omadm__enroll_parse_policies(resp, resp_len, pol, f->err, sizeof f->err);
-    omadm__buf_free(&body);
-    omadm__free(resp);
+        st = omadm_enroll_parse_policies(resp, resp_len, pol, f->err, sizeof f->err);
+    omadm_free(body);
+    omadm_free(resp);
     return st;
 }
 
@@ -316,7 +336,8 @@ static omadm_status request_token(flow *f, const omadm_enroll_discovery *d, cons
     char name[256] = "";
     size_t resp_len = 0, doc_len = 0;
     omadm_enroll_addr addr = { d->enroll_url, msg_id };
-    omadm_buf body = OMADM_BUF_INIT;
+    char *body = NULL;
+    size_t body_len = 0;
     omadm_status st;
 
     f->platform->device_fact(f->platform->ctx, OMADM_FACT_OS_VERSION, os, sizeof os);
@@ -342,25 +363,25 @@ static omadm_status request_token(flow *f, const omadm_enroll_discovery *d, cons
             { "NotInOobe", "true" },
         };
 
-        st = omadm__enroll_message_id(msg_id, sizeof msg_id);
+        st = omadm_enroll_message_id(msg_id, sizeof msg_id);
         if (st == OMADM_OK)
-            st = omadm__enroll_build_rst(&body, &addr, &f->creds, 0, csr, items,
-                                         sizeof items / sizeof items[0]);
+            st = omadm_enroll_build_rst(&addr, &f->creds, 0, csr, items,
+                                        sizeof items / sizeof items[0], &body, &body_len);
     }
     if (st == OMADM_OK)
-        st = agent__enroll_soap(f->cfg, f->t, d->enroll_url, "RequestSecurityToken", &body, &resp,
-                                &resp_len, f->err, sizeof f->err);
+        st = agent__enroll_soap(f->cfg, f->t, d->enroll_url, "RequestSecurityToken", body, body_len,
+                                &resp, &resp_len, &f->transient, f->err, sizeof f->err);
     if (st == OMADM_OK)
-        st = omadm__enroll_parse_rstr(resp, resp_len, &doc, &doc_len, f->err, sizeof f->err);
+        st = omadm_enroll_parse_rstr(resp, resp_len, &doc, &doc_len, f->err, sizeof f->err);
     if (st == OMADM_OK) {
         trace(f->cfg, "provisioning document (decoded)", doc, doc_len);
-        st = omadm__enroll_parse_provdoc(doc, doc_len, prov, f->err, sizeof f->err);
+        st = omadm_enroll_parse_provdoc(doc, doc_len, prov, f->err, sizeof f->err);
     }
     if (doc)
         OPENSSL_cleanse(doc, doc_len);
-    omadm__free(doc);
-    omadm__buf_free(&body);
-    omadm__free(resp);
+    omadm_free(doc);
+    omadm_free(body);
+    omadm_free(resp);
     return st;
 }
 
@@ -399,7 +420,7 @@ static int fill_state(flow *f, const omadm_enroll_discovery *d, const omadm_enro
     e->poll_minutes = prov->poll.first_interval_min;
     e->renew_period_days = prov->renew_period_days;
     e->renew_retry_days = prov->renew_retry_days;
-    if (omadm__enroll_cert_info(prov->client_cert_pem, &info) == OMADM_OK)
+    if (omadm_enroll_get_cert_info(prov->client_cert_pem, &info) == OMADM_OK)
         e->cert_not_after = info.not_after;
     if (!e->server || !e->provider || !e->device_id || !e->machine_id || !e->cert_pem ||
         !e->key_pem || (ca_pem && !e->ca_pem))
@@ -408,8 +429,9 @@ static int fill_state(flow *f, const omadm_enroll_discovery *d, const omadm_enro
 }
 
 /* The whole enrollment over `p`. Returns an exit code; prints nothing on
- * success but the summary (when `quiet` is 0). */
-static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet)
+ * success but the summary (when `quiet` is 0). *transient (when non-NULL):
+ * whether a failure is worth retrying (the server could not be reached). */
+static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet, int *transient)
 {
     flow f;
     omadm_transport_config tc = OMADM_TRANSPORT_CONFIG_INIT;
@@ -422,6 +444,9 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet)
     omadm_status st = OMADM_OK;
     int rc = AGENT_EXIT_FAILURE;
     int64_t now = 0;
+#ifdef _WIN32
+    char old_store[64];
+#endif
 
     memset(&f, 0, sizeof f);
     memset(&d, 0, sizeof d);
@@ -492,24 +517,38 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet)
     if (st == OMADM_OK)
         st = policies(&f, &d, &pol);
     if (st == OMADM_OK)
-        st = omadm__enroll_make_key_csr(&pol, f.device_id, &key_pem, &csr, f.err, sizeof f.err);
+        st = omadm_enroll_make_key_csr(&pol, f.device_id, &key_pem, &csr, f.err, sizeof f.err);
     if (st == OMADM_OK)
         st = request_token(&f, &d, csr, &prov);
     if (st == OMADM_OK)
-        st = omadm__enroll_check_cert_key(prov.client_cert_pem, key_pem, f.err, sizeof f.err);
+        st = omadm_enroll_check_cert_key(prov.client_cert_pem, key_pem, f.err, sizeof f.err);
     if (st != OMADM_OK)
         goto fail;
     if (fill_state(&f, &d, &prov, key_pem, ca_pem, now, &e) < 0) {
         snprintf(f.err, sizeof f.err, "out of memory");
         goto fail;
     }
-    if (agent_enrollment_save(p, &e, f.err, sizeof f.err) < 0)
+#ifdef _WIN32
+    if (cfg->platform == AGENT_PLATFORM_NATIVE &&
+        agent__enroll_store_key(&e, f.err, sizeof f.err) < 0)
         goto fail;
+    agent__enroll_previous_store_entry(p, old_store, sizeof old_store);
+#endif
+    if (agent_enrollment_save(p, &e, f.err, sizeof f.err) < 0) {
+#ifdef _WIN32
+        if (e.cert_store)
+            agent__enroll_store_remove(e.cert_store);
+#endif
+        goto fail;
+    }
+#ifdef _WIN32
+    agent__enroll_forget_store_entry(old_store, &e);
+#endif
     {
         omadm_enroll_cert_info info;
         char until[32] = "?";
 
-        if (omadm__enroll_cert_info(e.cert_pem, &info) == OMADM_OK)
+        if (omadm_enroll_get_cert_info(e.cert_pem, &info) == OMADM_OK)
             agent_format_time(info.not_after, until, sizeof until);
         agent_log(OMADM_LOG_INFO, "enrolled with %s: provider %s, device %s, certificate until %s",
                   e.server, e.provider, e.device_id, until);
@@ -524,15 +563,17 @@ fail : {
     const char *why = st == OMADM_ERR_AUTH ? "the server refused the credentials: " : "";
 
     agent_log(OMADM_LOG_ERROR, "enrollment failed: %s%s (nothing was kept)", why, f.err);
+    if (transient)
+        *transient = f.transient;
     if (!quiet)
         fprintf(stderr, "omadm-agent: enrollment failed: %s%s\n", why, f.err);
 }
 out:
     agent_enrollment_clear(&e);
-    omadm__enroll_prov_clear(&prov);
-    omadm__enroll_discovery_clear(&d);
-    omadm__enroll_secret_free(key_pem);
-    omadm__free(csr);
+    omadm_enroll_prov_clear(&prov);
+    omadm_enroll_discovery_clear(&d);
+    omadm_enroll_secret_free(key_pem);
+    omadm_free(csr);
     if (secret) {
         OPENSSL_cleanse(secret, strlen(secret));
         free(secret);
@@ -557,7 +598,7 @@ int agent_cmd_enroll(const agent_config *cfg)
         agent_os_unlock_dir(lock);
         return AGENT_EXIT_FAILURE;
     }
-    rc = enroll_with(cfg, &p, 0);
+    rc = enroll_with(cfg, &p, 0, NULL);
     agent__enroll_close_platform(&p);
     agent_os_unlock_dir(lock);
     return rc;
@@ -614,7 +655,9 @@ int agent_enroll_apply(agent_config *cfg, char *err, size_t errsize)
         take(&cfg->auth_name, &e.aauth_name);
         take(&cfg->auth_secret, &e.aauth_secret);
     }
-    if (!cfg->cert && !cfg->key_file) {
+    if (!cfg->cert && !cfg->key_file && e.cert_store) {
+        take(&cfg->cert, &e.cert_store); /* Windows: the store entry */
+    } else if (!cfg->cert && !cfg->key_file) {
         take(&cfg->enrolled_cert_pem, &e.cert_pem);
         take(&cfg->enrolled_key_pem, &e.key_pem);
     }
@@ -637,12 +680,13 @@ none:
     return 0;
 }
 
-int agent_enroll_before_session(agent_config *cfg)
+int agent_enroll_attempt(agent_config *cfg, int *transient)
 {
     omadm_platform p;
     char err[1024];
     int lock = -1, rc;
 
+    *transient = 0;
     if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {
         agent_log(OMADM_LOG_ERROR, "%s", err);
         return -1;
@@ -653,16 +697,24 @@ int agent_enroll_before_session(agent_config *cfg)
         return -1;
     }
     agent_log(OMADM_LOG_INFO, "not enrolled here yet: enrolling at %s first", cfg->enroll_url);
-    rc = enroll_with(cfg, &p, 1);
+    rc = enroll_with(cfg, &p, 1, transient);
     agent__enroll_close_platform(&p);
     agent_os_unlock_dir(lock);
     if (rc != AGENT_EXIT_OK)
         return -1;
     if (agent_enroll_apply(cfg, err, sizeof err) < 0 || !cfg->enrolled) {
         agent_log(OMADM_LOG_ERROR, "enrolled, but the state does not apply: %s", err);
+        *transient = 0;
         return -1;
     }
     return 0;
+}
+
+int agent_enroll_before_session(agent_config *cfg)
+{
+    int transient;
+
+    return agent_enroll_attempt(cfg, &transient);
 }
 
 int agent_cmd_unenroll(agent_config *cfg)

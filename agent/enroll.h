@@ -28,6 +28,10 @@ int agent_enroll_apply(agent_config *cfg, char *err, size_t errsize);
 /* Runs the enrollment sync/run owe before their session (enroll_pending),
  * then applies it. 0, or -1 (logged). */
 int agent_enroll_before_session(agent_config *cfg);
+/* The same, once: 0, or -1 (logged) with *transient non-zero when the
+ * failure is worth retrying (the server could not be reached or answered
+ * 5xx/429: agent__enroll_transient) and 0 for a refusal or a local error. */
+int agent_enroll_attempt(agent_config *cfg, int *transient);
 
 /* Certificate renewal (MS-MDE2 WSTEP, RequestType Renew, authenticated by
  * the current certificate): when the certificate is inside its renewal
@@ -38,6 +42,13 @@ int agent_enroll_before_session(agent_config *cfg);
  * replace the old ones in the state and in cfg. Returns 0 (nothing to do,
  * or renewed), -1 when a due renewal failed (logged). */
 int agent_enroll_maybe_renew(agent_config *cfg);
+
+/* The same during `run`, which holds the state directory's lock: before
+ * each session. When the certificate was renewed (and the config names
+ * none), *transport is replaced by one presenting the new certificate, so
+ * management goes on without a gap; on failure the old one stays. */
+struct omadm_transport;
+void agent_enroll_renew_for_session(agent_config *cfg, struct omadm_transport **transport);
 
 /* status: the enrollment in state_dir (server, provider, device id,
  * certificate subject and expiry), as text lines or one JSON value (an

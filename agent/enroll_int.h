@@ -5,7 +5,6 @@
 #include <stddef.h>
 
 #include "agent/config.h"
-#include "core/buf.h"
 #include "platform/platform.h"
 #include "transport/transport.h"
 
@@ -16,9 +15,42 @@ void agent__enroll_close_platform(omadm_platform *p);
 /* The platform's machine identity. 0, or -1 with a message. */
 int agent__enroll_machine_id(const omadm_platform *p, char *buf, size_t size, char *err,
                              size_t errsize);
-/* POSTs a SOAP message to url (traced at debug level, secrets elided). */
+/* POSTs a SOAP message to url (traced at debug level, secrets elided). On
+ * failure *transient (when non-NULL) says whether it is worth retrying. */
 omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, const char *url,
-                                const char *what, const omadm_buf *body, char **resp,
-                                size_t *resp_len, char *err, size_t errsize);
+                                const char *what, const char *body, size_t body_len, char **resp,
+                                size_t *resp_len, int *transient, char *err, size_t errsize);
+/* Whether a failed request is worth retrying later: no answer at all
+ * (connection refused, DNS, reset), a timeout, HTTP 5xx, 408 or 429. A SOAP
+ * fault, a 4xx, a TLS failure or a malformed answer is a refusal. */
+int agent__enroll_transient(omadm_status st, const omadm_transport_info *info);
+
+#ifdef _WIN32
+/* The enrollment's certificate and key into LocalMachine\MY
+ * (agent/enroll_store_win32.c), the key non-exportable in the machine's key
+ * set; `exportable` (wine only: see agent__enroll_store_on_wine) makes it
+ * exportable, in the key set wine's PFX import records;
+ * `path` receives "LocalMachine\MY\<thumbprint>", the transport's store
+ * path. 0, or -1 with a reason. */
+int agent__enroll_store_put(const char *cert_pem, const char *key_pem, int exportable, char *path,
+                            size_t size, char *err, size_t errsize);
+/* Non-zero under wine only: its Schannel exports the client key to hand it
+ * to GnuTLS, so there the key must be exportable (Windows never needs it). */
+int agent__enroll_store_on_wine(void);
+/* Whether the store entry `path` exists with its private key. */
+int agent__enroll_store_has_key(const char *path);
+/* Removes it (when there): 0, or -1 when it could not be removed. */
+int agent__enroll_store_remove(const char *path);
+
+struct agent_enrollment;
+/* The enrollment's certificate and key into the store: e->cert_store set,
+ * e->key_pem wiped and freed. 0, or -1 with a reason. */
+int agent__enroll_store_key(struct agent_enrollment *e, char *err, size_t errsize);
+/* A cloned image's old store entry: the one the state in `p` names now
+ * (into `old`, "" when none), then, once the new state is saved, removed
+ * unless it is the new one. */
+void agent__enroll_previous_store_entry(const omadm_platform *p, char *old, size_t size);
+void agent__enroll_forget_store_entry(const char *old, const struct agent_enrollment *e);
+#endif
 
 #endif

@@ -14,8 +14,7 @@
 #include "agent/log.h"
 #include "agent/os.h"
 #include "agent/sync.h"
-#include "core/alloc.h"
-#include "enroll/enroll.h"
+#include "omadm/enroll.h"
 #include "transport/transport.h"
 
 /* ---- renewal ------------------------------------------------------------ */
@@ -32,7 +31,8 @@ static omadm_status renew_exchange(const agent_config *cfg, agent_enrollment *e,
     omadm_transport_config tc = OMADM_TRANSPORT_CONFIG_INIT;
     omadm_enroll_creds creds = { OMADM_ENROLL_AUTH_CERTIFICATE, NULL, NULL };
     omadm_transport *t = NULL;
-    omadm_buf body = OMADM_BUF_INIT;
+    char *body = NULL;
+    size_t body_len = 0;
     char *csr = NULL, *p7 = NULL, *resp = NULL, *doc = NULL, msg_id[64];
     size_t resp_len = 0, doc_len = 0;
     omadm_enroll_addr addr = { e->enroll_url, msg_id };
@@ -44,6 +44,16 @@ static omadm_status renew_exchange(const agent_config *cfg, agent_enrollment *e,
     omadm_status st;
 
     (void)p;
+    if (!e->key_pem) {
+        /* The PKCS#7 of a renewal is signed with the current key, which the
+         * Windows store holds non-exportable: signing through CryptoAPI is
+         * not implemented yet. */
+        snprintf(err, errsize,
+                 "renewing a certificate whose key is in %s is not supported yet: enroll again "
+                 "before it expires",
+                 e->cert_store ? e->cert_store : "a certificate store");
+        return OMADM_ERR_UNSUPPORTED;
+    }
     if (!e->enroll_url) {
         snprintf(err, errsize, "the enrollment names no enrollment service to renew with");
         return OMADM_ERR_STATE;
@@ -63,30 +73,30 @@ static omadm_status renew_exchange(const agent_config *cfg, agent_enrollment *e,
                  omadm_status_str(st));
         return st;
     }
-    st = omadm__enroll_make_key_csr(&policy, e->device_id, new_key, &csr, err, errsize);
+    st = omadm_enroll_make_key_csr(&policy, e->device_id, new_key, &csr, err, errsize);
     if (st == OMADM_OK)
-        st = omadm__enroll_sign_renewal(csr, e->cert_pem, e->key_pem, &p7, err, errsize);
+        st = omadm_enroll_sign_renewal(csr, e->cert_pem, e->key_pem, &p7, err, errsize);
     if (st == OMADM_OK)
-        st = omadm__enroll_message_id(msg_id, sizeof msg_id);
+        st = omadm_enroll_message_id(msg_id, sizeof msg_id);
     if (st == OMADM_OK)
-        st = omadm__enroll_build_rst(&body, &addr, &creds, 1, p7, items,
-                                     sizeof items / sizeof items[0]);
+        st = omadm_enroll_build_rst(&addr, &creds, 1, p7, items, sizeof items / sizeof items[0],
+                                    &body, &body_len);
     if (st == OMADM_OK)
-        st = agent__enroll_soap(cfg, t, e->enroll_url, "RequestSecurityToken (Renew)", &body, &resp,
-                                &resp_len, err, errsize);
+        st = agent__enroll_soap(cfg, t, e->enroll_url, "RequestSecurityToken (Renew)", body,
+                                body_len, &resp, &resp_len, NULL, err, errsize);
     if (st == OMADM_OK)
-        st = omadm__enroll_parse_rstr(resp, resp_len, &doc, &doc_len, err, errsize);
+        st = omadm_enroll_parse_rstr(resp, resp_len, &doc, &doc_len, err, errsize);
     if (st == OMADM_OK)
-        st = omadm__enroll_parse_provdoc(doc, doc_len, prov, err, errsize);
+        st = omadm_enroll_parse_provdoc(doc, doc_len, prov, err, errsize);
     if (st == OMADM_OK)
-        st = omadm__enroll_check_cert_key(prov->client_cert_pem, *new_key, err, errsize);
+        st = omadm_enroll_check_cert_key(prov->client_cert_pem, *new_key, err, errsize);
     if (doc)
         OPENSSL_cleanse(doc, doc_len);
-    omadm__free(doc);
-    omadm__free(resp);
-    omadm__free(csr);
-    omadm__free(p7);
-    omadm__buf_free(&body);
+    omadm_free(doc);
+    omadm_free(resp);
+    omadm_free(csr);
+    omadm_free(p7);
+    omadm_free(body);
     omadm_transport_free(t);
     return st;
 }
@@ -105,7 +115,10 @@ static int replace_str(char **dst, const char *src)
     return 0;
 }
 
-int agent_enroll_maybe_renew(agent_config *cfg)
+/* The renewal, the state directory locked by the caller: 0 nothing to do,
+ * 1 renewed (cfg holds the new certificate unless the config names one),
+ * -1 a due renewal failed (logged). */
+static int renew_locked(agent_config *cfg)
 {
     omadm_platform p;
     agent_enrollment e;
@@ -114,18 +127,11 @@ int agent_enroll_maybe_renew(agent_config *cfg)
     char err[1024], until[32];
     char *new_key = NULL;
     int64_t now = 0, period;
-    int lock = -1, rc = 0;
+    int rc = 0;
     omadm_status st;
 
-    if (!cfg->enrolled)
-        return 0;
-    if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {
-        agent_log(OMADM_LOG_ERROR, "%s", err);
-        return -1;
-    }
     if (agent__enroll_open_platform(cfg, &p, err, sizeof err) < 0) {
         agent_log(OMADM_LOG_ERROR, "%s", err);
-        agent_os_unlock_dir(lock);
         return -1;
     }
     memset(&prov, 0, sizeof prov);
@@ -150,7 +156,7 @@ int agent_enroll_maybe_renew(agent_config *cfg)
         st = OMADM_ERR_NOMEM;
     }
     if (st == OMADM_OK) {
-        if (omadm__enroll_cert_info(e.cert_pem, &info) == OMADM_OK)
+        if (omadm_enroll_get_cert_info(e.cert_pem, &info) == OMADM_OK)
             e.cert_not_after = info.not_after;
         if (prov.root_pem)
             replace_str(&e.root_pem, prov.root_pem);
@@ -178,16 +184,53 @@ int agent_enroll_maybe_renew(agent_config *cfg)
     } else if (st == OMADM_OK) {
         agent_format_time(e.cert_not_after, until, sizeof until);
         agent_log(OMADM_LOG_INFO, "certificate renewed: valid until %s", until);
-        if (!cfg->cert && !cfg->key_file && replace_str(&cfg->enrolled_cert_pem, e.cert_pem) == 0)
-            replace_str(&cfg->enrolled_key_pem, e.key_pem);
+        rc = 1;
+        if (!cfg->cert && !cfg->key_file &&
+            (replace_str(&cfg->enrolled_cert_pem, e.cert_pem) < 0 ||
+             replace_str(&cfg->enrolled_key_pem, e.key_pem) < 0)) {
+            agent_log(OMADM_LOG_ERROR, "out of memory: the renewed certificate is used from "
+                                       "the next start");
+            rc = -1;
+        }
     }
 done:
-    omadm__enroll_prov_clear(&prov);
-    omadm__enroll_secret_free(new_key);
+    omadm_enroll_prov_clear(&prov);
+    omadm_enroll_secret_free(new_key);
     agent_enrollment_clear(&e);
     agent__enroll_close_platform(&p);
-    agent_os_unlock_dir(lock);
     return rc;
+}
+
+int agent_enroll_maybe_renew(agent_config *cfg)
+{
+    char err[1024];
+    int lock = -1, rc;
+
+    if (!cfg->enrolled)
+        return 0;
+    if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {
+        agent_log(OMADM_LOG_ERROR, "%s", err);
+        return -1;
+    }
+    rc = renew_locked(cfg);
+    agent_os_unlock_dir(lock);
+    return rc < 0 ? -1 : 0;
+}
+
+void agent_enroll_renew_for_session(agent_config *cfg, omadm_transport **transport)
+{
+    omadm_transport *t = NULL;
+    char err[1024];
+
+    if (!cfg->enrolled || renew_locked(cfg) != 1 || cfg->cert)
+        return;
+    /* the next session (this one) presents the new certificate */
+    if (agent_https_open(&t, cfg, err, sizeof err) < 0) {
+        agent_log(OMADM_LOG_ERROR, "the renewed certificate is not usable yet: %s", err);
+        return;
+    }
+    omadm_transport_free(*transport);
+    *transport = t;
 }
 
 /* ---- status ------------------------------------------------------------- */
@@ -230,7 +273,7 @@ void agent_enroll_print_status(FILE *f, const omadm_platform *p, int json)
         return;
     }
     memset(&info, 0, sizeof info);
-    omadm__enroll_cert_info(e.cert_pem, &info);
+    omadm_enroll_get_cert_info(e.cert_pem, &info);
     cloned = agent__enroll_machine_id(p, machine, sizeof machine, why, sizeof why) < 0 ||
              strcmp(machine, e.machine_id) != 0;
     agent_format_time(e.enrolled_at, at, sizeof at);

@@ -38,9 +38,9 @@ static const field fields[] = {
     S(device_id, 1),        S(machine_id, 1),     S(auth, 0),           S(user, 0),
     S(ent_dmid, 0),         S(aauth_name, 0),     S(aauth_secret, 0),   S(aauth_data, 0),
     S(srv_name, 0),         S(srv_secret, 0),     S(srv_data, 0),       P(cert_pem, 1),
-    P(key_pem, 1),          P(ca_pem, 0),         P(root_pem, 0),       I(enrolled_at, 1),
+    P(key_pem, 2),          P(ca_pem, 0),         P(root_pem, 0),       I(enrolled_at, 1),
     I(renewed_at, 0),       I(cert_not_after, 0), I(poll_minutes, 0),   I(renew_period_days, 0),
-    I(renew_retry_days, 0), I(renew_next_try, 0), I(renew_failures, 0),
+    I(renew_retry_days, 0), I(renew_next_try, 0), I(renew_failures, 0), S(cert_store, 0),
 };
 
 static char **str_at(agent_enrollment *e, const field *f)
@@ -283,7 +283,9 @@ int agent_enrollment_parse(agent_enrollment *e, const char *text, size_t len, ch
         return set_err(err, errsize, "enrollment file is truncated", NULL);
     }
     for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        if (fields[i].required && fields[i].kind != K_INT && !*str_at(e, &fields[i])) {
+        /* required 2: unless the key is in a certificate store */
+        if (fields[i].required && fields[i].kind != K_INT && !*str_at(e, &fields[i]) &&
+            (fields[i].required == 1 || !e->cert_store)) {
             agent_enrollment_clear(e);
             return set_err(err, errsize, "enrollment file lacks", fields[i].key);
         }

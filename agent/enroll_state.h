@@ -32,7 +32,11 @@ typedef struct agent_enrollment {
     char *srv_secret;
     char *srv_data;
     char *cert_pem; /* issued client certificate */
-    char *key_pem;  /* its private key: secret */
+    char *key_pem;  /* its private key: secret; NULL when it is in cert_store */
+    /* Windows: "LocalMachine\MY\<thumbprint>", the certificate and its
+     * non-exportable key in the machine's store (agent__enroll_store_put);
+     * NULL elsewhere */
+    char *cert_store;
     char *ca_pem;   /* TLS trust for the server (enroll --ca), may be NULL */
     char *root_pem; /* the server's device CA (CertificateStore Root) */
     int64_t enrolled_at, renewed_at, cert_not_after;

@@ -119,7 +119,7 @@ int agent_os_service_command(int argc, char **argv, char *err, size_t errsize);
  * control manager (agent_cmd_run on a worker thread), or runs it here when
  * not started by the SCM; elsewhere agent_cmd_run. Returns the exit code. */
 struct agent_config;
-int agent_os_run_service(const struct agent_config *cfg);
+int agent_os_run_service(struct agent_config *cfg);
 
 /* `run` that cannot start for a configuration error (`msg`): when started
  * by the Windows service manager, reports it to the Event Log and stops the

@@ -599,7 +599,7 @@ int agent_os_service_config_error(const char *msg)
     return -1;
 }
 
-int agent_os_run_service(const struct agent_config *cfg)
+int agent_os_run_service(struct agent_config *cfg)
 {
     return agent_cmd_run(cfg);
 }

@@ -7,20 +7,22 @@
 #include "agent/cli.h"
 #include "agent/ctl.h"
 #include "agent/device.h"
+#include "agent/enroll.h"
 #include "agent/log.h"
 #include "agent/os.h"
 #include "agent/poller.h"
 #include "agent/push.h"
+#include "agent/service_enroll.h"
 #include "agent/sync.h"
 
 struct run_ctx {
     agent_device dev;
     omadm_transport *transport;
-    agent_push *push;        /* NULL: no push channel */
-    char *push_url;          /* its URL, for DMClient Push/ChannelURI */
-    agent_ctl *ctl;          /* `omadm-agent sync` asking us; NULL: none */
-    const agent_config *cfg; /* in force: the caller's, or `reloaded` */
-    agent_config *reloaded;  /* owned; NULL until a reload succeeded */
+    agent_push *push;       /* NULL: no push channel */
+    char *push_url;         /* its URL, for DMClient Push/ChannelURI */
+    agent_ctl *ctl;         /* `omadm-agent sync` asking us; NULL: none */
+    agent_config *cfg;      /* in force: the caller's, or `reloaded` */
+    agent_config *reloaded; /* owned; NULL until a reload succeeded */
     /* Highest outbox id present when the last session started: a newer
      * alert or outcome is something new to report. */
     uint64_t seen_id;
@@ -60,6 +62,9 @@ static int r_session(void *user, const char *why, int64_t *retry_after)
     unsigned push_sid = 0;
 
     agent_ctl_session_begin(r->ctl);
+    /* An enrollment certificate in its renewal period is renewed before
+     * the session; a failure keeps the current one (and backs off). */
+    agent_enroll_renew_for_session(r->cfg, &r->transport);
 
     r->seen_id = newest_sendable(r->dev.outbox);
     agent_https_exchange(&ex, r->transport);
@@ -240,7 +245,7 @@ static unsigned r_reload(void *user)
 static const agent_poller_ops run_ops = { r_now,  r_wait, r_session, r_tick,  r_schedule,
                                           r_load, r_save, r_stop,    r_reload };
 
-int agent_cmd_run(const agent_config *cfg)
+int agent_cmd_run(agent_config *cfg)
 {
     struct run_ctx r;
     char err[1024];
@@ -250,6 +255,16 @@ int agent_cmd_run(const agent_config *cfg)
     r.cfg = cfg;
     if (agent_os_signals_init(err, sizeof err) < 0) {
         agent_log(OMADM_LOG_ERROR, "%s", err);
+        return AGENT_EXIT_FAILURE;
+    }
+    switch (agent_enroll_at_start(cfg)) {
+    case AGENT_ENROLL_START_OK:
+        break;
+    case AGENT_ENROLL_START_STOPPED:
+        agent_os_signals_reset();
+        return AGENT_EXIT_OK;
+    default:
+        agent_os_signals_reset();
         return AGENT_EXIT_FAILURE;
     }
     if (agent_state_lock(cfg, &lock, err, sizeof err) < 0) {

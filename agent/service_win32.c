@@ -17,6 +17,7 @@
 #include "agent/event_ids.h"
 #include "agent/log.h"
 #include "agent/os.h"
+#include "agent/service_enroll.h"
 #include "messages_win32.h"
 #include "platform/win32/wstr.h"
 
@@ -448,6 +449,10 @@ static const struct {
     { "log_level", "agent", "log_level" },
     { "proxy", "server", "proxy" },
     { "poll_interval", "poll", "initial_interval" },
+    { "enroll_url", "enroll", "url" },
+    { "enroll_user", "enroll", "user" },
+    { "secret_file", "enroll", "secret_file" }, /* from enroll_secret= (service_enroll.h) */
+    { "token_file", "enroll", "token_file" },
 };
 
 typedef struct text {
@@ -741,7 +746,10 @@ static int svc_configure(int argc, char **argv)
     if (!textp)
         return fail("configure", "out of memory");
     for (int i = 0; i < argc; i++) {
-        next = agent_service_ini_set(textp, argv[i], err, sizeof err);
+        char *own = agent_service_enroll_assignment(argv[i], dir, err, sizeof err);
+        next = own || !*err ? agent_service_ini_set(textp, own ? own : argv[i], err, sizeof err)
+                            : NULL;
+        free(own);
         free(textp);
         if (!next)
             return fail("configure", err);
@@ -755,7 +763,9 @@ static int svc_configure(int argc, char **argv)
         free(textp);
         return fail("configure", err);
     }
-    if (!cfg.device_id && machine_device_id(id, sizeof id) == 0) {
+    /* Not when enrolling: the device id is the enrollment's, made at the
+     * first start on the imaged machine, never at install time. */
+    if (!cfg.device_id && !cfg.enroll_url && machine_device_id(id, sizeof id) == 0) {
         char assign[64];
         snprintf(assign, sizeof assign, "device_id=%s", id);
         next = agent_service_ini_set(textp, assign, err, sizeof err);
@@ -817,7 +827,7 @@ int agent_os_service_command(int argc, char **argv, char *err, size_t errsize)
 
 /* ---- run under the SCM ---------------------------------------------------------------- */
 
-static const agent_config *svc_cfg;
+static agent_config *svc_cfg;
 static SERVICE_STATUS_HANDLE svc_handle;
 static SERVICE_STATUS scm_status;
 static CRITICAL_SECTION svc_lock;
@@ -950,7 +960,7 @@ int agent_os_service_config_error(const char *msg)
     return StartServiceCtrlDispatcherW(table) ? 0 : -1;
 }
 
-int agent_os_run_service(const agent_config *cfg)
+int agent_os_run_service(agent_config *cfg)
 {
     static SERVICE_TABLE_ENTRYW table[] = { { (wchar_t *)SERVICE_NAME_W, service_main },
                                             { NULL, NULL } };

@@ -21,7 +21,7 @@ static void set_err(char *err, size_t errsize, const char *msg)
         snprintf(err, errsize, "%s", msg);
 }
 
-void omadm__enroll_secret_free(char *s)
+void omadm_enroll_secret_free(char *s)
 {
     if (!s)
         return;
@@ -29,7 +29,7 @@ void omadm__enroll_secret_free(char *s)
     omadm__free(s);
 }
 
-omadm_status omadm__enroll_message_id(char *buf, size_t size)
+omadm_status omadm_enroll_message_id(char *buf, size_t size)
 {
     unsigned char r[16];
 
@@ -186,8 +186,8 @@ out:
     return st;
 }
 
-omadm_status omadm__enroll_make_key_csr(const omadm_enroll_policy *policy, const char *common_name,
-                                        char **key_pem, char **csr_b64, char *err, size_t errsize)
+omadm_status omadm_enroll_make_key_csr(const omadm_enroll_policy *policy, const char *common_name,
+                                       char **key_pem, char **csr_b64, char *err, size_t errsize)
 {
     EVP_PKEY *pkey = NULL;
     BIO *bio = NULL;
@@ -257,9 +257,9 @@ static X509 *read_cert(const char *pem)
     return x;
 }
 
-omadm_status omadm__enroll_make_csr(const char *key_pem, const char *common_name,
-                                    omadm_enroll_hash hash, char **csr_b64, char *err,
-                                    size_t errsize)
+omadm_status omadm_enroll_make_csr(const char *key_pem, const char *common_name,
+                                   omadm_enroll_hash hash, char **csr_b64, char *err,
+                                   size_t errsize)
 {
     EVP_PKEY *pkey;
     omadm_status st;
@@ -277,8 +277,8 @@ omadm_status omadm__enroll_make_csr(const char *key_pem, const char *common_name
     return st;
 }
 
-omadm_status omadm__enroll_check_cert_key(const char *cert_pem, const char *key_pem, char *err,
-                                          size_t errsize)
+omadm_status omadm_enroll_check_cert_key(const char *cert_pem, const char *key_pem, char *err,
+                                         size_t errsize)
 {
     X509 *x;
     EVP_PKEY *k;
@@ -327,7 +327,7 @@ static void name_line(const X509_NAME *name, char *buf, size_t size)
     BIO_free(bio);
 }
 
-omadm_status omadm__enroll_cert_info(const char *cert_pem, omadm_enroll_cert_info *out)
+omadm_status omadm_enroll_get_cert_info(const char *cert_pem, omadm_enroll_cert_info *out)
 {
     X509 *x;
 
@@ -388,9 +388,9 @@ out:
     return st;
 }
 
-omadm_status omadm__enroll_sign_renewal(const char *csr_b64, const char *cert_pem,
-                                        const char *key_pem, char **p7_b64, char *err,
-                                        size_t errsize)
+omadm_status omadm_enroll_sign_renewal(const char *csr_b64, const char *cert_pem,
+                                       const char *key_pem, char **p7_b64, char *err,
+                                       size_t errsize)
 {
     unsigned char *der = NULL, *p7der = NULL;
     size_t len = 0;

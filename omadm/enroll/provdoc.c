@@ -95,7 +95,7 @@ static unsigned parm_uint(const enroll_node *parent, const char *name)
     return (unsigned)n;
 }
 
-void omadm__enroll_prov_clear(omadm_enroll_prov *p)
+void omadm_enroll_prov_clear(omadm_enroll_prov *p)
 {
     if (!p)
         return;
@@ -106,10 +106,10 @@ void omadm__enroll_prov_clear(omadm_enroll_prov *p)
     omadm__free(p->client_thumbprint);
     omadm__free(p->root_pem);
     omadm__free(p->device_auth_name);
-    omadm__enroll_secret_free(p->device_auth_secret);
+    omadm_enroll_secret_free(p->device_auth_secret);
     omadm__free(p->device_auth_data);
     omadm__free(p->server_auth_name);
-    omadm__enroll_secret_free(p->server_auth_secret);
+    omadm_enroll_secret_free(p->server_auth_secret);
     omadm__free(p->server_auth_data);
     omadm__free(p->ent_dmid);
     memset(p, 0, sizeof *p);
@@ -297,8 +297,8 @@ static omadm_status parse_dmclient(const enroll_node *root, omadm_enroll_prov *o
     return dup_opt(parm(prov, "EntDMID"), &out->ent_dmid);
 }
 
-omadm_status omadm__enroll_parse_provdoc(const char *data, size_t len, omadm_enroll_prov *out,
-                                         char *err, size_t errsize)
+omadm_status omadm_enroll_parse_provdoc(const char *data, size_t len, omadm_enroll_prov *out,
+                                        char *err, size_t errsize)
 {
     enroll_xml_limits lim = ENROLL_XML_LIMITS_DEFAULT;
     enroll_node *root = NULL;
@@ -365,6 +365,6 @@ omadm_status omadm__enroll_parse_provdoc(const char *data, size_t len, omadm_enr
 done:
     enroll_xml_free(root);
     if (st != OMADM_OK)
-        omadm__enroll_prov_clear(out);
+        omadm_enroll_prov_clear(out);
     return st;
 }

@@ -130,7 +130,7 @@ omadm_status omadm__enroll_soap_body(const char *data, size_t len, enroll_node *
 
 /* ---- DiscoverResponse --------------------------------------------------- */
 
-void omadm__enroll_discovery_clear(omadm_enroll_discovery *d)
+void omadm_enroll_discovery_clear(omadm_enroll_discovery *d)
 {
     if (!d)
         return;
@@ -160,8 +160,8 @@ static omadm_status opt_text(const enroll_node *parent, const char *name, char *
     return OMADM_OK;
 }
 
-omadm_status omadm__enroll_parse_discover(const char *data, size_t len, omadm_enroll_discovery *out,
-                                          char *err, size_t errsize)
+omadm_status omadm_enroll_parse_discover(const char *data, size_t len, omadm_enroll_discovery *out,
+                                         char *err, size_t errsize)
 {
     enroll_node *root;
     const enroll_node *body, *res;
@@ -205,7 +205,7 @@ omadm_status omadm__enroll_parse_discover(const char *data, size_t len, omadm_en
 done:
     enroll_xml_free(root);
     if (st != OMADM_OK)
-        omadm__enroll_discovery_clear(out);
+        omadm_enroll_discovery_clear(out);
     return st;
 }
 
@@ -267,8 +267,8 @@ static omadm_status parse_uint(const enroll_node *n, unsigned long long max,
     return OMADM_OK;
 }
 
-omadm_status omadm__enroll_parse_policies(const char *data, size_t len, omadm_enroll_policy *out,
-                                          char *err, size_t errsize)
+omadm_status omadm_enroll_parse_policies(const char *data, size_t len, omadm_enroll_policy *out,
+                                         char *err, size_t errsize)
 {
     static const struct {
         const char *oid;
@@ -391,8 +391,8 @@ done:
 
 /* ---- RequestSecurityTokenResponseCollection ----------------------------- */
 
-omadm_status omadm__enroll_parse_rstr(const char *data, size_t len, char **doc, size_t *doc_len,
-                                      char *err, size_t errsize)
+omadm_status omadm_enroll_parse_rstr(const char *data, size_t len, char **doc, size_t *doc_len,
+                                     char *err, size_t errsize)
 {
     enroll_node *root;
     const enroll_node *body, *tok;

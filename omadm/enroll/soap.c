@@ -159,7 +159,7 @@ static omadm_status security(omadm_buf *out, const omadm_enroll_creds *c)
                   "<wsse:Security s:mustUnderstand=\"1\"><wsse:BinarySecurityToken "
                   "ValueType=\"" USER_TOKEN_TYPE "\" EncodingType=\"" BASE64_BINARY "\">",
                   token, "</wsse:BinarySecurityToken></wsse:Security>");
-        omadm__enroll_secret_free(token);
+        omadm_enroll_secret_free(token);
         return st;
     case OMADM_ENROLL_AUTH_CERTIFICATE:
         return OMADM_OK;

@@ -343,6 +343,27 @@ void omadm_session_free(omadm_session *session)
     omadm__free(session);
 }
 
+omadm_status omadm_session_set_credentials(omadm_session *session, const char *name,
+                                           const char *secret)
+{
+    char *n = NULL, *sec = NULL;
+
+    if (!session || !name != !secret)
+        return OMADM_ERR_INVALID;
+    if (name && (!(n = omadm__strdup(name)) || !(sec = omadm__strdup(secret)))) {
+        omadm__free(n);
+        return OMADM_ERR_NOMEM;
+    }
+    omadm__free(session->auth_name);
+    if (session->auth_secret) {
+        memset(session->auth_secret, 0, strlen(session->auth_secret));
+        omadm__free(session->auth_secret);
+    }
+    session->auth_name = n;
+    session->auth_secret = sec;
+    return OMADM_OK;
+}
+
 /* ---- building our messages ------------------------------------------- */
 
 static int set_str(syncml_msg *m, char **field, const char *value)

@@ -98,6 +98,13 @@ omadm_status omadm_session_next_message(omadm_session *session, char **msg, size
  * omadm_session_error). */
 omadm_status omadm_session_feed(omadm_session *session, const char *body, size_t len);
 
+/* Replaces the credentials (both copied; NULL and NULL = none) from the
+ * next message on: a server that rotated them (DMAcc AppAuth CLCRED) and
+ * then challenges gets a Cred made with the new ones. OMADM_ERR_INVALID for
+ * one of the two alone, OMADM_ERR_NOMEM (the old ones kept). */
+omadm_status omadm_session_set_credentials(omadm_session *session, const char *name,
+                                           const char *secret);
+
 /* The last message got no usable reply (transport failure). The session
  * becomes FAILED; `detail` (copied, may be NULL) explains why. */
 void omadm_session_fail(omadm_session *session, omadm_status why, const char *detail);

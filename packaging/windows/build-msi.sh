@@ -29,7 +29,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
   -D Publisher="$publisher" -D HelpLink="$help" -o "$out" "$here/omadm-agent.wxs")
 # The properties an administrator or an MST sets, declared secure (see the
 # .wxs): appended to the SecureCustomProperties row wixl wrote.
-public="SERVERURL;DEVICEID;CERT;CA;LOGLEVEL;PROXY;POLLINTERVAL;STARTSERVICE"
+public="SERVERURL;DEVICEID;CERT;CA;LOGLEVEL;PROXY;POLLINTERVAL;STARTSERVICE;ENROLLURL;ENROLLUSER;ENROLLSECRET;ENROLLTOKEN"
 msiinfo export "$out" Property >"$tmp/Property.idt"
 awk -F '\t' -v OFS='\t' -v p="$public" \
   '{ sub(/\r$/, "") } NR > 3 && $1 == "SecureCustomProperties" { $2 = $2 ";" p; found = 1 } { print }
@@ -40,4 +40,13 @@ msiinfo export "$out" File >"$tmp/File.idt"
 awk -F '\t' -v OFS='\t' -v v="$version.0" 'NR > 3 && NF >= 5 { $5 = v } { print }' \
   "$tmp/File.idt" >"$tmp/File.new"
 mv "$tmp/File.new" "$tmp/File.idt"
-(cd "$tmp" && msibuild "$out" -i File.idt && msibuild "$out" -i Property.idt)
+# The configure action's command line carries ENROLLSECRET/ENROLLTOKEN:
+# msidbCustomActionTypeHideTarget (0x2000) keeps it out of the log; wixl
+# 0.101 reads HideTarget="yes" but does not set the bit.
+msiinfo export "$out" CustomAction >"$tmp/CustomAction.idt"
+awk -F '\t' -v OFS='\t' '{ sub(/\r$/, "") }
+   NR > 3 && $1 == "ConfigureAgent" && int($2 / 8192) % 2 == 0 { $2 = $2 + 8192 } { print }' \
+  "$tmp/CustomAction.idt" >"$tmp/CustomAction.new"
+mv "$tmp/CustomAction.new" "$tmp/CustomAction.idt"
+(cd "$tmp" && msibuild "$out" -i File.idt && msibuild "$out" -i Property.idt &&
+  msibuild "$out" -i CustomAction.idt)

@@ -113,5 +113,6 @@ work="$top/build/win-service-test"
 rm -rf "$work"
 /usr/bin/python3 packaging/windows/test_service.py --msi "$dir/omadm-agent.msi" \
   --exe "$dir/msi/omadm-agent.exe" --import-pfx "$dir/platform/win32/tests/import-pfx.exe" \
+  --cert-in-store "$dir/platform/win32/tests/cert-in-store.exe" \
   --system-log "$top/build/wine-system.log" --source-root "$top" --work "$work"
 say "service test passed under wine"

@@ -50,7 +50,7 @@ def main():
         props = dict((r[0], r[1]) for r in table(msi, "Property"))
         secure = props.get("SecureCustomProperties", "").split(";")
         for p in ("SERVERURL", "DEVICEID", "CERT", "CA", "LOGLEVEL", "PROXY", "POLLINTERVAL",
-                  "STARTSERVICE"):
+                  "STARTSERVICE", "ENROLLURL", "ENROLLUSER", "ENROLLSECRET", "ENROLLTOKEN"):
             expect(p in secure, "%s is declared (SecureCustomProperties)" % p)
         expect("WIX_UPGRADE_DETECTED" in secure, "wixl's own secure properties are kept")
         expect(props.get("STARTSERVICE") == "1", "STARTSERVICE defaults to 1")
@@ -64,8 +64,19 @@ def main():
         ca = dict((r[0], r[3]) for r in table(msi, "CustomAction"))
         cmd = ca.get("ConfigureAgent", "")
         for arg in ('"server=[SERVERURL]"', '"proxy=[PROXY]"', '"poll_interval=[POLLINTERVAL]"',
-                    '"log_level=[LOGLEVEL]"'):
+                    '"log_level=[LOGLEVEL]"', '"enroll_url=[ENROLLURL]"',
+                    '"enroll_user=[ENROLLUSER]"', '"enroll_secret=[ENROLLSECRET]"',
+                    '"enroll_token=[ENROLLTOKEN]"'):
             expect(arg in cmd, "the configure action passes %s" % arg)
+        # The enrollment secret never reaches the installation log: hidden
+        # properties, and the action's command line hidden
+        # (msidbCustomActionTypeHideTarget).
+        hidden = props.get("MsiHiddenProperties", "").split(";")
+        expect("ENROLLSECRET" in hidden and "ENROLLTOKEN" in hidden,
+               "ENROLLSECRET and ENROLLTOKEN are hidden (MsiHiddenProperties %r)" % hidden)
+        types = dict((r[0], int(r[1])) for r in table(msi, "CustomAction"))
+        expect(types.get("ConfigureAgent", 0) & 0x2000,
+               "the configure action's target is hidden (type %r)" % types.get("ConfigureAgent"))
         files = table(msi, "File")
         expect(len(files) == 1 and files[0][4] == "1.2.3.0",
                "File table version 1.2.3.0 (got %r)" % [f[4] for f in files])

@@ -26,7 +26,13 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
  9. the program's own verbs: service install, start, stop, status,
     uninstall; `sync --cert LocalMachine\\MY\\<thumbprint>` with the PFX
     imported into the machine store; `run --foreground` has a session
-    without the SCM.
+    without the SCM;
+10. imaging: msiexec ENROLLURL/ENROLLUSER/ENROLLSECRET STARTSERVICE=0 writes
+    [enroll] and an owner-only secret file, enrolls nothing; the service's
+    first start retries while the enrollment server is down, then enrolls:
+    certificate and non-exportable key in LocalMachine\\MY, a restart Exec
+    answered, a service restart keeps the enrollment, a new MachineGuid
+    enrolls afresh.
 """
 
 import argparse
@@ -34,6 +40,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -130,6 +137,29 @@ def make_pki(source_root, pki):
     fail("no PKI wine can use after 20 tries")
 
 
+def stop_mock(mock, log):
+    mock.terminate()
+    try:
+        mock.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        mock.kill()
+    log.close()
+
+
+def mock_urls(mock, work):
+    """The URLs the mock server prints: listening, push, admin."""
+    urls = {}
+    for _ in range(5):  # listening, push (the push channel), admin
+        line = mock.stdout.readline().split()
+        if len(line) == 2:
+            urls[line[0]] = line[1]
+        if "admin" in urls:
+            break
+    if "listening" not in urls or "admin" not in urls:
+        fail("the mock server did not start (see %s)" % work)
+    return urls
+
+
 class Admin:
     def __init__(self, base):
         self.base = base
@@ -147,6 +177,8 @@ def main():
     ap.add_argument("--msi", required=True)
     ap.add_argument("--exe", required=True, help="the agent program (for the non-MSI steps)")
     ap.add_argument("--import-pfx", required=True, help="platform/win32/tests' import-pfx.exe")
+    ap.add_argument("--cert-in-store", required=True,
+                    help="platform/win32/tests' cert-in-store.exe")
     ap.add_argument("--system-log", required=True)
     ap.add_argument("--source-root", required=True)
     ap.add_argument("--work", required=True)
@@ -181,24 +213,11 @@ def main():
     try:
         run(args, mock, prefix, state_dir, program, exe, started)
     finally:
-        mock.terminate()
-        try:
-            mock.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            mock.kill()
-        mock_err.close()
+        stop_mock(mock, mock_err)
 
 
 def run(args, mock, prefix, state_dir, program, exe, started):
-    urls = {}
-    for _ in range(5):  # listening, push (the push channel), admin
-        line = mock.stdout.readline().split()
-        if len(line) == 2:
-            urls[line[0]] = line[1]
-        if "admin" in urls:
-            break
-    if "listening" not in urls or "admin" not in urls:
-        fail("the mock server did not start (see %s/mockserver.log)" % args.work)
+    urls = mock_urls(mock, os.path.join(args.work, "mockserver.log"))
     # By name: libcurl 7.88's Schannel backend matches the server's DNS
     # names only ("CertGetNameString() failed to match connection hostname
     # (127.0.0.1)"); the test certificate names localhost too.
@@ -459,7 +478,169 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     rc, out = wine(["msiexec", "/x", args.msi, "/qn"])
     if rc != 0:
         fail("msiexec /x exited with %d:\n%s" % (rc, out))
+    imaging(args, prefix, state_dir, exe)
     step("passed in %.0f s" % (time.monotonic() - started))
+
+
+ENROLL_USER = "imaging@example.com"
+ENROLL_SECRET = "imaging s3cret"
+
+
+def imaging(args, prefix, state_dir, exe):
+    """An imaged PC: the MSI with ENROLLURL installs without enrolling; the
+    service enrolls at its first start, retrying while the enrollment
+    server is down; the certificate and its non-exportable key are in
+    LocalMachine\\MY; the device is managed; a service restart goes on
+    with the same enrollment; a new MachineGuid (sysprep) enrolls afresh."""
+    shutil.rmtree(state_dir, ignore_errors=True)  # a fresh machine
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # the enrollment server is not up yet
+    enroll_url = "https://localhost:%d" % port
+    rc, out = wine(["msiexec", "/i", args.msi, "/qn", "ENROLLURL=" + enroll_url,
+                    "ENROLLUSER=" + ENROLL_USER, "ENROLLSECRET=" + ENROLL_SECRET,
+                    r"CA=C:\omadm-test\ca.pem", "LOGLEVEL=debug", "PROXY=none",
+                    "STARTSERVICE=0", "/l*v", r"C:\omadm-test\install-enroll.log"])
+    if rc != 0:
+        fail("msiexec /i ENROLLURL=... exited with %d:\n%s" % (rc, out))
+    conf_path = os.path.join(state_dir, "agent.conf")
+    conf = open(conf_path, encoding="utf-8").read()
+    lines = [ln.rstrip("\r") for ln in conf.splitlines()]
+    secret_path = os.path.join(state_dir, "enroll-secret")
+    for expect in ("url = " + enroll_url, "user = " + ENROLL_USER,
+                   r"secret_file = C:\ProgramData\omadm-agent\enroll-secret"):
+        if expect not in lines:
+            fail("agent.conf lacks %r:\n%s" % (expect, conf))
+    if any(ln.startswith("device_id") for ln in lines) or ENROLL_SECRET in conf:
+        fail("agent.conf has a device id or the secret itself:\n%s" % conf)
+    if open(secret_path, encoding="utf-8").read() != ENROLL_SECRET:
+        fail("the secret file does not hold ENROLLSECRET")
+    # The configure action's command line (HideTarget) is not in the log.
+    # wine's msi ends the log with every property, ignoring
+    # MsiHiddenProperties (Windows Installer writes asterisks): that line
+    # alone is allowed here; test_msi.py checks the MSI's tables.
+    log = open(os.path.join(prefix, "drive_c", "omadm-test", "install-enroll.log"),
+               encoding="utf-8", errors="replace").read()
+    leaks = [ln for ln in log.splitlines() if ENROLL_SECRET in ln
+             and not ln.startswith("Property(S): ENROLLSECRET = ")]
+    if leaks:
+        fail("the installation log holds ENROLLSECRET: %s" % leaks)
+    if os.path.exists(os.path.join(state_dir, "enrollment")):
+        fail("the installation enrolled")
+    step("MSI with ENROLLURL: [enroll] in agent.conf, the secret in an owner-only file and "
+         "not on the logged command line; no enrollment, no device id at install time")
+
+    # The first start, with the server still down: back-off (2 s here).
+    with open(conf_path, "w", encoding="utf-8") as f:
+        f.write(conf.replace("[enroll]", "[enroll]\r\nretry_interval = 2s", 1))
+    rc, out = wine([exe, "service", "start"])
+    if rc != 0:
+        fail("service start: exit %d: %s" % (rc, out))
+
+    def retries():
+        sys_log = open(args.system_log, encoding="utf-8", errors="replace").read()
+        return len(re.findall(r"enrollment server cannot be reached \(attempt", sys_log)) >= 2
+    wait_for("two enrollment retries while the server is down", retries, 90)
+    step("service started with the enrollment server down: retries with back-off")
+
+    mock_err = open(os.path.join(args.work, "mockserver-enroll.log"), "w")
+    mock = subprocess.Popen(
+        ["/usr/bin/python3", os.path.join(args.source_root, "tests", "mockserver", "mockserver"),
+         "--listen", "localhost:%d" % port, "--admin", "127.0.0.1:0",
+         "--tls-cert", os.path.join(args.work, "pki", "server.pem"),
+         "--tls-key", os.path.join(args.work, "pki", "server.key"),
+         "--client-ca", os.path.join(args.work, "pki", "ca.pem"),
+         "--db", os.path.join(args.work, "mdm-enroll.sqlite"),
+         "--enroll-user", ENROLL_USER, "--enroll-secret", ENROLL_SECRET],
+        stdout=subprocess.PIPE, stderr=mock_err, text=True)
+    try:
+        imaging_managed(args, mock, state_dir, exe)
+    finally:
+        stop_mock(mock, mock_err)
+        wine([exe, "service", "stop"])
+        wine(["msiexec", "/x", args.msi, "/qn"])
+
+
+def enrollment_state(state_dir):
+    path = os.path.join(state_dir, "enrollment")
+    if not os.path.exists(path):
+        return None
+    text = open(path, encoding="utf-8", errors="replace").read()
+    return dict(ln.split("=", 1) for ln in text.splitlines() if "=" in ln)
+
+
+def imaging_managed(args, mock, state_dir, exe):
+    admin = Admin(mock_urls(mock, os.path.join(args.work, "mockserver-enroll.log"))["admin"])
+
+    def enrolled():
+        e = admin.call("GET", "/api/enrollments")
+        return e if len(e) == 1 and e[0]["state"] == "enrolled" else None
+    (e,) = wait_for("the service enrolling once the server is up", enrolled, 90)
+    device = e["device"]
+    state = wait_for("the enrollment state", lambda: enrollment_state(state_dir), 30)
+    store = state.get("cert_store", "")
+    if not re.fullmatch(r"LocalMachine\\MY\\[0-9a-f]{40}", store) or state.get("key_pem"):
+        fail("the enrollment keeps no store entry, or keeps the key: cert_store=%r key_pem=%s"
+             % (store, "set" if state.get("key_pem") else "empty"))
+    helper = os.path.join(os.environ["WINEPREFIX"], "drive_c", "omadm-test", "cert-in-store.exe")
+    shutil.copy(args.cert_in_store, helper)
+    rc, out = wine([r"C:\omadm-test\cert-in-store.exe", store.rsplit("\\", 1)[1]])
+    # Under wine the key is exportable on purpose (wine's Schannel exports
+    # it for GnuTLS; agent__enroll_store_on_wine); the non-exportable import
+    # is the unit test agent-enroll-store-win32's, checked on Windows.
+    if rc != 0 or not re.search(r"found key=yes .*subject=%s$" % device, out.strip()):
+        fail("LocalMachine\\MY: %s (exit %d)" % (out.strip(), rc))
+    step("enrolled as %s; certificate in %s with its key" % (device, store))
+
+    action = admin.call("POST", "/api/devices/%s/actions" % device, {"action": "restart"})
+
+    def answered():
+        acts = admin.call("GET", "/api/actions?device=" + device)
+        a = [x for x in acts if x["id"] == action["id"]]
+        return a[0] if a and a[0]["state"] in ("accepted", "completed", "failed") else None
+    a = wait_for("the enrolled device's session (restart Exec)", answered, 90)
+    if str(a["status"]) != "200":
+        fail("the restart's Exec got Status %s" % a["status"])
+    step("managed with the store certificate: restart accepted (Exec Status 200)")
+
+    # A service restart: the same enrollment, no new one, sessions go on.
+    def inbound():
+        return len([m for m in admin.call("GET", "/api/devices/%s/messages" % device)
+                    if m["direction"] == "in"])
+    before = inbound()
+    for verb in ("stop", "start"):
+        rc, out = wine([exe, "service", verb])
+        if rc != 0:
+            fail("service %s: exit %d: %s" % (verb, rc, out))
+    wait_for("a session after the service restart", lambda: inbound() > before or None, 60)
+    if len(admin.call("GET", "/api/enrollments")) != 1:
+        fail("the service restart enrolled again")
+    step("service restarted: a session with the same enrollment, no re-enrollment")
+
+    # Sysprep: a new MachineGuid. The enrollment belongs to another machine:
+    # the agent says so and enrolls afresh.
+    rc, out = wine([exe, "service", "stop"])
+    new_guid = "%08x-%04x-%04x-%04x-%012x" % tuple(
+        int.from_bytes(os.urandom(n), "big") for n in (4, 2, 2, 2, 6))
+    rc, out = wine(["reg", "add", r"HKLM\SOFTWARE\Microsoft\Cryptography", "/v",
+                    "MachineGuid", "/d", new_guid, "/f"])
+    if rc != 0:
+        fail("reg add MachineGuid: %s" % out)
+    rc, out = wine([exe, "service", "start"])
+    if rc != 0:
+        fail("service start after the new MachineGuid: %s" % out)
+
+    def reenrolled():
+        e = admin.call("GET", "/api/enrollments")
+        return e if len(e) == 2 else None
+    devices = [x["device"] for x in wait_for("a fresh enrollment after sysprep", reenrolled, 90)]
+    state = wait_for("the new enrollment state", lambda: (
+        enrollment_state(state_dir) or {}).get("machine_id") == new_guid or None, 30)
+    if len(set(devices)) != 2:
+        fail("the fresh enrollment has the old device id: %s" % devices)
+    step("new MachineGuid (sysprep): enrolled afresh as %s" % [d for d in devices
+                                                               if d != device][0])
 
 
 if __name__ == "__main__":

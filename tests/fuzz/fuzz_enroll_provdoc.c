@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t doc_len = 0;
     omadm_status st;
 
-    st = omadm__enroll_parse_provdoc((const char *)data, size, &p, err, sizeof err);
+    st = omadm_enroll_parse_provdoc((const char *)data, size, &p, err, sizeof err);
     check(documented(st), "provdoc: undocumented status");
     if (st == OMADM_OK) {
         check(p.addr && strncmp(p.addr, "https://", 8) == 0, "accepted without https ADDR");
@@ -53,9 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
               "refused document left results behind");
         check(err[0] != '\0', "refused without a reason");
     }
-    omadm__enroll_prov_clear(&p);
+    omadm_enroll_prov_clear(&p);
 
-    st = omadm__enroll_parse_rstr((const char *)data, size, &doc, &doc_len, err, sizeof err);
+    st = omadm_enroll_parse_rstr((const char *)data, size, &doc, &doc_len, err, sizeof err);
     check(documented(st), "rstr: undocumented status");
     if (st == OMADM_OK)
         check(doc && doc[doc_len] == '\0' && doc_len > 0, "rstr document");
@@ -63,13 +63,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(!doc, "rstr refused but returned a document");
     omadm__free(doc);
 
-    st = omadm__enroll_parse_discover((const char *)data, size, &d, err, sizeof err);
+    st = omadm_enroll_parse_discover((const char *)data, size, &d, err, sizeof err);
     check(documented(st), "discover: undocumented status");
     if (st == OMADM_OK)
         check(d.enroll_url && strncmp(d.enroll_url, "https://", 8) == 0, "discover without URL");
-    omadm__enroll_discovery_clear(&d);
+    omadm_enroll_discovery_clear(&d);
 
-    st = omadm__enroll_parse_policies((const char *)data, size, &pol, err, sizeof err);
+    st = omadm_enroll_parse_policies((const char *)data, size, &pol, err, sizeof err);
     check(documented(st), "policies: undocumented status");
     return 0;
 }

@@ -202,7 +202,7 @@ const etest_enrolled *etest_enrolled_get(void)
     if (e.key_pem)
         return &e;
     assert_int_equal(
-        omadm__enroll_make_key_csr(&policy, "dev-1234", &e.key_pem, &e.csr_b64, err, sizeof err),
+        omadm_enroll_make_key_csr(&policy, "dev-1234", &e.key_pem, &e.csr_b64, err, sizeof err),
         OMADM_OK);
     etest_issue(e.csr_b64, &e.cert_b64, &e.ca_b64, e.thumb);
     {

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "enroll/enroll_int.h"
 #include "enroll/xml.h"
+#include "omadm/csp.h" /* omadm_free */
 
 static const omadm_enroll_addr addr = { "https://mdm.example.test/EnrollmentServer/Discovery.svc",
                                         "urn:uuid:748132ec-a575-4329-b01b-6171a9cf8478" };
@@ -77,6 +78,56 @@ static void test_discover_request(void **state)
     req.email = "a\x01b";
     assert_int_equal(omadm__enroll_build_discover(&b, &addr, &req), OMADM_ERR_INVALID);
     omadm__buf_free(&b);
+}
+
+/* The public builders (omadm/enroll.h) hand out what the internal ones
+ * write, and refuse the same things without handing anything out. */
+static void test_public_builders(void **state)
+{
+    omadm_enroll_discover_req req = { "", "10.0.19045.2965", "4", 0 };
+    omadm_enroll_creds onprem = { OMADM_ENROLL_AUTH_ONPREMISE, "u", "p" };
+    static const omadm_enroll_context_item items[] = { { "DeviceID", "dev-1" } };
+    omadm_buf b = OMADM_BUF_INIT;
+    char *out = (char *)"sentinel";
+    size_t len = 1;
+
+    (void)state;
+    assert_int_equal(omadm__enroll_build_discover(&b, &addr, &req), OMADM_OK);
+    assert_int_equal(omadm_enroll_build_discover(&addr, &req, &out, &len), OMADM_OK);
+    assert_int_equal(len, b.len);
+    assert_memory_equal(out, b.data, len);
+    assert_int_equal(out[len], '\0');
+    omadm_free(out);
+    omadm__buf_free(&b);
+
+    assert_int_equal(omadm__enroll_build_get_policies(&b, &addr, &onprem), OMADM_OK);
+    assert_int_equal(omadm_enroll_build_get_policies(&addr, &onprem, &out, &len), OMADM_OK);
+    assert_int_equal(len, b.len);
+    assert_memory_equal(out, b.data, len);
+    omadm_free(out);
+    omadm__buf_free(&b);
+
+    assert_int_equal(omadm__enroll_build_rst(&b, &addr, &onprem, 0, "Q1NS", items, 1), OMADM_OK);
+    assert_int_equal(omadm_enroll_build_rst(&addr, &onprem, 0, "Q1NS", items, 1, &out, &len),
+                     OMADM_OK);
+    assert_int_equal(len, b.len);
+    assert_memory_equal(out, b.data, len);
+    omadm_free(out);
+    omadm__buf_free(&b);
+
+    /* refused: nothing handed out */
+    req.email = "a\x01b";
+    out = (char *)"sentinel";
+    assert_int_equal(omadm_enroll_build_discover(&addr, &req, &out, &len), OMADM_ERR_INVALID);
+    assert_null(out);
+    assert_int_equal(len, 0);
+    onprem.secret = NULL;
+    assert_int_equal(omadm_enroll_build_get_policies(&addr, &onprem, &out, &len),
+                     OMADM_ERR_INVALID);
+    assert_null(out);
+    assert_int_equal(omadm_enroll_build_rst(&addr, &onprem, 0, "Q1NS", items, 1, NULL, &len),
+                     OMADM_ERR_INVALID);
+    assert_int_equal(omadm_enroll_build_discover(&addr, &req, &out, NULL), OMADM_ERR_INVALID);
 }
 
 static void test_policies_request(void **state)
@@ -187,13 +238,13 @@ static void test_discover_response(void **state)
     omadm_enroll_discovery d;
     char err[300];
 
-    assert_int_equal(omadm__enroll_parse_discover(data, len, &d, err, sizeof err), OMADM_OK);
+    assert_int_equal(omadm_enroll_parse_discover(data, len, &d, err, sizeof err), OMADM_OK);
     assert_string_equal(d.auth_policy, "OnPremise");
     assert_string_equal(d.version, "4.0");
     assert_string_equal(d.policy_url, "https://mdm.example.test/EnrollmentServer/Policy.svc");
     assert_string_equal(d.enroll_url, "https://mdm.example.test/EnrollmentServer/Enrollment.svc");
     assert_null(d.auth_url);
-    omadm__enroll_discovery_clear(&d);
+    omadm_enroll_discovery_clear(&d);
     free(data);
 }
 
@@ -223,16 +274,16 @@ static void test_discover_bad(void **state)
     omadm_enroll_discovery d;
     char err[300];
 
-    assert_int_equal(omadm__enroll_parse_discover(http, strlen(http), &d, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_discover(http, strlen(http), &d, err, sizeof err),
                      OMADM_ERR_PROTOCOL);
     assert_non_null(strstr(err, "https EnrollmentServiceUrl"));
     assert_null(d.auth_policy);
-    assert_int_equal(omadm__enroll_parse_discover(none2, strlen(none2), &d, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_discover(none2, strlen(none2), &d, err, sizeof err),
                      OMADM_ERR_PROTOCOL);
-    assert_int_equal(omadm__enroll_parse_discover(soap11, strlen(soap11), &d, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_discover(soap11, strlen(soap11), &d, err, sizeof err),
                      OMADM_ERR_PROTOCOL);
     assert_non_null(strstr(err, "SOAP 1.2"));
-    assert_int_equal(omadm__enroll_parse_discover("<html>", 6, &d, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_discover("<html>", 6, &d, err, sizeof err),
                      OMADM_ERR_PARSE);
     free(data);
     free(http);
@@ -252,11 +303,11 @@ static void test_faults(void **state)
     size_t doc_len = 0;
     char err[300];
 
-    assert_int_equal(omadm__enroll_parse_policies(auth, len, &p, err, sizeof err), OMADM_ERR_AUTH);
+    assert_int_equal(omadm_enroll_parse_policies(auth, len, &p, err, sizeof err), OMADM_ERR_AUTH);
     /* the server's text, with its escape byte made harmless */
     assert_string_equal(err, "server fault s:authentication: invalid user name   or password");
-    assert_int_equal(omadm__enroll_parse_discover(auth, len, &d, err, sizeof err), OMADM_ERR_AUTH);
-    assert_int_equal(omadm__enroll_parse_rstr(csr, strlen(csr), &doc, &doc_len, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_discover(auth, len, &d, err, sizeof err), OMADM_ERR_AUTH);
+    assert_int_equal(omadm_enroll_parse_rstr(csr, strlen(csr), &doc, &doc_len, err, sizeof err),
                      OMADM_ERR_PROTOCOL);
     assert_string_equal(err, "server fault s:certificaterequest: CSR refused: key too short");
     assert_null(doc);
@@ -277,25 +328,25 @@ static void test_policies_response(void **state)
     omadm_enroll_policy p;
     char err[300];
 
-    assert_int_equal(omadm__enroll_parse_policies(ms, len, &p, err, sizeof err), OMADM_OK);
+    assert_int_equal(omadm_enroll_parse_policies(ms, len, &p, err, sizeof err), OMADM_OK);
     assert_int_equal(p.key_alg, OMADM_ENROLL_KEY_RSA);
     assert_int_equal(p.min_key_bits, 3072);
     assert_int_equal(p.hash, OMADM_ENROLL_HASH_SHA512);
     assert_int_equal(p.validity_s, 31536000);
     assert_int_equal(p.renewal_s, 15552000);
-    assert_int_equal(omadm__enroll_parse_policies(fleet, strlen(fleet), &p, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_policies(fleet, strlen(fleet), &p, err, sizeof err),
                      OMADM_OK);
     assert_int_equal(p.key_alg, OMADM_ENROLL_KEY_RSA);
     assert_int_equal(p.min_key_bits, 2048);
     assert_int_equal(p.hash, OMADM_ENROLL_HASH_SHA256);
-    assert_int_equal(omadm__enroll_parse_policies(ec2, strlen(ec2), &p, err, sizeof err), OMADM_OK);
+    assert_int_equal(omadm_enroll_parse_policies(ec2, strlen(ec2), &p, err, sizeof err), OMADM_OK);
     assert_int_equal(p.key_alg, OMADM_ENROLL_KEY_EC);
-    assert_int_equal(omadm__enroll_parse_policies(unknown, strlen(unknown), &p, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_policies(unknown, strlen(unknown), &p, err, sizeof err),
                      OMADM_ERR_UNSUPPORTED);
     assert_non_null(strstr(err, "unsupported hash algorithm 1.2.3.4"));
-    assert_int_equal(omadm__enroll_parse_policies(dangling, strlen(dangling), &p, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_policies(dangling, strlen(dangling), &p, err, sizeof err),
                      OMADM_ERR_PROTOCOL);
-    assert_int_equal(omadm__enroll_parse_policies(huge, strlen(huge), &p, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_policies(huge, strlen(huge), &p, err, sizeof err),
                      OMADM_ERR_UNSUPPORTED);
     free(ms);
     free(fleet);
@@ -314,14 +365,13 @@ static void test_key_honours_policy(void **state)
     char pem[4096], err[200];
     omadm_buf b = OMADM_BUF_INIT;
 
-    assert_int_equal(omadm__enroll_make_key_csr(&p, "dev-9", &key, &csr, err, sizeof err),
-                     OMADM_OK);
+    assert_int_equal(omadm_enroll_make_key_csr(&p, "dev-9", &key, &csr, err, sizeof err), OMADM_OK);
     assert_non_null(strstr(key, "-----BEGIN PRIVATE KEY-----"));
     etest_issue(csr, &cert, NULL, thumb);
     assert_int_equal(omadm__enroll_cert_b64_to_pem(cert, &b, NULL), OMADM_OK);
     snprintf(pem, sizeof pem, "%s", b.data);
-    assert_int_equal(omadm__enroll_check_cert_key(pem, key, err, sizeof err), OMADM_OK);
-    assert_int_equal(omadm__enroll_cert_info(pem, &info), OMADM_OK);
+    assert_int_equal(omadm_enroll_check_cert_key(pem, key, err, sizeof err), OMADM_OK);
+    assert_int_equal(omadm_enroll_get_cert_info(pem, &info), OMADM_OK);
     assert_string_equal(info.subject, "CN=dev-9");
     assert_string_equal(info.issuer, "CN=Test MDM CA");
     assert_true(info.not_after > info.not_before + 86400L * 364);
@@ -329,21 +379,20 @@ static void test_key_honours_policy(void **state)
         /* 3072 bits: the CSR's DER is longer than a 2048-bit one's */
         assert_true(strlen(csr) > 1100);
     }
-    omadm__enroll_secret_free(key);
+    omadm_enroll_secret_free(key);
     free(cert);
     omadm__free(csr);
     omadm__buf_free(&b);
 
     p.key_alg = OMADM_ENROLL_KEY_EC;
     p.min_key_bits = 0;
-    assert_int_equal(omadm__enroll_make_key_csr(&p, "dev-9", &key, &csr, err, sizeof err),
-                     OMADM_OK);
+    assert_int_equal(omadm_enroll_make_key_csr(&p, "dev-9", &key, &csr, err, sizeof err), OMADM_OK);
     assert_true(strlen(csr) < 600);
-    omadm__enroll_secret_free(key);
+    omadm_enroll_secret_free(key);
     omadm__free(csr);
     p.key_alg = OMADM_ENROLL_KEY_RSA;
     p.min_key_bits = 9000;
-    assert_int_equal(omadm__enroll_make_key_csr(&p, "dev-9", &key, &csr, err, sizeof err),
+    assert_int_equal(omadm_enroll_make_key_csr(&p, "dev-9", &key, &csr, err, sizeof err),
                      OMADM_ERR_UNSUPPORTED);
     assert_null(key);
     assert_null(csr);
@@ -370,6 +419,7 @@ int test_messages_run(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_discover_request),
+        cmocka_unit_test(test_public_builders),
         cmocka_unit_test(test_policies_request),
         cmocka_unit_test(test_rst_request),
         cmocka_unit_test(test_discover_response),

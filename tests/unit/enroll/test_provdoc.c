@@ -31,11 +31,11 @@ static void test_good(void **state)
     char err[300];
 
     assert_int_equal(
-        omadm__enroll_parse_rstr(rstr, strlen(rstr), &decoded, &decoded_len, err, sizeof err),
+        omadm_enroll_parse_rstr(rstr, strlen(rstr), &decoded, &decoded_len, err, sizeof err),
         OMADM_OK);
     assert_int_equal(decoded_len, strlen(doc));
     assert_string_equal(decoded, doc);
-    assert_int_equal(omadm__enroll_parse_provdoc(decoded, decoded_len, &p, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_provdoc(decoded, decoded_len, &p, err, sizeof err),
                      OMADM_OK);
     assert_string_equal(p.addr, ADDR);
     assert_string_equal(p.provider_id, "TestMDM");
@@ -56,9 +56,9 @@ static void test_good(void **state)
     assert_int_equal(p.poll.poll_on_login, 1);
     assert_int_equal(p.renew_period_days, 42);
     assert_int_equal(p.renew_retry_days, 4);
-    assert_int_equal(omadm__enroll_check_cert_key(p.client_cert_pem, e->key_pem, err, sizeof err),
+    assert_int_equal(omadm_enroll_check_cert_key(p.client_cert_pem, e->key_pem, err, sizeof err),
                      OMADM_OK);
-    omadm__enroll_prov_clear(&p);
+    omadm_enroll_prov_clear(&p);
     omadm__free(decoded);
     free(rstr);
     free(doc);
@@ -68,7 +68,7 @@ static void expect_bad(const char *doc, omadm_status want, const char *msg_part)
 {
     omadm_enroll_prov p;
     char err[300];
-    omadm_status st = omadm__enroll_parse_provdoc(doc, strlen(doc), &p, err, sizeof err);
+    omadm_status st = omadm_enroll_parse_provdoc(doc, strlen(doc), &p, err, sizeof err);
 
     if (st != want)
         fail_msg("got %s (%s), want %s", omadm_status_name(st), err, omadm_status_name(want));
@@ -167,14 +167,14 @@ static void test_rstr_bad(void **state)
 
     assert_non_null(at);
     memcpy(at + 1, "e!==", 4);
-    assert_int_equal(omadm__enroll_parse_rstr(bad, strlen(bad), &doc, &len, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_rstr(bad, strlen(bad), &doc, &len, err, sizeof err),
                      OMADM_ERR_PROTOCOL);
     assert_non_null(strstr(err, "not valid base64"));
     assert_null(doc);
     free(bad);
     bad = strdup("<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>"
                  "<RequestSecurityTokenResponseCollection/></s:Body></s:Envelope>");
-    assert_int_equal(omadm__enroll_parse_rstr(bad, strlen(bad), &doc, &len, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_rstr(bad, strlen(bad), &doc, &len, err, sizeof err),
                      OMADM_ERR_PROTOCOL);
     assert_non_null(strstr(err, "no RequestedSecurityToken"));
     free(bad);
@@ -187,14 +187,14 @@ static void test_cert_key_mismatch(void **state)
     char *other_key = NULL, *csr = NULL, err[300];
     omadm_buf pem = OMADM_BUF_INIT;
 
-    assert_int_equal(omadm__enroll_make_key_csr(&pol, "x", &other_key, &csr, err, sizeof err),
+    assert_int_equal(omadm_enroll_make_key_csr(&pol, "x", &other_key, &csr, err, sizeof err),
                      OMADM_OK);
     assert_int_equal(omadm__enroll_cert_b64_to_pem(e->cert_b64, &pem, NULL), OMADM_OK);
-    assert_int_equal(omadm__enroll_check_cert_key(pem.data, other_key, err, sizeof err),
+    assert_int_equal(omadm_enroll_check_cert_key(pem.data, other_key, err, sizeof err),
                      OMADM_ERR_PROTOCOL);
     assert_string_equal(err, "issued certificate does not match the device key");
-    assert_int_equal(omadm__enroll_check_cert_key(pem.data, e->key_pem, err, sizeof err), OMADM_OK);
-    omadm__enroll_secret_free(other_key);
+    assert_int_equal(omadm_enroll_check_cert_key(pem.data, e->key_pem, err, sizeof err), OMADM_OK);
+    omadm_enroll_secret_free(other_key);
     omadm__free(csr);
     omadm__buf_free(&pem);
 }
@@ -217,10 +217,10 @@ static void test_renewal_request(void **state)
     char *got = NULL;
     long got_len;
 
-    assert_int_equal(omadm__enroll_make_key_csr(&pol, "dev-1234", &key, &csr, err, sizeof err),
+    assert_int_equal(omadm_enroll_make_key_csr(&pol, "dev-1234", &key, &csr, err, sizeof err),
                      OMADM_OK);
     assert_int_equal(omadm__enroll_cert_b64_to_pem(e->cert_b64, &pem, NULL), OMADM_OK);
-    assert_int_equal(omadm__enroll_sign_renewal(csr, pem.data, e->key_pem, &p7, err, sizeof err),
+    assert_int_equal(omadm_enroll_sign_renewal(csr, pem.data, e->key_pem, &p7, err, sizeof err),
                      OMADM_OK);
     assert_int_equal(omadm__enroll_base64_decode(p7, 65536, &der, &der_len), OMADM_OK);
     assert_int_equal(omadm__enroll_base64_decode(csr, 65536, &csr_der, &csr_len), OMADM_OK);
@@ -240,7 +240,7 @@ static void test_renewal_request(void **state)
     /* the wrong key cannot sign for this certificate */
     omadm__free(p7);
     p7 = NULL;
-    assert_int_not_equal(omadm__enroll_sign_renewal(csr, pem.data, key, &p7, err, sizeof err),
+    assert_int_not_equal(omadm_enroll_sign_renewal(csr, pem.data, key, &p7, err, sizeof err),
                          OMADM_OK);
     assert_null(p7);
     BIO_free(out);
@@ -249,7 +249,7 @@ static void test_renewal_request(void **state)
     PKCS7_free(sig);
     omadm__free(der);
     omadm__free(csr_der);
-    omadm__enroll_secret_free(key);
+    omadm_enroll_secret_free(key);
     omadm__free(csr);
     omadm__buf_free(&pem);
 }
@@ -288,9 +288,9 @@ static void sweep(const char *what, op_fn op, const void *ctx)
 static omadm_status op_provdoc(const void *ctx)
 {
     omadm_enroll_prov p;
-    omadm_status st = omadm__enroll_parse_provdoc(ctx, strlen(ctx), &p, NULL, 0);
+    omadm_status st = omadm_enroll_parse_provdoc(ctx, strlen(ctx), &p, NULL, 0);
 
-    omadm__enroll_prov_clear(&p);
+    omadm_enroll_prov_clear(&p);
     return st;
 }
 
@@ -298,7 +298,7 @@ static omadm_status op_rstr(const void *ctx)
 {
     char *doc = NULL;
     size_t len;
-    omadm_status st = omadm__enroll_parse_rstr(ctx, strlen(ctx), &doc, &len, NULL, 0);
+    omadm_status st = omadm_enroll_parse_rstr(ctx, strlen(ctx), &doc, &len, NULL, 0);
 
     omadm__free(doc);
     return st;
@@ -307,9 +307,9 @@ static omadm_status op_rstr(const void *ctx)
 static omadm_status op_discover(const void *ctx)
 {
     omadm_enroll_discovery d;
-    omadm_status st = omadm__enroll_parse_discover(ctx, strlen(ctx), &d, NULL, 0);
+    omadm_status st = omadm_enroll_parse_discover(ctx, strlen(ctx), &d, NULL, 0);
 
-    omadm__enroll_discovery_clear(&d);
+    omadm_enroll_discovery_clear(&d);
     return st;
 }
 
@@ -317,7 +317,7 @@ static omadm_status op_policies(const void *ctx)
 {
     omadm_enroll_policy p;
 
-    return omadm__enroll_parse_policies(ctx, strlen(ctx), &p, NULL, 0);
+    return omadm_enroll_parse_policies(ctx, strlen(ctx), &p, NULL, 0);
 }
 
 static omadm_status op_build(const void *ctx)

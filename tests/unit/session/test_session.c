@@ -502,6 +502,42 @@ static void test_md5_challenge(void **state)
     assert_int_equal(omadm_session_get_state(h->session), OMADM_SESSION_COMPLETED);
 }
 
+/* Credentials the server rotated (DMAcc CLCRED) during the session answer
+ * its next challenge; the old ones are gone. */
+static void test_rotated_credentials_from_next_message(void **state)
+{
+    harness *h = *state;
+    const syncml_msg *m;
+    char *msg, *want = NULL, *old = NULL;
+
+    h->cfg.auth_name = "dev";
+    h->cfg.auth_secret = "old-s3cret";
+    harness_start(h);
+    harness_next(h);
+    assert_int_equal(omadm_session_set_credentials(h->session, "dev", NULL), OMADM_ERR_INVALID);
+    assert_int_equal(omadm_session_set_credentials(NULL, "a", "b"), OMADM_ERR_INVALID);
+    assert_int_equal(omadm_session_set_credentials(h->session, "dev2", "new-s3cret"), OMADM_OK);
+    msg = harness_server_msg(h, 1, NULL,
+                             "<Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef>"
+                             "<Cmd>SyncHdr</Cmd><Chal><Meta><Type xmlns=\"syncml:metinf\">"
+                             "syncml:auth-md5</Type><Format xmlns=\"syncml:metinf\">b64</Format>"
+                             "<NextNonce xmlns=\"syncml:metinf\">AAECAw==</NextNonce></Meta>"
+                             "</Chal><Data>401</Data></Status>",
+                             1);
+    assert_int_equal(omadm_session_feed(h->session, msg, strlen(msg)), OMADM_OK);
+    free(msg);
+    m = harness_next(h);
+    assert_non_null(m->hdr.cred);
+    assert_int_equal(omadm__auth_md5("dev2", "new-s3cret", "AAECAw==", &want), OMADM_OK);
+    assert_int_equal(omadm__auth_md5("dev", "old-s3cret", "AAECAw==", &old), OMADM_OK);
+    assert_string_equal(m->hdr.cred->data, want);
+    assert_string_not_equal(m->hdr.cred->data, old);
+    omadm__free(want);
+    omadm__free(old);
+    /* back to none: a further challenge cannot be answered */
+    assert_int_equal(omadm_session_set_credentials(h->session, NULL, NULL), OMADM_OK);
+}
+
 static void test_challenge_without_credentials_fails(void **state)
 {
     harness *h = *state;
@@ -714,6 +750,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_md5_challenge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_challenge_without_credentials_fails, setup, teardown),
         cmocka_unit_test(test_auth_basic_value),
+        cmocka_unit_test_setup_teardown(test_rotated_credentials_from_next_message, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_server_that_never_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_replies_fail_the_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_acknowledgement, setup, teardown),
