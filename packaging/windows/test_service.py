@@ -9,8 +9,10 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
  1. a PKI from tests/mockserver/make-certs.sh (RSA client identity as a PFX);
  2. the mock MDM server on loopback with mutual TLS, a restart queued for
     the device before it ever checked in;
- 3. msiexec /i with SERVERURL=http://... fails (configure refuses it; the
-    reason goes to the Event Log) and leaves no program or service behind;
+ 3. msiexec /i with SERVERURL=http://... is refused (the reason in the
+    /l*v log); with POLLINTERVAL=soon configure refuses it (the reason in
+    the Event Log) and the installation rolls back: no program or service
+    behind;
     msiexec /i omadm-agent.msi /qn SERVERURL=... DEVICEID=... CERT=<pfx>
     CA=... LOGLEVEL=debug: the properties land in agent.conf, the service
     reaches RUNNING;
@@ -26,7 +28,10 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
  9. the program's own verbs: service install, start, stop, status,
     uninstall; `sync --cert LocalMachine\\MY\\<thumbprint>` with the PFX
     imported into the machine store; `run --foreground` has a session
-    without the SCM.
+    without the SCM;
+10. `status` (the running agent's pid and since when) and `check` next to
+    the running service; an installation without SERVERURL succeeds and
+    the service stops with a configuration error.
 """
 
 import argparse
@@ -218,10 +223,31 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     rc2, out2 = wine(["reg", "query", r"HKLM\System\CurrentControlSet\Services\omadm-agent"])
     if rc2 == 0:
         fail("a failed installation left the service registered:\n%s" % out2)
-    if not re.search(r'ReportEventW L"service configure: .*https', out):
+    bad_log = os.path.join(os.environ["WINEPREFIX"], "drive_c", "omadm-test", "install-bad.log")
+    text = open(bad_log, encoding="utf-8", errors="replace").read().replace("\0", "")
+    if not re.search(r"InstallRefused = omadm-agent: SERVERURL must be an https:// URL "
+                     r"\(got http://insecure\.example/\)", text):
+        fail("the /l*v log does not give the reason:\n%s" % text[-3000:])
+    step("SERVERURL=http://... refused (exit %d), nothing installed, reason in the /l*v log"
+         % rc)
+
+    # A value only the agent can judge: the configure action fails, the
+    # installation is rolled back, the reason is in the Event Log.
+    rc, out = wine(["msiexec", "/i", args.msi, "/qn", "SERVERURL=https://mdm.example/x",
+                    "POLLINTERVAL=soon", "/l*v", r"C:\omadm-test\install-bad2.log"],
+                   debug="-all,+eventlog")
+    if rc == 0:
+        fail("msiexec /i with POLLINTERVAL=soon succeeded")
+    if os.path.exists(program):
+        fail("a rolled-back installation left %s behind" % program)
+    if not re.search(r'ReportEventW L"service configure: .*soon', out):
         fail("the failed configure is not in the Event Log:\n%s" % out)
-    step("SERVERURL=http://... fails the installation (exit %d), rolled back, "
-         "reason in the Event Log" % rc)
+    text = open(bad_log.replace("install-bad.log", "install-bad2.log"), encoding="utf-8",
+                 errors="replace").read().replace("\0", "")
+    if "ConfigureAgent" not in text:
+        fail("the /l*v log does not name the failed action:\n%s" % text[-3000:])
+    step("POLLINTERVAL=soon: configure refuses it (exit %d), rolled back, reason in the "
+         "Event Log" % rc)
 
     rc, out = wine(["msiexec", "/i", args.msi, "/qn", "SERVERURL=" + server,
                     "DEVICEID=" + DEVICE, r"CERT=C:\omadm-test\device.pfx",
@@ -292,6 +318,26 @@ def run(args, mock, prefix, state_dir, program, exe, started):
         fail("sync while the service runs: exit %d:\n%s" % (rc, out))
     step("sync while the service runs: %s" % [ln for ln in out.splitlines()
                                               if "running agent" in ln][0])
+
+    # status and check next to the running service: the running agent's pid
+    # and since when (agent.pid next to the lock), the service's pid.
+    rc, svc = wine([exe, "service", "status"])
+    svc_pid = re.search(r"^pid: (\d+)", svc, re.M)
+    rc, out = wine([exe, "status"])
+    m = re.search(r"^agent: +running, pid (\d+), since (.+)$", out, re.M)
+    if not m:
+        fail("status next to the running service: exit %d:\n%s" % (rc, out))
+    if not svc_pid or m.group(1) != svc_pid.group(1):
+        fail("status says pid %s, the service manager %s" % (m.group(1), svc))
+    if rc != 0:
+        fail("status next to the running service exited with %d:\n%s" % (rc, out))
+    step("status next to the running service (exit 0): %s" % m.group(0).strip())
+    print(out, flush=True)
+    rc, out = wine([exe, "check"])
+    if rc != 0:
+        fail("check next to the running service: exit %d:\n%s" % (rc, out))
+    step("check next to the running service: exit 0, %d line(s)" % len(out.splitlines()))
+    print(out, flush=True)
 
     # The push channel under wine: [push] url added, the service restarted;
     # the console's Sync action wakes it (it polls every 15 minutes).
@@ -457,6 +503,31 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     rc, out = wine(["msiexec", "/x", args.msi, "/qn"])
     if rc != 0:
         fail("msiexec /x exited with %d:\n%s" % (rc, out))
+
+    # Without SERVERURL (packaging/windows/README.md): the installation
+    # succeeds, the service starts, finds no server and stops at once with
+    # a configuration error (Event ID 130).
+    os.remove(conf_path)
+    rc, out = wine(["msiexec", "/i", args.msi, "/qn", "/l*v", r"C:\omadm-test\install-nourl.log"])
+    if rc != 0:
+        fail("msiexec /i without SERVERURL exited with %d:\n%s" % (rc, out))
+
+    def stopped_with_config_error():
+        rc, out = wine([exe, "service", "status"])
+        return out if "state: STOPPED" in out and "exit code: 1066/2" in out else None
+    out = wait_for("the service stopping with a configuration error", stopped_with_config_error,
+                   30)
+    conf = open(conf_path, encoding="utf-8").read()
+    if "device_id = " not in conf:
+        fail("no device id (MachineGuid) in agent.conf without DEVICEID:\n%s" % conf)
+    sys_log = open(args.system_log, encoding="utf-8", errors="replace").read()
+    if len(re.findall(r"ReportEventW \([0-9a-fA-F]+,0x0001,0x0000,0xc0000082,", sys_log)) < 2:
+        fail("no second configuration error (Event ID 130) in the Event Log")
+    rc, out = wine(["msiexec", "/x", args.msi, "/qn"])
+    if rc != 0:
+        fail("msiexec /x exited with %d:\n%s" % (rc, out))
+    step("without SERVERURL: installed (exit 0), the service stopped with a configuration "
+         "error (1066/2, Event ID 130)")
     step("passed in %.0f s" % (time.monotonic() - started))
 
 
