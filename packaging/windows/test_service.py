@@ -30,8 +30,8 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
     imported into the machine store; `run --foreground` has a session
     without the SCM;
 10. `status` (the running agent's pid and since when) and `check` next to
-    the running service; an installation without SERVERURL succeeds and
-    the service stops with a configuration error.
+    the running service; an installation without SERVERURL rolls back
+    (the service cannot start), with STARTSERVICE=0 it succeeds.
 """
 
 import argparse
@@ -504,30 +504,34 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     if rc != 0:
         fail("msiexec /x exited with %d:\n%s" % (rc, out))
 
-    # Without SERVERURL (packaging/windows/README.md): the installation
-    # succeeds, the service starts, finds no server and stops at once with
-    # a configuration error (Event ID 130).
+    # Without SERVERURL (packaging/windows/README.md): the service cannot
+    # start (no server URL), so StartServices fails and the installation
+    # rolls back; with STARTSERVICE=0 it succeeds, and a later start stops
+    # at once with a configuration error (Event ID 130).
     os.remove(conf_path)
     rc, out = wine(["msiexec", "/i", args.msi, "/qn", "/l*v", r"C:\omadm-test\install-nourl.log"])
+    if rc == 0 or os.path.exists(program):
+        fail("msiexec /i without SERVERURL: exit %d, program %s:\n%s"
+             % (rc, "kept" if os.path.exists(program) else "gone", out))
+    step("without SERVERURL: the service cannot start, rolled back (exit %d)" % rc)
+    rc, out = wine(["msiexec", "/i", args.msi, "/qn", "STARTSERVICE=0",
+                    "/l*v", r"C:\omadm-test\install-nourl0.log"])
     if rc != 0:
-        fail("msiexec /i without SERVERURL exited with %d:\n%s" % (rc, out))
-
-    def stopped_with_config_error():
-        rc, out = wine([exe, "service", "status"])
-        return out if "state: STOPPED" in out and "exit code: 1066/2" in out else None
-    out = wait_for("the service stopping with a configuration error", stopped_with_config_error,
-                   30)
+        fail("msiexec /i STARTSERVICE=0 without SERVERURL exited with %d:\n%s" % (rc, out))
     conf = open(conf_path, encoding="utf-8").read()
     if "device_id = " not in conf:
         fail("no device id (MachineGuid) in agent.conf without DEVICEID:\n%s" % conf)
-    sys_log = open(args.system_log, encoding="utf-8", errors="replace").read()
-    if len(re.findall(r"ReportEventW \([0-9a-fA-F]+,0x0001,0x0000,0xc0000082,", sys_log)) < 2:
-        fail("no second configuration error (Event ID 130) in the Event Log")
+    rc, out = wine([exe, "service", "start"])
+    if rc == 0:
+        fail("service start without a server URL succeeded: %s" % out)
+    rc, out = wine([exe, "service", "status"])
+    if "state: STOPPED" not in out or "exit code: 1066/2" not in out:
+        fail("after a start without a server URL: %s" % out)
     rc, out = wine(["msiexec", "/x", args.msi, "/qn"])
     if rc != 0:
         fail("msiexec /x exited with %d:\n%s" % (rc, out))
-    step("without SERVERURL: installed (exit 0), the service stopped with a configuration "
-         "error (1066/2, Event ID 130)")
+    step("without SERVERURL, STARTSERVICE=0: installed (exit 0); a start stops at once with a "
+         "configuration error (1066/2)")
     step("passed in %.0f s" % (time.monotonic() - started))
 
 
