@@ -30,6 +30,20 @@ agent_event_id agent_event_id_of(omadm_log_level level, const char *line)
         return AGENT_EVENT_OUTCOME_REPORTED;
     if (starts(line, "configuration error: ") || starts(line, "reload failed, "))
         return AGENT_EVENT_CONFIG_ERROR;
+    if (starts(line, AGENT_EVENT_PREFIX_ENROLL_STARTED))
+        return AGENT_EVENT_ENROLL_STARTED;
+    if (starts(line, AGENT_EVENT_PREFIX_ENROLL_SUCCEEDED))
+        return AGENT_EVENT_ENROLL_SUCCEEDED;
+    if (starts(line, AGENT_EVENT_PREFIX_ENROLL_FAILED) ||
+        starts(line, AGENT_EVENT_PREFIX_ENROLL_NOT_APPLIED))
+        return AGENT_EVENT_ENROLL_FAILED;
+    if (starts(line, AGENT_EVENT_PREFIX_ENROLL_RENEWED))
+        return AGENT_EVENT_ENROLL_RENEWED;
+    if (starts(line, AGENT_EVENT_PREFIX_ENROLL_RENEW_FAILED) ||
+        starts(line, AGENT_EVENT_PREFIX_ENROLL_EXPIRED))
+        return AGENT_EVENT_ENROLL_RENEW_FAILED;
+    if (starts(line, AGENT_EVENT_PREFIX_UNENROLLED))
+        return AGENT_EVENT_UNENROLLED;
     return level == OMADM_LOG_ERROR  ? AGENT_EVENT_ERROR
            : level == OMADM_LOG_WARN ? AGENT_EVENT_WARNING
                                      : AGENT_EVENT_INFO;

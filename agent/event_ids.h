@@ -19,8 +19,30 @@ typedef enum agent_event_id {
     AGENT_EVENT_SESSION_FAILED = 111,
     AGENT_EVENT_RESTART_REQUESTED = 120,
     AGENT_EVENT_OUTCOME_REPORTED = 121,
-    AGENT_EVENT_CONFIG_ERROR = 130
+    AGENT_EVENT_CONFIG_ERROR = 130,
+    /* Enrollment (agent/enroll.c, enroll_renew.c): the lines begin with the
+     * AGENT_EVENT_PREFIX_ENROLL_* texts below. */
+    AGENT_EVENT_ENROLL_STARTED = 140,
+    AGENT_EVENT_ENROLL_SUCCEEDED = 141,
+    AGENT_EVENT_ENROLL_FAILED = 142,
+    AGENT_EVENT_ENROLL_RENEWED = 143,
+    AGENT_EVENT_ENROLL_RENEW_FAILED = 144,
+    AGENT_EVENT_UNENROLLED = 145
 } agent_event_id;
+
+/* How an enrollment line begins, for its Event ID: code that enrolls logs
+ * through agent_log() with these prefixes (the Windows service sends every
+ * agent_log() line to the Event Log, so nothing else is needed), e.g.
+ *   agent_log(OMADM_LOG_ERROR, AGENT_EVENT_PREFIX_ENROLL_FAILED "%s", why);
+ * Severity comes from the log level, as for any line. */
+#define AGENT_EVENT_PREFIX_ENROLL_STARTED      "enrolling at "
+#define AGENT_EVENT_PREFIX_ENROLL_SUCCEEDED    "enrolled with "
+#define AGENT_EVENT_PREFIX_ENROLL_FAILED       "enrollment failed: "
+#define AGENT_EVENT_PREFIX_ENROLL_NOT_APPLIED  "enrolled, but the state does not apply: "
+#define AGENT_EVENT_PREFIX_ENROLL_RENEWED      "certificate renewed: "
+#define AGENT_EVENT_PREFIX_ENROLL_RENEW_FAILED "certificate renewal failed: "
+#define AGENT_EVENT_PREFIX_ENROLL_EXPIRED      "the enrollment certificate expired"
+#define AGENT_EVENT_PREFIX_UNENROLLED          "unenrolled from "
 
 /* The kind of a log line (as agent_log writes it, without time stamp). */
 agent_event_id agent_event_id_of(omadm_log_level level, const char *line);

@@ -290,6 +290,62 @@ void agent_os_remove_tree(const char *path)
 #define MAX_LOCKS 4
 static HANDLE locks[MAX_LOCKS];
 
+/* The lock is an unshared open, which tells nobody its holder: the holder
+ * writes "PID SINCE" (unix seconds) into agent.pid next to it for
+ * `status`. Read only while the lock is held, so a stale file is never
+ * believed; informational, hence no atomic write. */
+static void write_holder(const char *dir)
+{
+    char path[MAX_PATH * 3 + 16], text[64];
+    wchar_t *w;
+    HANDLE h;
+    DWORD put;
+    int n;
+
+    snprintf(path, sizeof path, "%s\\agent.pid", dir);
+    w = wide(path);
+    if (!w)
+        return;
+    h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL,
+                    NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return;
+    n = snprintf(text, sizeof text, "%lu %lld\r\n", (unsigned long)GetCurrentProcessId(),
+                 (long long)time(NULL));
+    if (n > 0)
+        WriteFile(h, text, (DWORD)n, &put, NULL);
+    CloseHandle(h);
+}
+
+static void read_holder(const char *dir, long *pid, int64_t *since)
+{
+    char path[MAX_PATH * 3 + 16], text[64];
+    wchar_t *w;
+    HANDLE h;
+    DWORD got = 0;
+    unsigned long p;
+    long long t;
+
+    snprintf(path, sizeof path, "%s\\agent.pid", dir);
+    w = wide(path);
+    if (!w)
+        return;
+    h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return;
+    if (ReadFile(h, text, sizeof text - 1, &got, NULL)) {
+        text[got] = '\0';
+        if (sscanf(text, "%lu %lld", &p, &t) == 2 && p > 0 && t > 0) {
+            *pid = (long)p;
+            *since = (int64_t)t;
+        }
+    }
+    CloseHandle(h);
+}
+
 int agent_os_lock_dir(const char *dir, char *err, size_t errsize)
 {
     char path[MAX_PATH * 3 + 16];
@@ -323,6 +379,7 @@ int agent_os_lock_dir(const char *dir, char *err, size_t errsize)
         return -1;
     }
     locks[slot] = h;
+    write_holder(dir);
     return slot;
 }
 
@@ -333,7 +390,7 @@ int agent_os_lock_holder(const char *dir, long *pid, int64_t *since, char *err, 
     HANDLE h;
     DWORD code;
 
-    *pid = 0; /* the lock is an unshared open: it tells no pid */
+    *pid = 0; /* from agent.pid, written by the holder (write_holder) */
     *since = 0;
     snprintf(path, sizeof path, "%s\\agent.lock", dir);
     w = wide(path);
@@ -349,8 +406,10 @@ int agent_os_lock_holder(const char *dir, long *pid, int64_t *since, char *err, 
         CloseHandle(h);
         return 0;
     }
-    if (code == ERROR_SHARING_VIOLATION)
+    if (code == ERROR_SHARING_VIOLATION) {
+        read_holder(dir, pid, since);
         return 1;
+    }
     if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND)
         return 0;
     win_error(err, errsize, path, code);

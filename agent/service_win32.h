@@ -1,4 +1,5 @@
-/* The Windows service of omadm-agent (agent/service_win32.c).
+/* The Windows service of omadm-agent (agent/service_win32.c and the
+ * service_*_win32.c files next to it).
  *
  *   omadm-agent service install     creates the service "omadm-agent"
  *                                   (LocalSystem, automatic start, recovery:

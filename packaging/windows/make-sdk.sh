@@ -5,6 +5,7 @@
 # own agent (omadm/device.h).
 #
 #   make-sdk.sh BUILD_DIR OUT.zip      (BUILD_DIR: the mingw cross build)
+#   OMADM_SIGN_CERT=PEM OMADM_SIGN_KEY=KEY make-sdk.sh ...   signs the DLL
 #
 # Then checks the archive as an OEM would use it: builds the Contoso example
 # plugin (tests/oem) as a DLL from the unpacked headers alone (it must
@@ -21,6 +22,11 @@ root="$tmp/omadm-sdk"
 mkdir -p "$root/include/omadm" "$root/bin" "$root/lib/pkgconfig"
 cp "$src"/omadm/include/omadm/*.h "$build/omadm/include/omadm/version.h" "$root/include/omadm/"
 x86_64-w64-mingw32-strip -o "$root/bin/libomadm-0.dll" "$build/omadm/sdk/libomadm-0.dll"
+# Authenticode when the builder gives a certificate and key (sign.sh also
+# verifies the signature).
+if [ -n "${OMADM_SIGN_CERT:-}" ]; then
+  sh "$src/packaging/windows/sign.sh" "$OMADM_SIGN_CERT" "$OMADM_SIGN_KEY" "$root/bin/libomadm-0.dll"
+fi
 cp "$build/omadm/sdk/libomadm.dll.a" "$src/omadm/libomadm.def" "$root/lib/"
 sed -e 's|^prefix=.*|prefix=${pcfiledir}/../..|' "$build/meson-private/omadm.pc" \
   >"$root/lib/pkgconfig/omadm.pc"

@@ -82,7 +82,7 @@ say "release agent built without test hooks"
 version=$(meson introspect --projectinfo "$dir" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
 mkdir -p "$dir/msi"
 x86_64-w64-mingw32-strip -o "$dir/msi/omadm-agent.exe" "$agent"
-# The program carries its VERSIONINFO (agent/version_win32.rc.in).
+# The program carries its VERSIONINFO (packaging/windows/versioninfo.rc.in).
 /usr/bin/python3 - "$dir/msi/omadm-agent.exe" "$version" <<'PY'
 import sys
 data = open(sys.argv[1], "rb").read()
@@ -102,8 +102,18 @@ sh packaging/windows/sign.sh "$dir/msi/sign.pem" "$dir/msi/sign.key" "$dir/omadm
 say "MSI built and signed: $dir/omadm-agent.msi ($(du -k "$dir/omadm-agent.msi" | cut -f1) KiB)"
 # The SDK archive (headers, libomadm-0.dll, import library, .def), checked
 # by building a plugin DLL and a program from it alone.
-sh packaging/windows/make-sdk.sh "$dir" "$dir/omadm-sdk.zip"
+OMADM_SIGN_CERT="$dir/msi/sign.pem" OMADM_SIGN_KEY="$dir/msi/sign.key" \
+  sh packaging/windows/make-sdk.sh "$dir" "$dir/omadm-sdk.zip"
 say "SDK built: $dir/omadm-sdk.zip"
+# The DLL carries its VERSIONINFO as the program does (versioninfo.rc.in).
+/usr/bin/python3 - "$dir/omadm/sdk/libomadm-0.dll" "$version" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+for text in ("VS_VERSION_INFO", "FileVersion", "libomadm-0.dll", sys.argv[2] + ".0"):
+    if text.encode("utf-16-le") not in data:
+        sys.exit("windows: no %r in the DLL's VERSIONINFO" % text)
+PY
+say "libomadm-0.dll carries VERSIONINFO $version.0"
 # The Contoso plugin as a DLL from that SDK, loaded by the agent under wine.
 /usr/bin/python3 packaging/windows/test_plugin_wine.py --exe "$agent" \
   --sdk "$dir/omadm-sdk.zip" --source-root "$top"

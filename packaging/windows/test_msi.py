@@ -77,6 +77,19 @@ def main():
         types = dict((r[0], int(r[1])) for r in table(msi, "CustomAction"))
         expect(types.get("ConfigureAgent", 0) & 0x2000,
                "the configure action's target is hidden (type %r)" % types.get("ConfigureAgent"))
+        # Refused up front, the reason in the /l*v log (a property the log
+        # lists, and the launch condition's message).
+        conds = dict((r[0], r[1]) for r in table(msi, "LaunchCondition"))
+        expect(conds.get("Installed OR NOT InstallRefused") == "[InstallRefused]",
+               "a launch condition refuses with the reason in InstallRefused")
+        expect(seq.get("RefuseServerUrl") == 'SERVERURL AND NOT (SERVERURL ~<< "https://")',
+               "a SERVERURL that is not https:// is refused (got %r)" % seq.get("RefuseServerUrl"))
+        refusal = dict((r[0], r[3]) for r in table(msi, "CustomAction")
+                       if r[2] == "InstallRefused")
+        expect("SERVERURL must be an https:// URL (got [SERVERURL])" in
+               refusal.get("RefuseServerUrl", ""), "the refusal names SERVERURL and its value")
+        expect("RefuseStartService" in refusal and "RefuseStartService" in seq,
+               "a STARTSERVICE other than 0 or 1 is refused")
         files = table(msi, "File")
         expect(len(files) == 1 and files[0][4] == "1.2.3.0",
                "File table version 1.2.3.0 (got %r)" % [f[4] for f in files])

@@ -9,8 +9,10 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
  1. a PKI from tests/mockserver/make-certs.sh (RSA client identity as a PFX);
  2. the mock MDM server on loopback with mutual TLS, a restart queued for
     the device before it ever checked in;
- 3. msiexec /i with SERVERURL=http://... fails (configure refuses it; the
-    reason goes to the Event Log) and leaves no program or service behind;
+ 3. msiexec /i with SERVERURL=http://... is refused (the reason in the
+    /l*v log); with POLLINTERVAL=soon configure refuses it (the reason in
+    the Event Log) and the installation rolls back: no program or service
+    behind;
     msiexec /i omadm-agent.msi /qn SERVERURL=... DEVICEID=... CERT=<pfx>
     CA=... LOGLEVEL=debug: the properties land in agent.conf, the service
     reaches RUNNING;
@@ -33,6 +35,9 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
     certificate and non-exportable key in LocalMachine\\MY, a restart Exec
     answered, a service restart keeps the enrollment, a new MachineGuid
     enrolls afresh.
+11. `status` (the running agent's pid and since when) and `check` next to
+    the running service; an installation without SERVERURL rolls back
+    (the service cannot start), with STARTSERVICE=0 it succeeds.
 """
 
 import argparse
@@ -239,10 +244,31 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     rc2, out2 = wine(["reg", "query", r"HKLM\System\CurrentControlSet\Services\omadm-agent"])
     if rc2 == 0:
         fail("a failed installation left the service registered:\n%s" % out2)
-    if not re.search(r'ReportEventW L"service configure: .*https', out):
+    bad_log = os.path.join(os.environ["WINEPREFIX"], "drive_c", "omadm-test", "install-bad.log")
+    text = open(bad_log, encoding="utf-8", errors="replace").read().replace("\0", "")
+    if not re.search(r"InstallRefused = omadm-agent: SERVERURL must be an https:// URL "
+                     r"\(got http://insecure\.example/\)", text):
+        fail("the /l*v log does not give the reason:\n%s" % text[-3000:])
+    step("SERVERURL=http://... refused (exit %d), nothing installed, reason in the /l*v log"
+         % rc)
+
+    # A value only the agent can judge: the configure action fails, the
+    # installation is rolled back, the reason is in the Event Log.
+    rc, out = wine(["msiexec", "/i", args.msi, "/qn", "SERVERURL=https://mdm.example/x",
+                    "POLLINTERVAL=soon", "/l*v", r"C:\omadm-test\install-bad2.log"],
+                   debug="-all,+eventlog")
+    if rc == 0:
+        fail("msiexec /i with POLLINTERVAL=soon succeeded")
+    if os.path.exists(program):
+        fail("a rolled-back installation left %s behind" % program)
+    if not re.search(r'ReportEventW L"service configure: .*soon', out):
         fail("the failed configure is not in the Event Log:\n%s" % out)
-    step("SERVERURL=http://... fails the installation (exit %d), rolled back, "
-         "reason in the Event Log" % rc)
+    text = open(bad_log.replace("install-bad.log", "install-bad2.log"), encoding="utf-8",
+                 errors="replace").read().replace("\0", "")
+    if "ConfigureAgent" not in text:
+        fail("the /l*v log does not name the failed action:\n%s" % text[-3000:])
+    step("POLLINTERVAL=soon: configure refuses it (exit %d), rolled back, reason in the "
+         "Event Log" % rc)
 
     rc, out = wine(["msiexec", "/i", args.msi, "/qn", "SERVERURL=" + server,
                     "DEVICEID=" + DEVICE, r"CERT=C:\omadm-test\device.pfx",
@@ -313,6 +339,26 @@ def run(args, mock, prefix, state_dir, program, exe, started):
         fail("sync while the service runs: exit %d:\n%s" % (rc, out))
     step("sync while the service runs: %s" % [ln for ln in out.splitlines()
                                               if "running agent" in ln][0])
+
+    # status and check next to the running service: the running agent's pid
+    # and since when (agent.pid next to the lock), the service's pid.
+    rc, svc = wine([exe, "service", "status"])
+    svc_pid = re.search(r"^pid: (\d+)", svc, re.M)
+    rc, out = wine([exe, "status"])
+    m = re.search(r"^agent: +running, pid (\d+), since (.+)$", out, re.M)
+    if not m:
+        fail("status next to the running service: exit %d:\n%s" % (rc, out))
+    if not svc_pid or m.group(1) != svc_pid.group(1):
+        fail("status says pid %s, the service manager %s" % (m.group(1), svc))
+    if rc != 0:
+        fail("status next to the running service exited with %d:\n%s" % (rc, out))
+    step("status next to the running service (exit 0): %s" % m.group(0).strip())
+    print(out, flush=True)
+    rc, out = wine([exe, "check"])
+    if rc != 0:
+        fail("check next to the running service: exit %d:\n%s" % (rc, out))
+    step("check next to the running service: exit 0, %d line(s)" % len(out.splitlines()))
+    print(out, flush=True)
 
     # The push channel under wine: [push] url added, the service restarted;
     # the console's Sync action wakes it (it polls every 15 minutes).
@@ -479,6 +525,35 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     if rc != 0:
         fail("msiexec /x exited with %d:\n%s" % (rc, out))
     imaging(args, prefix, state_dir, exe)
+
+    # Without SERVERURL (packaging/windows/README.md): the service cannot
+    # start (no server URL), so StartServices fails and the installation
+    # rolls back; with STARTSERVICE=0 it succeeds, and a later start stops
+    # at once with a configuration error (Event ID 130).
+    os.remove(conf_path)
+    rc, out = wine(["msiexec", "/i", args.msi, "/qn", "/l*v", r"C:\omadm-test\install-nourl.log"])
+    if rc == 0 or os.path.exists(program):
+        fail("msiexec /i without SERVERURL: exit %d, program %s:\n%s"
+             % (rc, "kept" if os.path.exists(program) else "gone", out))
+    step("without SERVERURL: the service cannot start, rolled back (exit %d)" % rc)
+    rc, out = wine(["msiexec", "/i", args.msi, "/qn", "STARTSERVICE=0",
+                    "/l*v", r"C:\omadm-test\install-nourl0.log"])
+    if rc != 0:
+        fail("msiexec /i STARTSERVICE=0 without SERVERURL exited with %d:\n%s" % (rc, out))
+    conf = open(conf_path, encoding="utf-8").read()
+    if "device_id = " not in conf:
+        fail("no device id (MachineGuid) in agent.conf without DEVICEID:\n%s" % conf)
+    rc, out = wine([exe, "service", "start"])
+    if rc == 0:
+        fail("service start without a server URL succeeded: %s" % out)
+    rc, out = wine([exe, "service", "status"])
+    if "state: STOPPED" not in out or "exit code: 1066/2" not in out:
+        fail("after a start without a server URL: %s" % out)
+    rc, out = wine(["msiexec", "/x", args.msi, "/qn"])
+    if rc != 0:
+        fail("msiexec /x exited with %d:\n%s" % (rc, out))
+    step("without SERVERURL, STARTSERVICE=0: installed (exit 0); a start stops at once with a "
+         "configuration error (1066/2)")
     step("passed in %.0f s" % (time.monotonic() - started))
 
 

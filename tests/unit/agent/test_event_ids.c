@@ -48,6 +48,22 @@ static void test_kinds(void **state)
         { OMADM_LOG_WARN, "outbox: full", AGENT_EVENT_WARNING },
         { OMADM_LOG_ERROR, "cannot write x", AGENT_EVENT_ERROR },
         { OMADM_LOG_INFO, "a service: running", AGENT_EVENT_INFO },
+        { OMADM_LOG_INFO, "enrolling at https://e/d as device D1 (user u)",
+          AGENT_EVENT_ENROLL_STARTED },
+        { OMADM_LOG_INFO, "not enrolled here yet: enrolling at https://e/d first",
+          AGENT_EVENT_INFO },
+        { OMADM_LOG_INFO, "enrolled with https://e/d: provider P, device D1, certificate until x",
+          AGENT_EVENT_ENROLL_SUCCEEDED },
+        { OMADM_LOG_ERROR, "enrollment failed: refused (nothing was kept)",
+          AGENT_EVENT_ENROLL_FAILED },
+        { OMADM_LOG_ERROR, "enrolled, but the state does not apply: x", AGENT_EVENT_ENROLL_FAILED },
+        { OMADM_LOG_INFO, "certificate renewed: valid until x", AGENT_EVENT_ENROLL_RENEWED },
+        { OMADM_LOG_INFO, "certificate valid until x: renewing at https://e/d", AGENT_EVENT_INFO },
+        { OMADM_LOG_ERROR, "certificate renewal failed: x; the current certificate stays in use",
+          AGENT_EVENT_ENROLL_RENEW_FAILED },
+        { OMADM_LOG_ERROR, "the enrollment certificate expired: enroll again",
+          AGENT_EVENT_ENROLL_RENEW_FAILED },
+        { OMADM_LOG_INFO, "unenrolled from https://s/x", AGENT_EVENT_UNENROLLED },
     };
 
     (void)state;
@@ -75,6 +91,12 @@ static void test_message_table_matches(void **state)
         { AGENT_EVENT_RESTART_REQUESTED, "AGENT_MSG_RESTART_REQUESTED" },
         { AGENT_EVENT_OUTCOME_REPORTED, "AGENT_MSG_OUTCOME_REPORTED" },
         { AGENT_EVENT_CONFIG_ERROR, "AGENT_MSG_CONFIG_ERROR" },
+        { AGENT_EVENT_ENROLL_STARTED, "AGENT_MSG_ENROLL_STARTED" },
+        { AGENT_EVENT_ENROLL_SUCCEEDED, "AGENT_MSG_ENROLL_SUCCEEDED" },
+        { AGENT_EVENT_ENROLL_FAILED, "AGENT_MSG_ENROLL_FAILED" },
+        { AGENT_EVENT_ENROLL_RENEWED, "AGENT_MSG_ENROLL_RENEWED" },
+        { AGENT_EVENT_ENROLL_RENEW_FAILED, "AGENT_MSG_ENROLL_RENEW_FAILED" },
+        { AGENT_EVENT_UNENROLLED, "AGENT_MSG_UNENROLLED" },
     };
     const char *root = getenv("OMADM_SOURCE_ROOT");
     char path[1024], text[16384];
@@ -105,11 +127,51 @@ static void test_message_table_matches(void **state)
     }
 }
 
+/* The enrollment code logs the lines the prefixes name (the Event IDs
+ * would silently fall back to 1/3 if a text drifted). */
+static void test_enroll_prefixes_are_logged(void **state)
+{
+    static const struct {
+        const char *file, *prefix;
+    } uses[] = {
+        { "enroll.c", AGENT_EVENT_PREFIX_ENROLL_STARTED },
+        { "enroll.c", AGENT_EVENT_PREFIX_ENROLL_SUCCEEDED },
+        { "enroll.c", AGENT_EVENT_PREFIX_ENROLL_FAILED },
+        { "enroll.c", AGENT_EVENT_PREFIX_ENROLL_NOT_APPLIED },
+        { "enroll.c", AGENT_EVENT_PREFIX_UNENROLLED },
+        { "enroll_renew.c", AGENT_EVENT_PREFIX_ENROLL_RENEWED },
+        { "enroll_renew.c", AGENT_EVENT_PREFIX_ENROLL_RENEW_FAILED },
+        { "enroll_renew.c", AGENT_EVENT_PREFIX_ENROLL_EXPIRED },
+    };
+    const char *root = getenv("OMADM_SOURCE_ROOT");
+    static char text[262144];
+
+    (void)state;
+    assert_non_null(root);
+    for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++) {
+        char path[1024], want[128];
+        size_t n;
+        FILE *f;
+
+        snprintf(path, sizeof path, "%s/agent/%s", root, uses[i].file);
+        f = fopen(path, "rb");
+        assert_non_null(f);
+        n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        /* the prefix opens a string literal in that file */
+        snprintf(want, sizeof want, "\"%s", uses[i].prefix);
+        print_message("%s: %s\n", uses[i].file, want);
+        assert_non_null(strstr(text, want));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_message_table_matches),
+        cmocka_unit_test(test_enroll_prefixes_are_logged),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
