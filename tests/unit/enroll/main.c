@@ -2,11 +2,13 @@
 
 int test_messages_run(void);
 int test_provdoc_run(void);
+int test_crypto_run(void);
 
 int main(void)
 {
     int failed = test_messages_run();
 
     failed += test_provdoc_run();
+    failed += test_crypto_run();
     return failed ? 1 : 0;
 }
