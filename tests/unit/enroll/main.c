@@ -3,6 +3,7 @@
 int test_messages_run(void);
 int test_provdoc_run(void);
 int test_crypto_run(void);
+int test_answers_run(void);
 
 int main(void)
 {
@@ -10,5 +11,6 @@ int main(void)
 
     failed += test_provdoc_run();
     failed += test_crypto_run();
+    failed += test_answers_run();
     return failed ? 1 : 0;
 }

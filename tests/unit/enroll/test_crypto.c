@@ -78,17 +78,17 @@ static void test_key_and_request_follow_the_policy(void **state)
         omadm_enroll_hash hash;
         int type, bits, md;
     } cases[] = {
-        {OMADM_ENROLL_KEY_EC, 0, OMADM_ENROLL_HASH_SHA256, EVP_PKEY_EC, 256, NID_sha256},
-        {OMADM_ENROLL_KEY_EC, 384, OMADM_ENROLL_HASH_SHA384, EVP_PKEY_EC, 384, NID_sha384},
-        {OMADM_ENROLL_KEY_EC, 256, OMADM_ENROLL_HASH_SHA512, EVP_PKEY_EC, 256, NID_sha512},
-        {OMADM_ENROLL_KEY_EC, 0, OMADM_ENROLL_HASH_SHA1, EVP_PKEY_EC, 256, NID_sha1},
-        {OMADM_ENROLL_KEY_RSA, 1024, OMADM_ENROLL_HASH_SHA256, EVP_PKEY_RSA, 2048, NID_sha256},
+        { OMADM_ENROLL_KEY_EC, 0, OMADM_ENROLL_HASH_SHA256, EVP_PKEY_EC, 256, NID_sha256 },
+        { OMADM_ENROLL_KEY_EC, 384, OMADM_ENROLL_HASH_SHA384, EVP_PKEY_EC, 384, NID_sha384 },
+        { OMADM_ENROLL_KEY_EC, 256, OMADM_ENROLL_HASH_SHA512, EVP_PKEY_EC, 256, NID_sha512 },
+        { OMADM_ENROLL_KEY_EC, 0, OMADM_ENROLL_HASH_SHA1, EVP_PKEY_EC, 256, NID_sha1 },
+        { OMADM_ENROLL_KEY_RSA, 1024, OMADM_ENROLL_HASH_SHA256, EVP_PKEY_RSA, 2048, NID_sha256 },
     };
     char err[128];
 
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        omadm_enroll_policy pol = {cases[i].alg, cases[i].min_bits, cases[i].hash, 0, 0};
+        omadm_enroll_policy pol = { cases[i].alg, cases[i].min_bits, cases[i].hash, 0, 0 };
         char *key = NULL, *csr = NULL, *again = NULL;
 
         assert_int_equal(omadm__enroll_make_key_csr(&pol, "DEV-1", &key, &csr, err, sizeof err),
@@ -97,8 +97,7 @@ static void test_key_and_request_follow_the_policy(void **state)
         check_req(csr, cases[i].type, cases[i].bits, cases[i].md, "DEV-1");
         /* the renewal request: same key, the hash asked for */
         assert_int_equal(
-            omadm__enroll_make_csr(key, "DEV-2", cases[i].hash, &again, err, sizeof err),
-            OMADM_OK);
+            omadm__enroll_make_csr(key, "DEV-2", cases[i].hash, &again, err, sizeof err), OMADM_OK);
         check_req(again, cases[i].type, cases[i].bits, cases[i].md, "DEV-2");
         omadm__free(again);
         omadm__free(csr);
@@ -108,7 +107,7 @@ static void test_key_and_request_follow_the_policy(void **state)
 
 static void test_key_refusals(void **state)
 {
-    omadm_enroll_policy pol = {OMADM_ENROLL_KEY_RSA, 8193, OMADM_ENROLL_HASH_SHA256, 0, 0};
+    omadm_enroll_policy pol = { OMADM_ENROLL_KEY_RSA, 8193, OMADM_ENROLL_HASH_SHA256, 0, 0 };
     char *key = (char *)1, *csr = (char *)1, err[128] = "";
 
     (void)state;
@@ -123,14 +122,14 @@ static void test_key_refusals(void **state)
                      OMADM_ERR_INVALID);
     assert_int_equal(omadm__enroll_make_key_csr(&pol, "D", NULL, &csr, err, sizeof err),
                      OMADM_ERR_INVALID);
-    assert_int_equal(omadm__enroll_make_csr("not a key", "D", OMADM_ENROLL_HASH_SHA256, &csr, err,
-                                            sizeof err),
-                     OMADM_ERR_PARSE);
+    assert_int_equal(
+        omadm__enroll_make_csr("not a key", "D", OMADM_ENROLL_HASH_SHA256, &csr, err, sizeof err),
+        OMADM_ERR_PARSE);
     assert_string_equal(err, "the device key does not parse");
     assert_null(csr);
-    assert_int_equal(omadm__enroll_make_csr(NULL, "D", OMADM_ENROLL_HASH_SHA256, &csr, err,
-                                            sizeof err),
-                     OMADM_ERR_INVALID);
+    assert_int_equal(
+        omadm__enroll_make_csr(NULL, "D", OMADM_ENROLL_HASH_SHA256, &csr, err, sizeof err),
+        OMADM_ERR_INVALID);
 }
 
 /* The issued certificate (PEM) of the test enrollment. */
@@ -187,23 +186,20 @@ static void test_cert_to_pem_and_info(void **state)
 static void test_check_cert_key(void **state)
 {
     const etest_enrolled *e = etest_enrolled_get();
-    omadm_enroll_policy pol = {OMADM_ENROLL_KEY_EC, 0, OMADM_ENROLL_HASH_SHA256, 0, 0};
+    omadm_enroll_policy pol = { OMADM_ENROLL_KEY_EC, 0, OMADM_ENROLL_HASH_SHA256, 0, 0 };
     char *pem = issued_pem(e->cert_b64, NULL), *other = NULL, *csr = NULL, err[128];
 
     (void)state;
     assert_int_equal(omadm__enroll_check_cert_key(pem, e->key_pem, err, sizeof err), OMADM_OK);
     assert_int_equal(omadm__enroll_make_key_csr(&pol, "X", &other, &csr, err, sizeof err),
                      OMADM_OK);
-    assert_int_equal(omadm__enroll_check_cert_key(pem, other, err, sizeof err),
-                     OMADM_ERR_PROTOCOL);
+    assert_int_equal(omadm__enroll_check_cert_key(pem, other, err, sizeof err), OMADM_ERR_PROTOCOL);
     assert_string_equal(err, "issued certificate does not match the device key");
-    assert_int_equal(omadm__enroll_check_cert_key("junk", other, err, sizeof err),
-                     OMADM_ERR_PARSE);
+    assert_int_equal(omadm__enroll_check_cert_key("junk", other, err, sizeof err), OMADM_ERR_PARSE);
     assert_string_equal(err, "certificate does not parse");
     assert_int_equal(omadm__enroll_check_cert_key(pem, "junk", err, sizeof err), OMADM_ERR_PARSE);
     assert_string_equal(err, "the device key does not parse");
-    assert_int_equal(omadm__enroll_check_cert_key(NULL, other, err, sizeof err),
-                     OMADM_ERR_INVALID);
+    assert_int_equal(omadm__enroll_check_cert_key(NULL, other, err, sizeof err), OMADM_ERR_INVALID);
     omadm__enroll_secret_free(other);
     omadm__free(csr);
     free(pem);
@@ -282,8 +278,8 @@ static void test_message_id(void **state)
     assert_int_equal(omadm__enroll_message_id(b, sizeof b), OMADM_OK);
     assert_int_equal(strlen(a), 45);
     assert_memory_equal(a, "urn:uuid:", 9);
-    assert_int_equal(a[9 + 14], '4');               /* version 4 */
-    assert_non_null(strchr("89ab", a[9 + 19]));     /* RFC 4122 variant */
+    assert_int_equal(a[9 + 14], '4');           /* version 4 */
+    assert_non_null(strchr("89ab", a[9 + 19])); /* RFC 4122 variant */
     assert_int_equal(a[9 + 8], '-');
     assert_string_not_equal(a, b);
 }
@@ -292,7 +288,7 @@ static void test_message_id(void **state)
  * OpenSSL refusal, nothing handed out. */
 static void test_alloc_failures(void **state)
 {
-    omadm_enroll_policy pol = {OMADM_ENROLL_KEY_EC, 0, OMADM_ENROLL_HASH_SHA256, 0, 0};
+    omadm_enroll_policy pol = { OMADM_ENROLL_KEY_EC, 0, OMADM_ENROLL_HASH_SHA256, 0, 0 };
     int failures = 0;
 
     (void)state;

@@ -16,7 +16,7 @@
 
 static enroll_xml_limits small(void)
 {
-    enroll_xml_limits lim = {256, 3, 4, 2, 8};
+    enroll_xml_limits lim = { 256, 3, 4, 2, 8 };
 
     return lim;
 }
@@ -43,8 +43,8 @@ static void expect(const char *doc, const enroll_xml_limits *lim, omadm_status w
 static void test_dtd_forms_refused(void **state)
 {
     (void)state;
-    expect("<!DOCTYPE d PUBLIC \"-//x//y\" \"http://evil.test/d.dtd\"><d/>", NULL,
-           OMADM_ERR_PARSE, "external DTD not allowed (DOCTYPE d)");
+    expect("<!DOCTYPE d PUBLIC \"-//x//y\" \"http://evil.test/d.dtd\"><d/>", NULL, OMADM_ERR_PARSE,
+           "external DTD not allowed (DOCTYPE d)");
     expect("<!DOCTYPE d [<!ENTITY x \"y\">]><d>&x;</d>", NULL, OMADM_ERR_PARSE,
            "entity declaration \"x\" not allowed");
     expect("<!DOCTYPE d [<!ENTITY u SYSTEM \"x\" NDATA n>]><d/>", NULL, OMADM_ERR_PARSE,
@@ -159,7 +159,8 @@ static void test_tree_and_queries(void **state)
     assert_string_equal(enroll_xml_path(root, "c/d")->text, "deep");
     assert_null(enroll_xml_path(root, "c/x"));
     assert_ptr_equal(enroll_xml_path(root, ""), root);
-    assert_null(enroll_xml_path(root, "c/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    assert_null(enroll_xml_path(
+        root, "c/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
     enroll_xml_free(root);
 }
 

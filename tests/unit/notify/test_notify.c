@@ -160,8 +160,9 @@ static void test_hostile(void **state)
     memset(buf, 0xff, sizeof buf);
     for (size_t i = 0; i < 64; i++)
         assert_int_equal(omadm__notify_parse(buf, i, 0, &n),
-                         i < OMADM_NOTIFY_DIGEST_LEN + OMADM_NOTIFY_FIXED_LEN ? OMADM_ERR_PARSE
-                                                                              : OMADM_ERR_UNSUPPORTED);
+                         i < OMADM_NOTIFY_DIGEST_LEN + OMADM_NOTIFY_FIXED_LEN
+                             ? OMADM_ERR_PARSE
+                             : OMADM_ERR_UNSUPPORTED);
     assert_int_equal(omadm__notify_parse(NULL, 10, 0, &n), OMADM_ERR_INVALID);
     omadm__free(m);
 }
