@@ -24,22 +24,41 @@ static void discover_refused(const char *doc, omadm_status want, const char *rea
     assert_null(d.policy_url);
 }
 
+/* The fixture with up to two edits (the first occurrence of each). */
+static char *edited(const char *data, const char *const edit[4])
+{
+    char *once = etest_replace(data, edit[0], edit[1]), *twice;
+
+    if (!edit[2])
+        return once;
+    twice = etest_replace(once, edit[2], edit[3]);
+    free(once);
+    return twice;
+}
+
 static void test_discover_refusals(void **state)
 {
-    char *data = etest_fixture("discover-response.xml", NULL);
-    char *policy_http = etest_replace(data, "https://mdm.example.test/EnrollmentServer/Policy.svc",
-                                      "http://mdm.example.test/EnrollmentServer/Policy.svc");
-    char *no_auth = etest_replace(data, "<AuthPolicy>OnPremise</AuthPolicy>", "");
-    char *no_result = etest_replace(data, "<DiscoverResult>", "<Other>");
-    char *no_result2 = etest_replace(no_result, "</DiscoverResult>", "</Other>");
+    static const char *const edits[][5] = {
+        { "https://mdm.example.test/EnrollmentServer/Policy.svc",
+          "http://mdm.example.test/EnrollmentServer/Policy.svc", NULL, NULL,
+          "Discover answer's EnrollmentPolicyServiceUrl is not https" },
+        { "<AuthPolicy>OnPremise</AuthPolicy>", "", NULL, NULL,
+          "Discover answer has no AuthPolicy" },
+        { "<DiscoverResult>", "<Other>", "</DiscoverResult>", "</Other>",
+          "Discover answer has no DiscoverResponse/DiscoverResult" },
+    };
+    char *data = etest_fixture("discover-response.xml", NULL), *doc;
     omadm_enroll_discovery d;
 
     (void)state;
-    discover_refused(policy_http, OMADM_ERR_PROTOCOL,
-                     "Discover answer's EnrollmentPolicyServiceUrl is not https");
-    discover_refused(no_auth, OMADM_ERR_PROTOCOL, "Discover answer has no AuthPolicy");
-    discover_refused(no_result2, OMADM_ERR_PROTOCOL,
-                     "Discover answer has no DiscoverResponse/DiscoverResult");
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        doc = edited(data, edits[i]);
+        discover_refused(doc, OMADM_ERR_PROTOCOL, edits[i][4]);
+        /* no error buffer: the status alone */
+        assert_int_equal(omadm__enroll_parse_discover(doc, strlen(doc), &d, NULL, 0),
+                         OMADM_ERR_PROTOCOL);
+        free(doc);
+    }
     discover_refused(ENV_OPEN "<s:Header/></s:Envelope>", OMADM_ERR_PROTOCOL,
                      "SOAP envelope has no Body");
     discover_refused("<Envelope><Body/></Envelope>", OMADM_ERR_PROTOCOL,
@@ -49,21 +68,15 @@ static void test_discover_refusals(void **state)
                      "server fault");
     assert_int_equal(omadm__enroll_parse_discover(data, strlen(data), NULL, NULL, 0),
                      OMADM_ERR_INVALID);
-    /* no error buffer: the status alone */
-    assert_int_equal(omadm__enroll_parse_discover(no_auth, strlen(no_auth), &d, NULL, 0),
-                     OMADM_ERR_PROTOCOL);
     free(data);
-    free(policy_http);
-    free(no_auth);
-    free(no_result);
-    free(no_result2);
 }
 
 static void test_policies_refusals(void **state)
 {
     char *ms = etest_fixture("policies-response.xml", NULL);
-    char *no_attrs = etest_replace(ms, "<attributes>", "<other>");
-    char *no_attrs2 = etest_replace(no_attrs, "</attributes>", "</other>");
+    static const char *const no_attrs_edit[4] = { "<attributes>", "<other>", "</attributes>",
+                                                  "</other>" };
+    char *no_attrs2 = edited(ms, no_attrs_edit);
     static const char *const not_numbers[] = { "abc", "65537", "99999999999999999999999", "",
                                                "20 48" };
     omadm_enroll_policy p;
@@ -110,7 +123,6 @@ static void test_policies_refusals(void **state)
     assert_int_equal(omadm__enroll_parse_policies(ms, strlen(ms), NULL, err, sizeof err),
                      OMADM_ERR_INVALID);
     free(ms);
-    free(no_attrs);
     free(no_attrs2);
 }
 

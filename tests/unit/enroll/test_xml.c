@@ -42,21 +42,24 @@ static void expect(const char *doc, const enroll_xml_limits *lim, omadm_status w
 
 static void test_dtd_forms_refused(void **state)
 {
+    static const char *const cases[][2] = {
+        { "<!DOCTYPE d PUBLIC \"-//x//y\" \"http://evil.test/d.dtd\"><d/>",
+          "external DTD not allowed (DOCTYPE d)" },
+        { "<!DOCTYPE d [<!ENTITY x \"y\">]><d>&x;</d>", "entity declaration \"x\" not allowed" },
+        { "<!DOCTYPE d [<!ENTITY u SYSTEM \"x\" NDATA n>]><d/>",
+          "entity declaration \"u\" not allowed" },
+        { "<!DOCTYPE d [<!NOTATION n SYSTEM \"x\">]><d/>",
+          "notation declaration \"n\" not allowed" },
+        { "<!DOCTYPE d [<!ATTLIST d a (x|y) \"x\">]><d/>",
+          "attribute declaration \"a\" not allowed" },
+        { "<!DOCTYPE d [<!ELEMENT d ANY>]><d/>", "element declaration \"d\" not allowed" },
+        { "<!DOCTYPE d [<!ENTITY % p \"x\"> %p;]><d/>", "not allowed" },
+        { "<d>&nope;</d>", "entity reference &nope; not allowed" },
+    };
+
     (void)state;
-    expect("<!DOCTYPE d PUBLIC \"-//x//y\" \"http://evil.test/d.dtd\"><d/>", NULL, OMADM_ERR_PARSE,
-           "external DTD not allowed (DOCTYPE d)");
-    expect("<!DOCTYPE d [<!ENTITY x \"y\">]><d>&x;</d>", NULL, OMADM_ERR_PARSE,
-           "entity declaration \"x\" not allowed");
-    expect("<!DOCTYPE d [<!ENTITY u SYSTEM \"x\" NDATA n>]><d/>", NULL, OMADM_ERR_PARSE,
-           "entity declaration \"u\" not allowed");
-    expect("<!DOCTYPE d [<!NOTATION n SYSTEM \"x\">]><d/>", NULL, OMADM_ERR_PARSE,
-           "notation declaration \"n\" not allowed");
-    expect("<!DOCTYPE d [<!ATTLIST d a (x|y) \"x\">]><d/>", NULL, OMADM_ERR_PARSE,
-           "attribute declaration \"a\" not allowed");
-    expect("<!DOCTYPE d [<!ELEMENT d ANY>]><d/>", NULL, OMADM_ERR_PARSE,
-           "element declaration \"d\" not allowed");
-    expect("<!DOCTYPE d [<!ENTITY % p \"x\"> %p;]><d/>", NULL, OMADM_ERR_PARSE, "not allowed");
-    expect("<d>&nope;</d>", NULL, OMADM_ERR_PARSE, "entity reference &nope; not allowed");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect(cases[i][0], NULL, OMADM_ERR_PARSE, cases[i][1]);
     /* the predefined entities and character references stay usable */
     expect("<d>&lt;&amp;&#65;</d>", NULL, OMADM_OK, NULL);
 }
