@@ -11,48 +11,38 @@
 
 #include "tree/tree.h"
 
+/* Sets `set` and checks the limits in effect. */
+static void expect_limits(omadm_tree *tree, const omadm_tree_limits *set,
+                          const omadm_tree_limits *want)
+{
+    const omadm_tree_limits *got;
+
+    omadm__tree_set_limits(tree, set);
+    got = omadm__tree_limits(tree);
+    assert_int_equal(got->uri.max_len, want->uri.max_len);
+    assert_int_equal(got->uri.max_segments, want->uri.max_segments);
+    assert_int_equal(got->uri.max_segment, want->uri.max_segment);
+    assert_int_equal(got->max_value, want->max_value);
+    assert_int_equal(got->max_cmd_id, want->max_cmd_id);
+}
+
 static void test_limits_only_lowered(void **state)
 {
+    static const omadm_tree_limits zero = { { 0, 0, 0 }, 0, 0 };
+    static const omadm_tree_limits defaults = {
+        { OMADM_URI_MAX_LEN, OMADM_URI_MAX_SEGMENTS, OMADM_URI_MAX_SEGMENT }, 524288, 64
+    };
+    static const omadm_tree_limits above = {
+        { OMADM_URI_MAX_LEN + 1, OMADM_URI_MAX_SEGMENTS + 1, OMADM_URI_MAX_SEGMENT + 1 }, 524289, 65
+    };
+    static const omadm_tree_limits lower = { { 100, 5, 20 }, 1000, 8 };
     omadm_tree *tree = NULL;
-    omadm_tree_limits lim = { { 0, 0, 0 }, 0, 0 };
-    const omadm_tree_limits *got;
 
     (void)state;
     assert_int_equal(omadm_tree_new(&tree), OMADM_OK);
-    /* zero: the defaults */
-    omadm__tree_set_limits(tree, &lim);
-    got = omadm__tree_limits(tree);
-    assert_int_equal(got->uri.max_len, OMADM_URI_MAX_LEN);
-    assert_int_equal(got->uri.max_segments, OMADM_URI_MAX_SEGMENTS);
-    assert_int_equal(got->uri.max_segment, OMADM_URI_MAX_SEGMENT);
-    assert_int_equal(got->max_value, 524288);
-    assert_int_equal(got->max_cmd_id, 64);
-    /* above the defaults: clamped */
-    lim.uri.max_len = OMADM_URI_MAX_LEN + 1;
-    lim.uri.max_segments = OMADM_URI_MAX_SEGMENTS + 1;
-    lim.uri.max_segment = OMADM_URI_MAX_SEGMENT + 1;
-    lim.max_value = 524289;
-    lim.max_cmd_id = 65;
-    omadm__tree_set_limits(tree, &lim);
-    got = omadm__tree_limits(tree);
-    assert_int_equal(got->uri.max_len, OMADM_URI_MAX_LEN);
-    assert_int_equal(got->uri.max_segments, OMADM_URI_MAX_SEGMENTS);
-    assert_int_equal(got->uri.max_segment, OMADM_URI_MAX_SEGMENT);
-    assert_int_equal(got->max_value, 524288);
-    assert_int_equal(got->max_cmd_id, 64);
-    /* lower: kept */
-    lim.uri.max_len = 100;
-    lim.uri.max_segments = 5;
-    lim.uri.max_segment = 20;
-    lim.max_value = 1000;
-    lim.max_cmd_id = 8;
-    omadm__tree_set_limits(tree, &lim);
-    got = omadm__tree_limits(tree);
-    assert_int_equal(got->uri.max_len, 100);
-    assert_int_equal(got->uri.max_segments, 5);
-    assert_int_equal(got->uri.max_segment, 20);
-    assert_int_equal(got->max_value, 1000);
-    assert_int_equal(got->max_cmd_id, 8);
+    expect_limits(tree, &zero, &defaults);  /* zero: the defaults */
+    expect_limits(tree, &above, &defaults); /* above the defaults: clamped */
+    expect_limits(tree, &lower, &lower);    /* lower: kept */
     omadm_tree_free(tree);
 }
 
