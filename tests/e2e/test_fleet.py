@@ -1,0 +1,170 @@
+"""omadm-fleet against the mock MDM server (issue 18).
+
+One run of N devices (200; $OMADM_FLEET_DEVICES) on an accelerated sim
+clock (30 sim seconds per real second):
+ - every device checks in over its own client certificate (issued by the
+   fleet from the test CA), sessions succeed;
+ - a few devices get a server that answers too late (per-device
+   reply_delay_ms over the fleet's --timeout): only their sessions fail,
+   as timeouts (no more than those devices can produce), and the others
+   are not held up;
+ - the restart campaign: a restart is queued through the admin API for
+   every other device; each reports `restarted` (the boot fell inside its
+   five-minute window), restarts exactly once;
+ - the mock server records no protocol violation.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib  # noqa: E402
+
+DEVICES = int(os.environ.get("OMADM_FLEET_DEVICES", "200"))
+SLOW = (5, 6, 7)  # devices whose server answers after the fleet's timeout
+SCALE = 30
+POLL = 300     # sim seconds: 10 s real (about 20 sessions/s for 200 devices)
+TIMEOUT = 20   # real seconds per exchange: generous, the machine may be busy
+SLOW_DELAY_MS = 30000  # the slow devices' server answers after the timeout
+# sessions at once: the mock server serves ~10-20 sessions/s on a busy
+# machine, so more in flight only queue there, and a session that outlasts
+# the five-minute window (10 s real at x30) makes its restart late
+INFLIGHT = 16
+
+
+def fleet_binary():
+    path = os.environ.get("OMADM_FLEET")
+    if path:
+        return path
+    agent = e2elib.find_agent()
+    return os.path.join(os.path.dirname(agent), "fleet", "omadm-fleet")
+
+
+def device_id(i):
+    return "F1EE7%027d" % i
+
+
+def wait_for(what, pred, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = pred()
+        if got:
+            return got
+        time.sleep(0.5)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class FleetTest(unittest.TestCase):
+    def setUp(self):
+        self.world = e2elib.World()
+        base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else self.world.dir
+        self.state = tempfile.mkdtemp(prefix="omadm-fleet-", dir=base)
+        self.proc = None
+
+    def tearDown(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.world.close()
+        shutil.rmtree(self.state, ignore_errors=True)
+
+    def fleet_args(self, *extra):
+        c = self.world.certs
+        return [fleet_binary(), "--devices", str(DEVICES), "--server", self.world.url,
+                "--ca", os.path.join(c, "ca.pem"), "--state-dir", self.state,
+                "--issue-ca", os.path.join(c, "ca.pem"),
+                "--issue-key", os.path.join(c, "ca.key")] + list(extra)
+
+    def test_bad_flags_exit_2(self):
+        for extra in (["--devices", "0"], ["--poll", "x"], ["--bogus", "1"],
+                      ["--issue-ca", "/nonexistent"], ["--json", "--ramp"]):
+            r = subprocess.run(self.fleet_args(*extra), capture_output=True, text=True,
+                               timeout=30)
+            self.assertEqual(r.returncode, 2, (extra, r.stderr))
+            self.assertIn("omadm-fleet: ", r.stderr)
+        r = subprocess.run(self.fleet_args("--ca", "/nonexistent/ca.pem"),
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--ca /nonexistent/ca.pem", r.stderr)
+
+    def test_fleet_checkin_and_restart_campaign(self):
+        w = self.world
+        for i in SLOW:
+            w.api("POST", "/api/devices/%s/config" % device_id(i), {"reply_delay_ms": SLOW_DELAY_MS})
+        healthy = [device_id(i) for i in range(DEVICES) if i not in SLOW]
+        out = open(os.path.join(w.dir, "fleet.out"), "w+")
+        self.addCleanup(out.close)
+        err = open(os.path.join(w.dir, "fleet.err"), "w+")
+        self.addCleanup(err.close)
+        started = time.time()
+        self.proc = subprocess.Popen(
+            self.fleet_args("--poll", str(POLL), "--time-scale", str(SCALE), "--ramp", "10",
+                            "--timeout", str(TIMEOUT), "--duration", "240",
+                            "--max-inflight", str(INFLIGHT), "--json"),
+            stdout=out, stderr=err)
+
+        def checked_in():
+            devs = {d["id"]: d for d in w.api("GET", "/api/devices")}
+            return all(devs.get(d, {}).get("last_checkin") for d in healthy)
+        wait_for("every device to check in", checked_in, 120)
+        print("all %d devices checked in after %.1f s" % (DEVICES, time.time() - started))
+
+        t = time.time()
+        for d in healthy:
+            w.api("POST", "/api/devices/%s/actions" % d, {"action": "restart"})
+
+        def restarts_done():
+            acts = [a for a in w.api("GET", "/api/actions") if a["action"] == "restart"]
+            done = [a for a in acts if a["state"] in ("completed", "failed")]
+            return acts if len(done) == len(healthy) else None
+        acts = wait_for("every restart to be reported", restarts_done, 180)
+        print("%d restarts reported %.1f s after queueing (sim clock x%d)"
+              % (len(acts), time.time() - t, SCALE))
+        self.proc.send_signal(signal.SIGINT)
+        self.assertEqual(self.proc.wait(timeout=60), 0)
+        out.seek(0)
+        err.seek(0)
+        summary = json.loads(out.read())
+        print(json.dumps(summary))
+        self.assertEqual(err.read(), "")
+
+        # check-in and sessions
+        self.assertEqual(summary["devices_up"], DEVICES)
+        self.assertEqual(summary["checked_in"], DEVICES - len(SLOW))
+        self.assertGreaterEqual(summary["sessions_ok"], 2 * len(healthy))
+        # only the slow devices failed, by timing out (or, still waiting
+        # when the fleet stopped, aborted: at most one session per device
+        # in flight)
+        errors = dict(summary["errors"])
+        self.assertLessEqual(errors.pop("ABORTED", 0), 64)
+        self.assertEqual(set(errors), {"TIMEOUT"})
+        self.assertGreaterEqual(errors["TIMEOUT"], len(SLOW))
+        # ... and no healthy device timed out: a slow device fails at most
+        # once per (timeout + shortest poll interval)
+        cycle = TIMEOUT + 0.9 * POLL / SCALE
+        self.assertLessEqual(errors["TIMEOUT"],
+                             len(SLOW) * (int(summary["seconds"] / cycle) + 1))
+
+        # the restart campaign
+        self.assertEqual(sorted(a["device"] for a in acts), sorted(healthy))
+        for a in acts:
+            self.assertEqual((a["state"], (a.get("detail") or {}).get("outcome")),
+                             ("completed", "restarted"), a)
+        self.assertEqual(summary["reboots"], len(healthy))
+        self.assertEqual(summary["devices_rebooted_twice"], 0)
+        for i in range(DEVICES):
+            with open(os.path.join(self.state, "d%05d" % i, "sim", "restarts.log")
+                      if i not in SLOW else os.devnull) as f:
+                self.assertEqual(len(f.readlines()), 0 if i in SLOW else 1, i)
+        self.assertEqual(w.api("GET", "/api/violations"), [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
