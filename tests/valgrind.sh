@@ -35,5 +35,8 @@ wrapper="$wrapper --show-leak-kinds=definite,indirect --error-exitcode=1 --track
 wrapper="$wrapper --num-callers=64 --suppressions=$top/tests/valgrind.supp"
 wrapper="$wrapper --trace-children=yes --trace-children-skip=/usr/*,/bin/*,/sbin/*"
 # valgrind runs code 20-50x slower: give the tests' timeouts room.
+# tests/valgrind-wrap.sh runs the Python tests' interpreter natively and the
+# agent program they start under valgrind.
+export OMADM_VALGRIND="$wrapper"
 meson test -C "$build" --suite unit --num-processes 2 --timeout-multiplier 10 \
-  --print-errorlogs --wrapper "$wrapper" --logbase valgrind "$@"
+  --print-errorlogs --wrapper "sh $top/tests/valgrind-wrap.sh" --logbase valgrind "$@"

@@ -162,7 +162,7 @@ static void test_new_alloc_failure_sweep(void **state)
             if (done) {
                 assert_int_equal(st, OMADM_OK);
             } else {
-                assert_int_not_equal(st, OMADM_OK);
+                assert_int_equal(st, OMADM_ERR_NOMEM);
                 assert_null(dev);
             }
             omadm_device_free(dev);

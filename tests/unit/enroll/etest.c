@@ -226,3 +226,17 @@ const etest_enrolled *etest_enrolled_get(void)
     }
     return &e;
 }
+
+char *etest_replace(const char *src, const char *from, const char *to)
+{
+    const char *at = strstr(src, from);
+    char *out;
+
+    assert_non_null(at);
+    out = malloc(strlen(src) + strlen(to) + 1);
+    assert_non_null(out);
+    memcpy(out, src, (size_t)(at - src));
+    strcpy(out + (at - src), to);
+    strcat(out, at + strlen(from));
+    return out;
+}

@@ -29,6 +29,9 @@ char *etest_provdoc(const char *addr, const char *cert_b64, const char *thumb, c
 /* The RSTR envelope carrying `doc` base64-encoded. free(). */
 char *etest_rstr(const char *doc);
 
+/* `src` with the first `from` replaced by `to` (which must occur). free(). */
+char *etest_replace(const char *src, const char *from, const char *to);
+
 /* A ready device key + CSR + issued cert (made once per process). */
 typedef struct etest_enrolled {
     char *key_pem, *csr_b64, *cert_b64, *ca_b64;

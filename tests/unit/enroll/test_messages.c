@@ -248,29 +248,15 @@ static void test_discover_response(void **state)
     free(data);
 }
 
-static char *replace(const char *src, const char *from, const char *to)
-{
-    const char *at = strstr(src, from);
-    char *out;
-
-    assert_non_null(at);
-    out = malloc(strlen(src) + strlen(to) + 1);
-    assert_non_null(out);
-    memcpy(out, src, (size_t)(at - src));
-    strcpy(out + (at - src), to);
-    strcat(out, at + strlen(from));
-    return out;
-}
-
 static void test_discover_bad(void **state)
 {
     char *data = etest_fixture("discover-response.xml", NULL);
-    char *http = replace(data, "https://mdm.example.test/EnrollmentServer/Enrollment.svc",
-                         "http://mdm.example.test/EnrollmentServer/Enrollment.svc");
-    char *none = replace(data, "<EnrollmentServiceUrl>", "<Other>");
-    char *none2 = replace(none, "</EnrollmentServiceUrl>", "</Other>");
-    char *soap11 = replace(data, "http://www.w3.org/2003/05/soap-envelope",
-                           "http://schemas.xmlsoap.org/soap/envelope/");
+    char *http = etest_replace(data, "https://mdm.example.test/EnrollmentServer/Enrollment.svc",
+                               "http://mdm.example.test/EnrollmentServer/Enrollment.svc");
+    char *none = etest_replace(data, "<EnrollmentServiceUrl>", "<Other>");
+    char *none2 = etest_replace(none, "</EnrollmentServiceUrl>", "</Other>");
+    char *soap11 = etest_replace(data, "http://www.w3.org/2003/05/soap-envelope",
+                                 "http://schemas.xmlsoap.org/soap/envelope/");
     omadm_enroll_discovery d;
     char err[300];
 
@@ -320,11 +306,12 @@ static void test_policies_response(void **state)
     size_t len;
     char *ms = etest_fixture("policies-response.xml", &len);
     char *fleet = etest_fixture("policies-fleet-style.xml", NULL);
-    char *ec = replace(ms, "1.2.840.113549.1.1.1", "1.2.840.10045.2.1");
-    char *ec2 = replace(ec, "<minimalKeyLength>3072", "<minimalKeyLength>256");
-    char *unknown = replace(ms, "2.16.840.1.101.3.4.2.3", "1.2.3.4");
-    char *dangling = replace(ms, "<hashAlgorithmOIDReference>2", "<hashAlgorithmOIDReference>9");
-    char *huge = replace(ms, "<minimalKeyLength>3072", "<minimalKeyLength>16384");
+    char *ec = etest_replace(ms, "1.2.840.113549.1.1.1", "1.2.840.10045.2.1");
+    char *ec2 = etest_replace(ec, "<minimalKeyLength>3072", "<minimalKeyLength>256");
+    char *unknown = etest_replace(ms, "2.16.840.1.101.3.4.2.3", "1.2.3.4");
+    char *dangling =
+        etest_replace(ms, "<hashAlgorithmOIDReference>2", "<hashAlgorithmOIDReference>9");
+    char *huge = etest_replace(ms, "<minimalKeyLength>3072", "<minimalKeyLength>16384");
     omadm_enroll_policy p;
     char err[300];
 

@@ -355,6 +355,87 @@ static void test_alloc_sweeps(void **state)
     free(pol);
 }
 
+/* Variants a server may send: a lower-case thumbprint, ADDR under APPADDR,
+ * a second APPAUTH of one level (the first counts), an unknown level; and
+ * the parts whose absence or excess is refused with its own reason. */
+static void test_more_parts(void **state)
+{
+    const etest_enrolled *e = etest_enrolled_get();
+    char lower[41], *doc, *doc2, *root_chr, *roots, *many;
+    omadm_enroll_prov p;
+    char err[300];
+    size_t i, n;
+
+    (void)state;
+    for (i = 0; i < 40; i++)
+        lower[i] = (char)(e->thumb[i] >= 'A' && e->thumb[i] <= 'F' ? e->thumb[i] - 'A' + 'a'
+                                                                   : e->thumb[i]);
+    lower[40] = '\0';
+    doc = etest_provdoc(ADDR, e->cert_b64, lower, e->ca_b64, e->ca_thumb);
+    assert_int_equal(omadm__enroll_parse_provdoc(doc, strlen(doc), &p, err, sizeof err), OMADM_OK);
+    assert_string_equal(p.client_thumbprint, e->thumb);
+    omadm__enroll_prov_clear(&p);
+    free(doc);
+
+    doc = good_doc();
+    doc2 = etest_replace(doc, "<parm name=\"ADDR\" value=\"" ADDR "\"/>",
+                         "<characteristic type=\"APPADDR\"><characteristic type=\"1\">"
+                         "<parm name=\"ADDR\" value=\"" ADDR "\"/></characteristic>"
+                         "</characteristic><characteristic type=\"APPAUTH\">"
+                         "<parm name=\"AAUTHLEVEL\" value=\"APPSRV\"/>"
+                         "<parm name=\"AAUTHNAME\" value=\"second\"/></characteristic>"
+                         "<characteristic type=\"APPAUTH\"><parm name=\"AAUTHLEVEL\" "
+                         "value=\"OTHER\"/><parm name=\"AAUTHNAME\" value=\"x\"/>"
+                         "</characteristic>");
+    assert_int_equal(omadm__enroll_parse_provdoc(doc2, strlen(doc2), &p, err, sizeof err),
+                     OMADM_OK);
+    assert_string_equal(p.addr, ADDR);
+    /* the inserted APPSRV comes first: it counts, whole (no secret of the
+     * later one mixed in) */
+    assert_string_equal(p.device_auth_name, "second");
+    assert_null(p.device_auth_secret);
+    assert_string_equal(p.server_auth_name, "srv-name");
+    omadm__enroll_prov_clear(&p);
+    free(doc2);
+
+    doc2 = etest_replace(doc, "<parm name=\"PROVIDER-ID\" value=\"TestMDM\"/>", "");
+    expect_bad(doc2, OMADM_ERR_PROTOCOL, "no PROVIDER-ID (1-128 bytes)");
+    free(doc2);
+    {
+        char id[200];
+
+        memset(id, 'p', sizeof id);
+        memcpy(id, "<parm name=\"PROVIDER-ID\" value=\"", 32);
+        memcpy(id + 32 + 129, "\"/>", 4);
+        doc2 = etest_replace(doc, "<parm name=\"PROVIDER-ID\" value=\"TestMDM\"/>", id);
+        expect_bad(doc2, OMADM_ERR_PROTOCOL, "no PROVIDER-ID (1-128 bytes)");
+        free(doc2);
+    }
+    doc2 = etest_replace(doc, "type=\"CertificateStore\"", "type=\"Other\"");
+    expect_bad(doc2, OMADM_ERR_PROTOCOL, "no CertificateStore");
+    free(doc2);
+
+    /* 17 root certificates */
+    n = strlen(e->ca_b64) + 200;
+    root_chr = malloc(n);
+    roots = malloc(17 * n);
+    assert_non_null(root_chr);
+    assert_non_null(roots);
+    snprintf(root_chr, n,
+             "<characteristic type=\"%s\"><parm name=\"EncodedCertificate\" value=\"%s\"/>"
+             "</characteristic>",
+             e->ca_thumb, e->ca_b64);
+    roots[0] = '\0';
+    for (i = 0; i < 17; i++)
+        strcat(roots, root_chr);
+    many = etest_replace(doc, root_chr, roots);
+    expect_bad(many, OMADM_ERR_LIMIT, "more than 16 certificates");
+    free(many);
+    free(roots);
+    free(root_chr);
+    free(doc);
+}
+
 int test_provdoc_run(void);
 int test_provdoc_run(void)
 {
@@ -366,6 +447,7 @@ int test_provdoc_run(void)
         cmocka_unit_test(test_cert_key_mismatch),
         cmocka_unit_test(test_renewal_request),
         cmocka_unit_test(test_alloc_sweeps),
+        cmocka_unit_test(test_more_parts),
     };
 
     return cmocka_run_group_tests_name("enroll-provdoc", tests, NULL, NULL);

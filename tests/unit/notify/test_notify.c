@@ -155,10 +155,14 @@ static void test_hostile(void **state)
     buf[3] ^= 0x80;
     assert_int_equal(omadm__notify_parse(buf, len, 0, &n), OMADM_OK);
     assert_int_equal(omadm__notify_verify(&n, SERVER, SECRET, NONCE, NONCE_LEN), OMADM_ERR_AUTH);
-    /* garbage of every small size */
+    /* garbage of every small size: too short for the header, then a
+     * version (0x3ff) beyond the known ones */
     memset(buf, 0xff, sizeof buf);
     for (size_t i = 0; i < 64; i++)
-        assert_int_not_equal(omadm__notify_parse(buf, i, 0, &n), OMADM_OK);
+        assert_int_equal(omadm__notify_parse(buf, i, 0, &n),
+                         i < OMADM_NOTIFY_DIGEST_LEN + OMADM_NOTIFY_FIXED_LEN
+                             ? OMADM_ERR_PARSE
+                             : OMADM_ERR_UNSUPPORTED);
     assert_int_equal(omadm__notify_parse(NULL, 10, 0, &n), OMADM_ERR_INVALID);
     omadm__free(m);
 }
@@ -248,6 +252,65 @@ static void test_replay_guard(void **state)
 
 /* Every allocation of build and the guard fails in turn: a clean error,
  * nothing leaked (ASan/valgrind), and the run after the sweep works. */
+/* Missing arguments are OMADM_ERR_INVALID everywhere, nothing handed out;
+ * a guard of more than 4096 entries is refused, 0 means the default. */
+static void test_invalid_arguments(void **state)
+{
+    size_t len = 0;
+    unsigned char *m = make(7, NULL, &len), digest[OMADM_NOTIFY_DIGEST_LEN];
+    omadm_notification n;
+    omadm_notify_guard *g = (omadm_notify_guard *)1;
+
+    (void)state;
+    assert_int_equal(omadm__notify_parse(m, len, 0, &n), OMADM_OK);
+    assert_int_equal(omadm__notify_digest(NULL, SECRET, NONCE, NONCE_LEN, m, len, digest),
+                     OMADM_ERR_INVALID);
+    assert_int_equal(omadm__notify_digest(SERVER, NULL, NONCE, NONCE_LEN, m, len, digest),
+                     OMADM_ERR_INVALID);
+    assert_int_equal(omadm__notify_digest(SERVER, SECRET, NULL, 1, m, len, digest),
+                     OMADM_ERR_INVALID);
+    assert_int_equal(omadm__notify_digest(SERVER, SECRET, NONCE, NONCE_LEN, NULL, 1, digest),
+                     OMADM_ERR_INVALID);
+    /* no nonce and an empty trigger are allowed: a digest of empty parts */
+    assert_int_equal(omadm__notify_digest(SERVER, SECRET, NULL, 0, NULL, 0, digest), OMADM_OK);
+    assert_int_equal(omadm__notify_verify(NULL, SERVER, SECRET, NONCE, NONCE_LEN),
+                     OMADM_ERR_INVALID);
+    assert_int_equal(omadm__notify_verify(&n, NULL, SECRET, NONCE, NONCE_LEN), OMADM_ERR_INVALID);
+    assert_int_equal(omadm__notify_verify(&n, SERVER, NULL, NONCE, NONCE_LEN), OMADM_ERR_INVALID);
+    assert_int_equal(omadm__notify_build(OMADM_NOTIFY_VERSION, OMADM_NOTIFY_UI_BACKGROUND, 1, 1,
+                                         SERVER, NULL, 0, SECRET, NONCE, NONCE_LEN, NULL, &len),
+                     OMADM_ERR_INVALID);
+    assert_int_equal(omadm__notify_guard_new(NULL, 3), OMADM_ERR_INVALID);
+    assert_int_equal(omadm__notify_guard_new(&g, 4097), OMADM_ERR_INVALID);
+    assert_null(g);
+    assert_int_equal(omadm__notify_guard_new(&g, 0), OMADM_OK);
+    assert_int_equal(omadm__notify_guard_check(NULL, &n, m, len), OMADM_ERR_INVALID);
+    assert_int_equal(omadm__notify_guard_check(g, NULL, m, len), OMADM_ERR_INVALID);
+    assert_int_equal(omadm__notify_guard_check(g, &n, NULL, len), OMADM_ERR_INVALID);
+    /* the default capacity (64) remembers 64 notifications */
+    for (unsigned i = 0; i < 64; i++) {
+        unsigned char *mi = make(1000 + i, NULL, &len);
+        omadm_notification ni;
+
+        assert_int_equal(omadm__notify_parse(mi, len, 0, &ni), OMADM_OK);
+        assert_int_equal(omadm__notify_guard_check(g, &ni, mi, len), OMADM_OK);
+        if (i == 63)
+            assert_int_equal(omadm__notify_guard_check(g, &ni, mi, len), OMADM_ERR_EXISTS);
+        omadm__free(mi);
+    }
+    {
+        unsigned char *first = make(1000, NULL, &len);
+        omadm_notification nf;
+
+        assert_int_equal(omadm__notify_parse(first, len, 0, &nf), OMADM_OK);
+        assert_int_equal(omadm__notify_guard_check(g, &nf, first, len), OMADM_ERR_EXISTS);
+        omadm__free(first);
+    }
+    omadm__notify_guard_free(g);
+    omadm__notify_guard_free(NULL);
+    omadm__free(m);
+}
+
 static void test_alloc_sweep(void **state)
 {
     long n;
@@ -296,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_digest_formula),    cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_huge_body),         cmocka_unit_test(test_build_rejects),
         cmocka_unit_test(test_replay_guard),      cmocka_unit_test(test_alloc_sweep),
+        cmocka_unit_test(test_invalid_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -431,7 +431,7 @@ static void test_bad_arguments(void **state)
     /* A state dir that is a file. */
     file = tu_path(f->base, "plainfile", NULL);
     tu_write(file, "x", 1);
-    assert_int_not_equal(omadm_platform_sim_new(&pf, file), OMADM_OK);
+    assert_int_equal(omadm_platform_sim_new(&pf, file), OMADM_ERR_IO);
     assert_null(pf.destroy);
     free(file);
     /* A corrupt boot-time is reported, not guessed. */
