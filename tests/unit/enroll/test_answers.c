@@ -16,7 +16,7 @@ static void discover_refused(const char *doc, omadm_status want, const char *rea
     omadm_enroll_discovery d;
     char err[300] = "";
 
-    assert_int_equal(omadm__enroll_parse_discover(doc, strlen(doc), &d, err, sizeof err), want);
+    assert_int_equal(omadm_enroll_parse_discover(doc, strlen(doc), &d, err, sizeof err), want);
     if (!strstr(err, reason))
         fail_msg("\"%s\" not in \"%s\"", reason, err);
     assert_null(d.auth_policy);
@@ -55,7 +55,7 @@ static void test_discover_refusals(void **state)
         doc = edited(data, edits[i]);
         discover_refused(doc, OMADM_ERR_PROTOCOL, edits[i][4]);
         /* no error buffer: the status alone */
-        assert_int_equal(omadm__enroll_parse_discover(doc, strlen(doc), &d, NULL, 0),
+        assert_int_equal(omadm_enroll_parse_discover(doc, strlen(doc), &d, NULL, 0),
                          OMADM_ERR_PROTOCOL);
         free(doc);
     }
@@ -66,7 +66,7 @@ static void test_discover_refusals(void **state)
     /* a SOAP Fault without a Code/Value nor a Reason: still a fault */
     discover_refused(ENV_OPEN "<s:Body><s:Fault/></s:Body></s:Envelope>", OMADM_ERR_PROTOCOL,
                      "server fault");
-    assert_int_equal(omadm__enroll_parse_discover(data, strlen(data), NULL, NULL, 0),
+    assert_int_equal(omadm_enroll_parse_discover(data, strlen(data), NULL, NULL, 0),
                      OMADM_ERR_INVALID);
     free(data);
 }
@@ -84,7 +84,7 @@ static void test_policies_refusals(void **state)
 
     (void)state;
     assert_int_equal(
-        omadm__enroll_parse_policies(no_attrs2, strlen(no_attrs2), &p, err, sizeof err),
+        omadm_enroll_parse_policies(no_attrs2, strlen(no_attrs2), &p, err, sizeof err),
         OMADM_ERR_PROTOCOL);
     assert_string_equal(err, "GetPolicies answer has no response/policies/policy/attributes");
     for (size_t i = 0; i < sizeof not_numbers / sizeof not_numbers[0]; i++) {
@@ -93,7 +93,7 @@ static void test_policies_refusals(void **state)
 
         snprintf(value, sizeof value, "<minimalKeyLength>%s<", not_numbers[i]);
         doc = etest_replace(ms, "<minimalKeyLength>3072<", value);
-        st = omadm__enroll_parse_policies(doc, strlen(doc), &p, err, sizeof err);
+        st = omadm_enroll_parse_policies(doc, strlen(doc), &p, err, sizeof err);
         if (not_numbers[i][0] == '\0') {
             /* empty: not given, the policy's other parts stand */
             assert_int_equal(st, OMADM_OK);
@@ -113,14 +113,14 @@ static void test_policies_refusals(void **state)
                                            "<validityPeriodSeconds>soon<");
 
         assert_int_equal(
-            omadm__enroll_parse_policies(bad_validity, strlen(bad_validity), &p, err, sizeof err),
+            omadm_enroll_parse_policies(bad_validity, strlen(bad_validity), &p, err, sizeof err),
             OMADM_OK);
         assert_int_equal(p.min_key_bits, 4096);
         assert_int_equal(p.validity_s, 0);
         free(spaced);
         free(bad_validity);
     }
-    assert_int_equal(omadm__enroll_parse_policies(ms, strlen(ms), NULL, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_policies(ms, strlen(ms), NULL, err, sizeof err),
                      OMADM_ERR_INVALID);
     free(ms);
     free(no_attrs2);
@@ -135,7 +135,7 @@ static void test_rstr_refusals(void **state)
 
     (void)state;
     assert_int_equal(
-        omadm__enroll_parse_rstr(no_token, sizeof no_token - 1, &doc, &doc_len, err, sizeof err),
+        omadm_enroll_parse_rstr(no_token, sizeof no_token - 1, &doc, &doc_len, err, sizeof err),
         OMADM_ERR_PROTOCOL);
     assert_string_equal(err, "enrollment answer has no RequestedSecurityToken/BinarySecurityToken");
     assert_null(doc);
@@ -158,7 +158,7 @@ static void test_rstr_refusals(void **state)
             free(copy);
         }
         assert_int_equal(
-            omadm__enroll_parse_rstr(not_b64, strlen(not_b64), &doc, &doc_len, err, sizeof err),
+            omadm_enroll_parse_rstr(not_b64, strlen(not_b64), &doc, &doc_len, err, sizeof err),
             OMADM_ERR_PROTOCOL);
         assert_string_equal(err, "provisioning document is not valid base64");
         assert_null(doc);
@@ -166,7 +166,7 @@ static void test_rstr_refusals(void **state)
         free(bad);
     }
     assert_int_equal(
-        omadm__enroll_parse_rstr(no_token, sizeof no_token - 1, NULL, &doc_len, err, sizeof err),
+        omadm_enroll_parse_rstr(no_token, sizeof no_token - 1, NULL, &doc_len, err, sizeof err),
         OMADM_ERR_INVALID);
 }
 

@@ -91,17 +91,17 @@ static void test_key_and_request_follow_the_policy(void **state)
         omadm_enroll_policy pol = { cases[i].alg, cases[i].min_bits, cases[i].hash, 0, 0 };
         char *key = NULL, *csr = NULL, *again = NULL;
 
-        assert_int_equal(omadm__enroll_make_key_csr(&pol, "DEV-1", &key, &csr, err, sizeof err),
+        assert_int_equal(omadm_enroll_make_key_csr(&pol, "DEV-1", &key, &csr, err, sizeof err),
                          OMADM_OK);
         assert_non_null(strstr(key, "-----BEGIN PRIVATE KEY-----"));
         check_req(csr, cases[i].type, cases[i].bits, cases[i].md, "DEV-1");
         /* the renewal request: same key, the hash asked for */
         assert_int_equal(
-            omadm__enroll_make_csr(key, "DEV-2", cases[i].hash, &again, err, sizeof err), OMADM_OK);
+            omadm_enroll_make_csr(key, "DEV-2", cases[i].hash, &again, err, sizeof err), OMADM_OK);
         check_req(again, cases[i].type, cases[i].bits, cases[i].md, "DEV-2");
         omadm__free(again);
         omadm__free(csr);
-        omadm__enroll_secret_free(key);
+        omadm_enroll_secret_free(key);
     }
 }
 
@@ -111,24 +111,24 @@ static void test_key_refusals(void **state)
     char *key = (char *)1, *csr = (char *)1, err[128] = "";
 
     (void)state;
-    assert_int_equal(omadm__enroll_make_key_csr(&pol, "D", &key, &csr, err, sizeof err),
+    assert_int_equal(omadm_enroll_make_key_csr(&pol, "D", &key, &csr, err, sizeof err),
                      OMADM_ERR_UNSUPPORTED);
     assert_string_equal(err, "policy asks for an RSA key above 8192 bits");
     assert_null(key);
     assert_null(csr);
-    assert_int_equal(omadm__enroll_make_key_csr(&pol, "", &key, &csr, err, sizeof err),
+    assert_int_equal(omadm_enroll_make_key_csr(&pol, "", &key, &csr, err, sizeof err),
                      OMADM_ERR_INVALID);
-    assert_int_equal(omadm__enroll_make_key_csr(NULL, "D", &key, &csr, err, sizeof err),
+    assert_int_equal(omadm_enroll_make_key_csr(NULL, "D", &key, &csr, err, sizeof err),
                      OMADM_ERR_INVALID);
-    assert_int_equal(omadm__enroll_make_key_csr(&pol, "D", NULL, &csr, err, sizeof err),
+    assert_int_equal(omadm_enroll_make_key_csr(&pol, "D", NULL, &csr, err, sizeof err),
                      OMADM_ERR_INVALID);
     assert_int_equal(
-        omadm__enroll_make_csr("not a key", "D", OMADM_ENROLL_HASH_SHA256, &csr, err, sizeof err),
+        omadm_enroll_make_csr("not a key", "D", OMADM_ENROLL_HASH_SHA256, &csr, err, sizeof err),
         OMADM_ERR_PARSE);
     assert_string_equal(err, "the device key does not parse");
     assert_null(csr);
     assert_int_equal(
-        omadm__enroll_make_csr(NULL, "D", OMADM_ENROLL_HASH_SHA256, &csr, err, sizeof err),
+        omadm_enroll_make_csr(NULL, "D", OMADM_ENROLL_HASH_SHA256, &csr, err, sizeof err),
         OMADM_ERR_INVALID);
 }
 
@@ -154,14 +154,14 @@ static void test_cert_to_pem_and_info(void **state)
 
     (void)state;
     assert_string_equal(thumb, e->thumb);
-    assert_int_equal(omadm__enroll_cert_info(pem, &info), OMADM_OK);
+    assert_int_equal(omadm_enroll_get_cert_info(pem, &info), OMADM_OK);
     assert_non_null(strstr(info.subject, "CN="));
     assert_non_null(strstr(info.issuer, "CN="));
     assert_true(info.not_before > 1700000000);
     assert_true(info.not_after > info.not_before);
-    assert_int_equal(omadm__enroll_cert_info("junk", &info), OMADM_ERR_PARSE);
+    assert_int_equal(omadm_enroll_get_cert_info("junk", &info), OMADM_ERR_PARSE);
     assert_string_equal(info.subject, "");
-    assert_int_equal(omadm__enroll_cert_info(NULL, &info), OMADM_ERR_INVALID);
+    assert_int_equal(omadm_enroll_get_cert_info(NULL, &info), OMADM_ERR_INVALID);
     /* not base64, base64 of no certificate, a certificate with bytes after it */
     assert_int_equal(omadm__enroll_cert_b64_to_pem("!!!", &b, NULL), OMADM_ERR_PARSE);
     assert_int_equal(omadm__enroll_cert_b64_to_pem("AAAA", &b, NULL), OMADM_ERR_PARSE);
@@ -190,17 +190,17 @@ static void test_check_cert_key(void **state)
     char *pem = issued_pem(e->cert_b64, NULL), *other = NULL, *csr = NULL, err[128];
 
     (void)state;
-    assert_int_equal(omadm__enroll_check_cert_key(pem, e->key_pem, err, sizeof err), OMADM_OK);
-    assert_int_equal(omadm__enroll_make_key_csr(&pol, "X", &other, &csr, err, sizeof err),
+    assert_int_equal(omadm_enroll_check_cert_key(pem, e->key_pem, err, sizeof err), OMADM_OK);
+    assert_int_equal(omadm_enroll_make_key_csr(&pol, "X", &other, &csr, err, sizeof err),
                      OMADM_OK);
-    assert_int_equal(omadm__enroll_check_cert_key(pem, other, err, sizeof err), OMADM_ERR_PROTOCOL);
+    assert_int_equal(omadm_enroll_check_cert_key(pem, other, err, sizeof err), OMADM_ERR_PROTOCOL);
     assert_string_equal(err, "issued certificate does not match the device key");
-    assert_int_equal(omadm__enroll_check_cert_key("junk", other, err, sizeof err), OMADM_ERR_PARSE);
+    assert_int_equal(omadm_enroll_check_cert_key("junk", other, err, sizeof err), OMADM_ERR_PARSE);
     assert_string_equal(err, "certificate does not parse");
-    assert_int_equal(omadm__enroll_check_cert_key(pem, "junk", err, sizeof err), OMADM_ERR_PARSE);
+    assert_int_equal(omadm_enroll_check_cert_key(pem, "junk", err, sizeof err), OMADM_ERR_PARSE);
     assert_string_equal(err, "the device key does not parse");
-    assert_int_equal(omadm__enroll_check_cert_key(NULL, other, err, sizeof err), OMADM_ERR_INVALID);
-    omadm__enroll_secret_free(other);
+    assert_int_equal(omadm_enroll_check_cert_key(NULL, other, err, sizeof err), OMADM_ERR_INVALID);
+    omadm_enroll_secret_free(other);
     omadm__free(csr);
     free(pem);
 }
@@ -224,9 +224,9 @@ static void test_sign_renewal(void **state)
 
     (void)state;
     assert_int_equal(
-        omadm__enroll_make_csr(e->key_pem, "DEV", OMADM_ENROLL_HASH_SHA256, &csr, err, sizeof err),
+        omadm_enroll_make_csr(e->key_pem, "DEV", OMADM_ENROLL_HASH_SHA256, &csr, err, sizeof err),
         OMADM_OK);
-    assert_int_equal(omadm__enroll_sign_renewal(csr, pem, e->key_pem, &p7b64, err, sizeof err),
+    assert_int_equal(omadm_enroll_sign_renewal(csr, pem, e->key_pem, &p7b64, err, sizeof err),
                      OMADM_OK);
     der = unb64(p7b64, &len);
     p = der;
@@ -254,14 +254,14 @@ static void test_sign_renewal(void **state)
     omadm__free(p7b64);
     /* refusals: no output left behind */
     p7b64 = (char *)1;
-    assert_int_equal(omadm__enroll_sign_renewal(csr, "junk", e->key_pem, &p7b64, err, sizeof err),
+    assert_int_equal(omadm_enroll_sign_renewal(csr, "junk", e->key_pem, &p7b64, err, sizeof err),
                      OMADM_ERR_UNSUPPORTED);
     assert_null(p7b64);
-    assert_int_equal(omadm__enroll_sign_renewal(csr, pem, "junk", &p7b64, err, sizeof err),
+    assert_int_equal(omadm_enroll_sign_renewal(csr, pem, "junk", &p7b64, err, sizeof err),
                      OMADM_ERR_UNSUPPORTED);
-    assert_int_equal(omadm__enroll_sign_renewal("!!", pem, e->key_pem, &p7b64, err, sizeof err),
+    assert_int_equal(omadm_enroll_sign_renewal("!!", pem, e->key_pem, &p7b64, err, sizeof err),
                      OMADM_ERR_INVALID);
-    assert_int_equal(omadm__enroll_sign_renewal(NULL, pem, e->key_pem, &p7b64, err, sizeof err),
+    assert_int_equal(omadm_enroll_sign_renewal(NULL, pem, e->key_pem, &p7b64, err, sizeof err),
                      OMADM_ERR_INVALID);
     omadm__free(csr);
     free(pem);
@@ -272,10 +272,10 @@ static void test_message_id(void **state)
     char a[46], b[46];
 
     (void)state;
-    assert_int_equal(omadm__enroll_message_id(a, sizeof a - 1), OMADM_ERR_INVALID);
-    assert_int_equal(omadm__enroll_message_id(NULL, 46), OMADM_ERR_INVALID);
-    assert_int_equal(omadm__enroll_message_id(a, sizeof a), OMADM_OK);
-    assert_int_equal(omadm__enroll_message_id(b, sizeof b), OMADM_OK);
+    assert_int_equal(omadm_enroll_message_id(a, sizeof a - 1), OMADM_ERR_INVALID);
+    assert_int_equal(omadm_enroll_message_id(NULL, 46), OMADM_ERR_INVALID);
+    assert_int_equal(omadm_enroll_message_id(a, sizeof a), OMADM_OK);
+    assert_int_equal(omadm_enroll_message_id(b, sizeof b), OMADM_OK);
     assert_int_equal(strlen(a), 45);
     assert_memory_equal(a, "urn:uuid:", 9);
     assert_int_equal(a[9 + 14], '4');           /* version 4 */
@@ -298,12 +298,12 @@ static void test_alloc_failures(void **state)
         int done;
 
         omadm__alloc_fail_at(n, 0);
-        st = omadm__enroll_make_key_csr(&pol, "D", &key, &csr, err, sizeof err);
+        st = omadm_enroll_make_key_csr(&pol, "D", &key, &csr, err, sizeof err);
         done = !omadm__alloc_failed();
         omadm__alloc_fail_at(0, 0);
         if (done) {
             assert_int_equal(st, OMADM_OK);
-            omadm__enroll_secret_free(key);
+            omadm_enroll_secret_free(key);
             omadm__free(csr);
             break;
         }

@@ -372,9 +372,9 @@ static void test_more_parts(void **state)
                                                                    : e->thumb[i]);
     lower[40] = '\0';
     doc = etest_provdoc(ADDR, e->cert_b64, lower, e->ca_b64, e->ca_thumb);
-    assert_int_equal(omadm__enroll_parse_provdoc(doc, strlen(doc), &p, err, sizeof err), OMADM_OK);
+    assert_int_equal(omadm_enroll_parse_provdoc(doc, strlen(doc), &p, err, sizeof err), OMADM_OK);
     assert_string_equal(p.client_thumbprint, e->thumb);
-    omadm__enroll_prov_clear(&p);
+    omadm_enroll_prov_clear(&p);
     free(doc);
 
     doc = good_doc();
@@ -387,7 +387,7 @@ static void test_more_parts(void **state)
                          "<characteristic type=\"APPAUTH\"><parm name=\"AAUTHLEVEL\" "
                          "value=\"OTHER\"/><parm name=\"AAUTHNAME\" value=\"x\"/>"
                          "</characteristic>");
-    assert_int_equal(omadm__enroll_parse_provdoc(doc2, strlen(doc2), &p, err, sizeof err),
+    assert_int_equal(omadm_enroll_parse_provdoc(doc2, strlen(doc2), &p, err, sizeof err),
                      OMADM_OK);
     assert_string_equal(p.addr, ADDR);
     /* the inserted APPSRV comes first: it counts, whole (no secret of the
@@ -395,7 +395,7 @@ static void test_more_parts(void **state)
     assert_string_equal(p.device_auth_name, "second");
     assert_null(p.device_auth_secret);
     assert_string_equal(p.server_auth_name, "srv-name");
-    omadm__enroll_prov_clear(&p);
+    omadm_enroll_prov_clear(&p);
     free(doc2);
 
     doc2 = etest_replace(doc, "<parm name=\"PROVIDER-ID\" value=\"TestMDM\"/>", "");
