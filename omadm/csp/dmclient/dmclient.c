@@ -492,9 +492,9 @@ omadm_status omadm__dmclient_register(omadm_tree *tree, const omadm_platform *pl
         dmclient_destroy(dm);
         return st;
     }
-    st = omadm__tree_register_owned(tree, "./Vendor/MSFT/DMClient", &dmclient_ops, dmclient_nodes,
-                                    sizeof dmclient_nodes / sizeof dmclient_nodes[0],
-                                    OMADM_CSP_SCOPE_DEVICE, dm, dmclient_destroy);
+    st = omadm_tree_register_owned(tree, "./Vendor/MSFT/DMClient", &dmclient_ops, dmclient_nodes,
+                                   sizeof dmclient_nodes / sizeof dmclient_nodes[0],
+                                   OMADM_CSP_SCOPE_DEVICE, dm, dmclient_destroy);
     if (st == OMADM_OK && out)
         *out = dm;
     return st;

@@ -8,5 +8,6 @@
 #include "omadm/log.h"
 #include "omadm/device.h"
 #include "omadm/plugin.h"
+#include "omadm/cert.h"
 
 #endif
