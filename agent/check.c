@@ -15,8 +15,8 @@
 #include "agent/cli.h"
 #include "agent/creds.h"
 #include "agent/os.h"
-#include "core/compiler.h"
-#include "transport/cert.h"
+#include "agent/log.h"
+#include "omadm/cert.h"
 
 struct check {
     FILE *out;
@@ -35,7 +35,7 @@ static void finding(void *user, agent_finding level, const char *text)
     fprintf(c->out, "%s: %s\n", names[level], text);
 }
 
-static void say(struct check *c, agent_finding level, const char *fmt, ...) OMADM__PRINTF(3, 4);
+static void say(struct check *c, agent_finding level, const char *fmt, ...) AGENT_PRINTF(3, 4);
 
 static void say(struct check *c, agent_finding level, const char *fmt, ...)
 {
@@ -99,9 +99,9 @@ static CURLcode connect_setup(CURL *h, const agent_config *cfg, char *errbuf)
         SET(CURLOPT_CAINFO, cfg->ca_file);
     if (cfg->cert) {
         SET(CURLOPT_SSLCERT, cfg->cert);
-        if (omadm__transport_cert_kind(cfg->cert) == OMADM__CERT_P12) {
+        if (omadm_cert_kind_of(cfg->cert) == OMADM_CERT_P12) {
             SET(CURLOPT_SSLCERTTYPE, "P12");
-        } else if (omadm__transport_cert_kind(cfg->cert) == OMADM__CERT_PEM) {
+        } else if (omadm_cert_kind_of(cfg->cert) == OMADM_CERT_PEM) {
             SET(CURLOPT_SSLCERTTYPE, "PEM");
             SET(CURLOPT_SSLKEY, cfg->key_file ? cfg->key_file : cfg->cert);
             SET(CURLOPT_SSLKEYTYPE, "PEM");

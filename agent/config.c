@@ -12,7 +12,7 @@
 #include <ini.h>
 
 #include "agent/os.h"
-#include "core/compiler.h"
+#include "agent/log.h"
 
 /* Largest config file we read: it is a handful of lines. */
 #define CONFIG_MAX_BYTES 65536
@@ -68,7 +68,7 @@ static const struct key_def {
 
 static const char *const sections[] = { "server", "tls", "agent", "poll", "enroll", "push" };
 
-static void set_err(char *err, size_t errsize, const char *fmt, ...) OMADM__PRINTF(3, 4);
+static void set_err(char *err, size_t errsize, const char *fmt, ...) AGENT_PRINTF(3, 4);
 
 static void set_err(char *err, size_t errsize, const char *fmt, ...)
 {
@@ -469,7 +469,7 @@ struct parse_ctx {
     char err[512];
 };
 
-static void ctx_error(struct parse_ctx *ctx, const char *fmt, ...) OMADM__PRINTF(2, 3);
+static void ctx_error(struct parse_ctx *ctx, const char *fmt, ...) AGENT_PRINTF(2, 3);
 
 static void ctx_error(struct parse_ctx *ctx, const char *fmt, ...)
 {

@@ -19,8 +19,8 @@
 
 #include "agent/device.h"
 #include "agent/os.h"
-#include "core/compiler.h"
-#include "transport/cert.h"
+#include "agent/log.h"
+#include "omadm/cert.h"
 
 struct inspect {
     const agent_config *cfg;
@@ -32,7 +32,7 @@ struct inspect {
 };
 
 static void report(struct inspect *in, agent_finding level, const char *fmt, ...)
-    OMADM__PRINTF(3, 4);
+    AGENT_PRINTF(3, 4);
 
 static void report(struct inspect *in, agent_finding level, const char *fmt, ...)
 {
@@ -359,14 +359,14 @@ static void inspect_cert(struct inspect *in)
                    "device without one");
         return;
     }
-    if (omadm__transport_cert_kind(path) == OMADM__CERT_STORE) {
+    if (omadm_cert_kind_of(path) == OMADM_CERT_STORE) {
         report(in, AGENT_FINDING_OK,
                "certificate %s is in a Windows certificate store: not inspected here", path);
         return;
     }
     if (read_whole(in, AGENT_KEY_CERT, path, &data, &len) < 0)
         return;
-    if (omadm__transport_cert_kind(path) == OMADM__CERT_P12) {
+    if (omadm_cert_kind_of(path) == OMADM_CERT_P12) {
         inspect_p12(in, data, len);
         free(data);
         return;

@@ -220,9 +220,9 @@ int agent_dmacc_register(omadm_tree *tree, const omadm_platform *platform, const
         destroy(a);
         return -1;
     }
-    return omadm__tree_register_owned(tree, "./SyncML/DMAcc", &ops, nodes,
-                                      sizeof nodes / sizeof nodes[0], OMADM_CSP_SCOPE_DEVICE, a,
-                                      destroy) == OMADM_OK
+    return omadm_tree_register_owned(tree, "./SyncML/DMAcc", &ops, nodes,
+                                     sizeof nodes / sizeof nodes[0], OMADM_CSP_SCOPE_DEVICE, a,
+                                     destroy) == OMADM_OK
                ? 0
                : -1;
 }

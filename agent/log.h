@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/compiler.h"
 #include "omadm/log.h"
 
 /* Opens the sink: `file` NULL = stderr. Returns 0, or -1 with a reason in
@@ -18,7 +17,19 @@ int agent_log_open(omadm_log_level level, const char *file, char *err, size_t er
 /* Closes the file, if any, and goes back to stderr. */
 void agent_log_close(void);
 
-void agent_log(omadm_log_level level, const char *fmt, ...) OMADM__PRINTF(2, 3);
+/* printf-style checking for the agent's formatting functions (the build
+ * sets OMADM_PRINTF_ARCHETYPE to gnu_printf for mingw's ANSI stdio). */
+#ifndef OMADM_PRINTF_ARCHETYPE
+#define OMADM_PRINTF_ARCHETYPE printf
+#endif
+#if defined(__GNUC__)
+#define AGENT_PRINTF(fmt_index, args_index)                                                        \
+    __attribute__((format(OMADM_PRINTF_ARCHETYPE, fmt_index, args_index)))
+#else
+#define AGENT_PRINTF(fmt_index, args_index)
+#endif
+
+void agent_log(omadm_log_level level, const char *fmt, ...) AGENT_PRINTF(2, 3);
 
 /* A second destination for every line the sink writes (the Windows service
  * copies them to the Event Log): `fn` gets the message without time stamp.

@@ -10,7 +10,7 @@
 #include <windows.h>
 
 #include "platform/win32/win32.h"
-#include "transport/cert.h"
+#include "omadm/cert.h"
 
 /* ---- UTF-8 <-> UTF-16 ---------------------------------------------------- */
 
@@ -72,7 +72,7 @@ int agent_os_is_cert_store_path(const char *cert)
 {
     /* "LocalMachine\MY\<thumbprint>"...: the transport's rule (libcurl's
      * Schannel store paths), so the two never disagree. */
-    return omadm__transport_cert_kind(cert) == OMADM__CERT_STORE;
+    return omadm_cert_kind_of(cert) == OMADM_CERT_STORE;
 }
 
 /* ---- files --------------------------------------------------------------- */

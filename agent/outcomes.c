@@ -28,7 +28,7 @@ static void copy_kv(const char *line, size_t len, const char *key, char *buf, si
                 *p = '?';
         }
     }
-    omadm__free(v);
+    omadm_free(v);
 }
 
 int agent_outcome_parse(agent_outcome *o, const char *data)
@@ -87,7 +87,7 @@ static size_t load(const agent_device *d, agent_outcome *out, size_t max)
             if (max)
                 out[n++] = o;
         }
-        omadm__free(raw);
+        omadm_free(raw);
         pos += llen + 1;
     }
     free(data);

@@ -40,7 +40,7 @@ const char *agent_plugin_os_default_dir(void)
     n = GetModuleFileNameW(NULL, path, MAX_PATH);
     if (n == 0 || n >= MAX_PATH)
         return NULL;
-    narrow = omadm__win32_narrow(path);
+    narrow = omadm_platform_win32_narrow(path);
     if (!narrow)
         return NULL;
     slash = strrchr(narrow, '\\');
@@ -93,7 +93,7 @@ int agent_plugin_os_check(const char *path, int is_dir, char *err, size_t errsiz
     const DWORD write_rights = FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA |
                                FILE_WRITE_ATTRIBUTES | FILE_DELETE_CHILD | DELETE | WRITE_DAC |
                                WRITE_OWNER | GENERIC_WRITE | GENERIC_ALL;
-    wchar_t *w = omadm__win32_wide(path);
+    wchar_t *w = omadm_platform_win32_wide(path);
     DWORD attrs, rc;
     PSID owner = NULL;
     PACL dacl = NULL;
@@ -185,7 +185,7 @@ int agent_plugin_os_list(const char *dir, size_t max, char ***names, size_t *n, 
     *names = NULL;
     *n = 0;
     snprintf(pattern, sizeof pattern, "%s\\*", dir);
-    w = omadm__win32_wide(pattern);
+    w = omadm_platform_win32_wide(pattern);
     if (!w) {
         snprintf(err, errsize, "invalid directory name");
         return -1;
@@ -200,7 +200,7 @@ int agent_plugin_os_list(const char *dir, size_t max, char ***names, size_t *n, 
         return -1;
     }
     do {
-        char *name = omadm__win32_narrow(fd.cFileName), **grown;
+        char *name = omadm_platform_win32_narrow(fd.cFileName), **grown;
         size_t len = name ? strlen(name) : 0;
 
         if (!name)
@@ -238,7 +238,7 @@ fail:
 
 void *agent_plugin_os_open(const char *path, char *err, size_t errsize)
 {
-    wchar_t *w = omadm__win32_wide(path);
+    wchar_t *w = omadm_platform_win32_wide(path);
     HMODULE module;
 
     if (!w) {

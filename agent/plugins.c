@@ -163,7 +163,7 @@ static omadm_status h_kv_list(void *ctx, omadm_plugin_kv_fn fn, void *user)
 
 /* ---- loading ----------------------------------------------------------- */
 
-static int refuse(agent_plugins *ps, const char *file, const char *fmt, ...) OMADM__PRINTF(3, 4);
+static int refuse(agent_plugins *ps, const char *file, const char *fmt, ...) AGENT_PRINTF(3, 4);
 
 static int refuse(agent_plugins *ps, const char *file, const char *fmt, ...)
 {

@@ -18,7 +18,7 @@
 #include "agent/log.h"
 #include "agent/os.h"
 #include "notify/notify.h"
-#include "transport/cert.h"
+#include "omadm/cert.h"
 
 #define PERIOD_MIN_S      5
 #define PERIOD_MAX_S      86400
@@ -236,16 +236,16 @@ static int setup_easy(agent_push *p, const agent_config *cfg, char *err, size_t 
     }
     if (cfg->cert) {
         SETOPT(CURLOPT_SSLCERT, cfg->cert);
-        switch (omadm__transport_cert_kind(cfg->cert)) {
-        case OMADM__CERT_PEM:
+        switch (omadm_cert_kind_of(cfg->cert)) {
+        case OMADM_CERT_PEM:
             SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
             SETOPT(CURLOPT_SSLKEY, cfg->key_file ? cfg->key_file : cfg->cert);
             SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
             break;
-        case OMADM__CERT_P12:
+        case OMADM_CERT_P12:
             SETOPT(CURLOPT_SSLCERTTYPE, "P12");
             break;
-        case OMADM__CERT_STORE:
+        case OMADM_CERT_STORE:
             break;
         }
     }

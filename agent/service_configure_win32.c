@@ -266,7 +266,7 @@ static int lock_down_dir(const char *dir, char *err, size_t errsize)
     PSECURITY_DESCRIPTOR sd = NULL;
     PACL dacl = NULL;
     BOOL present = FALSE, defaulted = FALSE;
-    wchar_t *w = omadm__win32_wide(dir);
+    wchar_t *w = omadm_platform_win32_wide(dir);
     DWORD r;
 
     if (!w ||
@@ -300,8 +300,8 @@ static int write_file_atomic(const char *path, const char *data, char *err, size
     int ok;
 
     snprintf(tmp, sizeof tmp, "%s.new", path);
-    wt = omadm__win32_wide(tmp);
-    wp = omadm__win32_wide(path);
+    wt = omadm_platform_win32_wide(tmp);
+    wp = omadm_platform_win32_wide(path);
     if (!wt || !wp) {
         free(wt);
         free(wp);
@@ -325,7 +325,7 @@ static int write_file_atomic(const char *path, const char *data, char *err, size
 
 static int file_exists(const char *path)
 {
-    wchar_t *w = omadm__win32_wide(path);
+    wchar_t *w = omadm_platform_win32_wide(path);
     int found = w && GetFileAttributesW(w) != INVALID_FILE_ATTRIBUTES;
 
     free(w);

@@ -29,8 +29,8 @@ static int write_private(const char *path, const char *value, char *err, size_t 
     int ok = 0;
 
     snprintf(tmp, sizeof tmp, "%s.new", path);
-    wt = omadm__win32_wide(tmp);
-    wp = omadm__win32_wide(path);
+    wt = omadm_platform_win32_wide(tmp);
+    wp = omadm_platform_win32_wide(path);
     if (!wt || !wp ||
         !ConvertStringSecurityDescriptorToSecurityDescriptorW(SECRET_FILE_SDDL, SDDL_REVISION_1,
                                                               &sa.lpSecurityDescriptor, NULL)) {

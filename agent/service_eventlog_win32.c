@@ -71,7 +71,7 @@ void agent_service_event_report(omadm_log_level level, const char *line)
            : level == OMADM_LOG_WARN ? EVENTLOG_WARNING_TYPE
                                      : EVENTLOG_INFORMATION_TYPE;
     id = message_id(agent_event_id_of(level, line));
-    w = omadm__win32_wide(line);
+    w = omadm_platform_win32_wide(line);
     if (!w)
         return;
     strings[0] = w;

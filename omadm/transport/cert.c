@@ -5,6 +5,8 @@
 
 #include <curl/curl.h>
 
+#include "omadm/cert.h"
+
 /* The certificate store locations libcurl's Schannel backend accepts. */
 static const char *const store_locations[] = {
     "CurrentUser", "LocalMachine",           "CurrentService",          "Services",
@@ -74,5 +76,18 @@ const char *omadm__transport_cert_kind_name(omadm__cert_kind kind)
     case OMADM__CERT_PEM:
     default:
         return "PEM";
+    }
+}
+
+omadm_cert_kind omadm_cert_kind_of(const char *cert)
+{
+    switch (omadm__transport_cert_kind(cert)) {
+    case OMADM__CERT_P12:
+        return OMADM_CERT_P12;
+    case OMADM__CERT_STORE:
+        return OMADM_CERT_STORE;
+    case OMADM__CERT_PEM:
+    default:
+        return OMADM_CERT_PEM;
     }
 }

@@ -351,10 +351,9 @@ omadm_status omadm_tree_register(omadm_tree *tree, const char *root, const omadm
     return tree_register(tree, root, ops, nodes, n_nodes, scope, csp, NULL);
 }
 
-omadm_status omadm__tree_register_owned(omadm_tree *tree, const char *root,
-                                        const omadm_csp_ops *ops, const omadm_node_def *nodes,
-                                        size_t n_nodes, unsigned scope, void *csp,
-                                        void (*destroy)(void *csp))
+omadm_status omadm_tree_register_owned(omadm_tree *tree, const char *root, const omadm_csp_ops *ops,
+                                       const omadm_node_def *nodes, size_t n_nodes, unsigned scope,
+                                       void *csp, void (*destroy)(void *csp))
 {
     omadm_status st = tree_register(tree, root, ops, nodes, n_nodes, scope, csp, destroy);
 

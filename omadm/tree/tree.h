@@ -59,13 +59,7 @@ size_t omadm__tree_count(const omadm_tree *tree);
 /* Registrations in registration order; borrowed, valid while the tree is. */
 omadm_tree_reg *omadm__tree_at(const omadm_tree *tree, size_t index);
 
-/* Like omadm_tree_register, and the tree takes ownership of `csp` whatever
- * the outcome: `destroy(csp)` (when non-NULL) runs when the tree is freed or
- * when registration fails. For the built-in CSPs. */
-omadm_status omadm__tree_register_owned(omadm_tree *tree, const char *root,
-                                        const omadm_csp_ops *ops, const omadm_node_def *nodes,
-                                        size_t n_nodes, unsigned scope, void *csp,
-                                        void (*destroy)(void *csp));
+/* omadm_tree_register_owned (omadm/csp.h) registers the built-in CSPs. */
 
 /* A resolved target URI. */
 typedef struct omadm_tree_target {

@@ -444,7 +444,7 @@ static omadm_status win32_request_restart(void *ctx, int64_t deadline, const cha
 
 static omadm_status copy_wide(char *buf, size_t size, const wchar_t *w)
 {
-    char *s = omadm__win32_narrow(w);
+    char *s = omadm_platform_win32_narrow(w);
     omadm_status st;
 
     if (!s)
@@ -652,7 +652,7 @@ omadm_status omadm_platform_win32_default_dir(char *buf, size_t size)
         CoTaskMemFree(dir);
         return OMADM_ERR_NOT_FOUND;
     }
-    s = omadm__win32_narrow(dir);
+    s = omadm_platform_win32_narrow(dir);
     CoTaskMemFree(dir);
     if (!s)
         return OMADM_ERR_NOMEM;
@@ -678,8 +678,8 @@ static omadm_status split_key(const char *key, wchar_t **parent, wchar_t **leaf)
         return OMADM_ERR_NOMEM;
     memcpy(p, key, (size_t)(sep - key));
     p[sep - key] = '\0';
-    *parent = omadm__win32_wide(p);
-    *leaf = omadm__win32_wide(sep + 1);
+    *parent = omadm_platform_win32_wide(p);
+    *leaf = omadm_platform_win32_wide(sep + 1);
     free(p);
     return *parent && *leaf ? OMADM_OK : OMADM_ERR_NOMEM;
 }

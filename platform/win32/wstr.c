@@ -5,7 +5,7 @@
 
 #include <windows.h>
 
-wchar_t *omadm__win32_wide(const char *utf8)
+wchar_t *omadm_platform_win32_wide(const char *utf8)
 {
     int n;
     wchar_t *w;
@@ -23,7 +23,7 @@ wchar_t *omadm__win32_wide(const char *utf8)
     return w;
 }
 
-char *omadm__win32_narrow(const wchar_t *utf16)
+char *omadm_platform_win32_narrow(const wchar_t *utf16)
 {
     int n;
     char *s;

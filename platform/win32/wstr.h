@@ -6,8 +6,8 @@
 #include <wchar.h>
 
 /* NULL on invalid UTF-8 or no memory. */
-wchar_t *omadm__win32_wide(const char *utf8);
+wchar_t *omadm_platform_win32_wide(const char *utf8);
 /* NULL on invalid UTF-16 or no memory. */
-char *omadm__win32_narrow(const wchar_t *utf16);
+char *omadm_platform_win32_narrow(const wchar_t *utf16);
 
 #endif

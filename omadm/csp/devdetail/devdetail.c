@@ -234,6 +234,6 @@ omadm_status omadm__devdetail_register(omadm_tree *tree, const omadm_platform *p
     dd->max_depth = limits->uri.max_segments;
     dd->max_tot_len = limits->uri.max_len;
     dd->max_seg_len = limits->uri.max_segment;
-    return omadm__tree_register_owned(tree, "./DevDetail", &devdetail_ops, devdetail_nodes, N_NODES,
-                                      OMADM_CSP_SCOPE_DEVICE, dd, devdetail_destroy);
+    return omadm_tree_register_owned(tree, "./DevDetail", &devdetail_ops, devdetail_nodes, N_NODES,
+                                     OMADM_CSP_SCOPE_DEVICE, dd, devdetail_destroy);
 }

@@ -113,9 +113,9 @@ omadm_status omadm__devinfo_register(omadm_tree *tree, const omadm_platform *pla
         omadm__free(d);
         return OMADM_ERR_NOMEM;
     }
-    return omadm__tree_register_owned(tree, "./DevInfo", &devinfo_ops, devinfo_nodes,
-                                      sizeof devinfo_nodes / sizeof devinfo_nodes[0],
-                                      OMADM_CSP_SCOPE_DEVICE, d, devinfo_destroy);
+    return omadm_tree_register_owned(tree, "./DevInfo", &devinfo_ops, devinfo_nodes,
+                                     sizeof devinfo_nodes / sizeof devinfo_nodes[0],
+                                     OMADM_CSP_SCOPE_DEVICE, d, devinfo_destroy);
 }
 
 omadm_status omadm__devinfo_build_replace(const omadm_platform *platform, const char *device_id,

@@ -1,10 +1,6 @@
-/* DMClient CSP: per-provider poll schedules, persisted in dmclient.conf.
- *
- * State file (text, written whole through the platform's atomic replace):
- *     omadm-dmclient 1
- *     provider <percent-encoded id> <has-poll 0|1> <six decimals> <two 0|1>
- * one provider line per provider, in creation order. */
-#include "csp/dmclient/dmclient.h"
+/* DMClient CSP: per-provider poll schedules, persisted in dmclient.conf
+ * (state.c); the CSP's nodes and transactions (this file). */
+#include "csp/dmclient/state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,24 +11,6 @@
 #include "core/log.h"
 #include "csp/dmclient/push.h"
 #include "tree/tree.h"
-
-#define FILE_HEADER "omadm-dmclient 1"
-#define FILE_MAX    65536
-#define VALUE_MAX   2147483647u
-
-enum { N_INTS = 6, N_BOOLS = 2 };
-
-typedef struct provider {
-    char *id; /* owned, decoded */
-    int has_poll;
-    unsigned v[N_INTS]; /* schedule order of omadm_poll_schedule */
-    int b[N_BOOLS];
-} provider;
-
-typedef struct state {
-    provider p[OMADM_DMCLIENT_MAX_PROVIDERS];
-    size_t n;
-} state;
 
 struct omadm_dmclient {
     const omadm_platform *platform;
@@ -58,8 +36,6 @@ static const struct leaf {
     { "AllUsersPollOnFirstLogin", 1, 1 },
 };
 #define N_LEAVES (sizeof leaves / sizeof leaves[0])
-
-static const unsigned default_ints[N_INTS] = { 15, 10, 0, 0, 0, 0 };
 
 #define LEAF_FLAGS 0
 #define LEAF_ACCESS                                                                                \
@@ -92,301 +68,6 @@ static const omadm_node_def dmclient_nodes[] = {
     { "Provider/*/Push/ChannelURI", OMADM_FORMAT_CHR, OMADM_ACCESS_GET, 0, NULL },
     { "Provider/*/Push/Status", OMADM_FORMAT_INT, OMADM_ACCESS_GET, 0, NULL },
 };
-
-/* ---- state ----------------------------------------------------------------- */
-
-static void state_clear(state *s)
-{
-    size_t i;
-
-    for (i = 0; i < s->n; i++)
-        omadm__free(s->p[i].id);
-    memset(s, 0, sizeof *s);
-}
-
-static int state_clone(const state *from, state *to)
-{
-    size_t i;
-
-    memset(to, 0, sizeof *to);
-    for (i = 0; i < from->n; i++) {
-        to->p[i] = from->p[i];
-        to->p[i].id = omadm__strdup(from->p[i].id);
-        if (!to->p[i].id) {
-            to->n = i;
-            state_clear(to);
-            return -1;
-        }
-    }
-    to->n = from->n;
-    return 0;
-}
-
-static int state_equal(const state *a, const state *b)
-{
-    size_t i;
-
-    if (a->n != b->n)
-        return 0;
-    for (i = 0; i < a->n; i++) {
-        const provider *x = &a->p[i], *y = &b->p[i];
-        if (strcmp(x->id, y->id) != 0 || x->has_poll != y->has_poll ||
-            memcmp(x->v, y->v, sizeof x->v) != 0 || memcmp(x->b, y->b, sizeof x->b) != 0)
-            return 0;
-    }
-    return 1;
-}
-
-static void poll_defaults(provider *p)
-{
-    memcpy(p->v, default_ints, sizeof p->v);
-    p->b[0] = p->b[1] = 0;
-}
-
-/* dmclient-devinfo.md §1: a schedule whose three intervals are all 0 never
- * polls again and is refused. All three counts 0 is not refused on its own:
- * a count of 0 with a non-zero interval means "forever", which is exactly
- * what Fleet provisions at enrollment (first set 1 min x 0) and Windows
- * accepts. */
-static int state_valid(const state *s)
-{
-    size_t i;
-
-    for (i = 0; i < s->n; i++) {
-        const unsigned *v = s->p[i].v;
-        if (!s->p[i].has_poll)
-            continue;
-        if (v[0] == 0 && v[2] == 0 && v[4] == 0)
-            return 0;
-    }
-    return 1;
-}
-
-static provider *find(state *s, const char *id)
-{
-    size_t i;
-
-    for (i = 0; i < s->n; i++)
-        if (strcmp(s->p[i].id, id) == 0)
-            return &s->p[i];
-    return NULL;
-}
-
-/* Finds or creates the provider. Returns 0 or a negative DM code. */
-static int find_or_add(state *s, const char *id, provider **out)
-{
-    provider *p = find(s, id);
-
-    if (!p) {
-        if (s->n == OMADM_DMCLIENT_MAX_PROVIDERS)
-            return -420;
-        p = &s->p[s->n];
-        memset(p, 0, sizeof *p);
-        p->id = omadm__strdup(id);
-        if (!p->id)
-            return -500;
-        poll_defaults(p);
-        s->n++;
-    }
-    *out = p;
-    return 0;
-}
-
-static void remove_provider(state *s, provider *p)
-{
-    size_t i = (size_t)(p - s->p);
-
-    omadm__free(p->id);
-    memmove(&s->p[i], &s->p[i + 1], (s->n - i - 1) * sizeof s->p[0]);
-    s->n--;
-}
-
-/* ---- file -------------------------------------------------------------------- */
-
-static omadm_status state_format(const state *s, omadm_buf *buf)
-{
-    size_t i;
-    omadm_status st = omadm__buf_append_str(buf, FILE_HEADER "\n");
-
-    for (i = 0; st == OMADM_OK && i < s->n; i++) {
-        const provider *p = &s->p[i];
-        st = omadm__buf_append_str(buf, "provider ");
-        if (st == OMADM_OK)
-            st = omadm__uri_encode_append(buf, p->id);
-        if (st == OMADM_OK)
-            st = omadm__buf_printf(buf, " %d %u %u %u %u %u %u %d %d\n", p->has_poll, p->v[0],
-                                   p->v[1], p->v[2], p->v[3], p->v[4], p->v[5], p->b[0], p->b[1]);
-    }
-    return st;
-}
-
-static int parse_uint(const char *tok, size_t len, unsigned max, unsigned *out)
-{
-    unsigned long v = 0;
-    size_t i;
-
-    if (len == 0 || len > 10)
-        return -1;
-    for (i = 0; i < len; i++) {
-        if (tok[i] < '0' || tok[i] > '9')
-            return -1;
-        v = v * 10 + (unsigned long)(tok[i] - '0');
-    }
-    if (v > max)
-        return -1;
-    *out = (unsigned)v;
-    return 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Decodes a percent-encoded id of `len` bytes into a new string. */
-static int decode_id(const char *tok, size_t len, char **out)
-{
-    char *id;
-    size_t i, n = 0;
-
-    if (len == 0 || len > 3 * OMADM_URI_MAX_SEGMENT)
-        return -1;
-    id = omadm__malloc(len + 1);
-    if (!id)
-        return -2;
-    for (i = 0; i < len; i++) {
-        if (tok[i] == '%') {
-            int hi = i + 2 < len ? hexval(tok[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval(tok[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0) || (hi * 16 + lo) == '/') {
-                omadm__free(id);
-                return -1;
-            }
-            id[n++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            id[n++] = tok[i];
-        }
-    }
-    id[n] = '\0';
-    *out = id;
-    return 0;
-}
-
-/* Parses the file. 0, -1 corrupt, -2 out of memory. */
-static int state_parse(const char *data, size_t len, state *s)
-{
-    const char *p = data, *end = data + len, *nl;
-    size_t hl = strlen(FILE_HEADER);
-
-    memset(s, 0, sizeof *s);
-    if (len < hl + 1 || memcmp(p, FILE_HEADER "\n", hl + 1) != 0)
-        return -1;
-    for (p += hl + 1; p < end; p = nl + 1) {
-        const char *tok[11];
-        size_t toklen[11], nt = 0, i;
-        const char *q;
-        provider *pr;
-        unsigned u;
-        int rc;
-
-        nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            goto corrupt; /* every line ends with a newline */
-        for (q = p; q < nl && nt < 11;) {
-            const char *sp = memchr(q, ' ', (size_t)(nl - q));
-            const char *te = sp ? sp : nl;
-            tok[nt] = q;
-            toklen[nt++] = (size_t)(te - q);
-            q = sp ? sp + 1 : nl;
-        }
-        if (nt != 11 || q != nl || toklen[0] != 8 || memcmp(tok[0], "provider", 8) != 0 ||
-            s->n == OMADM_DMCLIENT_MAX_PROVIDERS)
-            goto corrupt;
-        pr = &s->p[s->n];
-        memset(pr, 0, sizeof *pr);
-        rc = decode_id(tok[1], toklen[1], &pr->id);
-        if (rc)
-            return rc == -2 ? (state_clear(s), -2) : (state_clear(s), -1);
-        s->n++;
-        if (parse_uint(tok[2], toklen[2], 1, &u) != 0)
-            goto corrupt;
-        pr->has_poll = (int)u;
-        for (i = 0; i < N_INTS; i++)
-            if (parse_uint(tok[3 + i], toklen[3 + i], VALUE_MAX, &pr->v[i]) != 0)
-                goto corrupt;
-        for (i = 0; i < N_BOOLS; i++) {
-            if (parse_uint(tok[9 + i], toklen[9 + i], 1, &u) != 0)
-                goto corrupt;
-            pr->b[i] = (int)u;
-        }
-        for (i = 0; i + 1 < s->n; i++)
-            if (strcmp(s->p[i].id, pr->id) == 0)
-                goto corrupt;
-    }
-    if (!state_valid(s))
-        goto corrupt;
-    return 0;
-corrupt:
-    state_clear(s);
-    return -1;
-}
-
-/* Loads the file into *s (defaults on a corrupt file). */
-static omadm_status state_load(const omadm_platform *platform, state *s)
-{
-    char *data = NULL;
-    size_t len = 0;
-    omadm_status st;
-    int rc;
-
-    memset(s, 0, sizeof *s);
-    if (!platform || !platform->file_read)
-        return OMADM_OK;
-    st = platform->file_read(platform->ctx, OMADM_DMCLIENT_FILE, FILE_MAX, &data, &len);
-    if (st == OMADM_ERR_NOT_FOUND)
-        return OMADM_OK;
-    if (st == OMADM_ERR_LIMIT) {
-        omadm__log(OMADM_LOG_WARN, "dmclient: %s is too large, using the default schedule",
-                   OMADM_DMCLIENT_FILE);
-        return OMADM_OK;
-    }
-    if (st != OMADM_OK)
-        return st;
-    rc = state_parse(data, len, s);
-    free(data); /* the platform allocates with malloc (platform.h) */
-    if (rc == -2)
-        return OMADM_ERR_NOMEM;
-    if (rc)
-        omadm__log(OMADM_LOG_WARN, "dmclient: %s is corrupt, using the default schedule",
-                   OMADM_DMCLIENT_FILE);
-    return OMADM_OK;
-}
-
-static int state_save(const omadm_dmclient *dm, const state *s)
-{
-    omadm_buf buf = OMADM_BUF_INIT;
-    omadm_status st = state_format(s, &buf);
-
-    if (st == OMADM_OK) {
-        if (dm->platform && dm->platform->file_replace)
-            st = dm->platform->file_replace(dm->platform->ctx, OMADM_DMCLIENT_FILE, buf.data,
-                                            buf.len);
-        else
-            st = OMADM_ERR_UNSUPPORTED;
-    }
-    omadm__buf_free(&buf);
-    if (st != OMADM_OK)
-        omadm__log(OMADM_LOG_ERROR, "dmclient: cannot write %s: %s", OMADM_DMCLIENT_FILE,
-                   omadm_status_str(st));
-    return st == OMADM_OK ? 0 : (st == OMADM_ERR_FULL ? -420 : -500);
-}
 
 /* ---- paths and values ------------------------------------------------------ */
 
@@ -479,7 +160,7 @@ static int parse_value(const struct leaf *leaf, const char *data, size_t len, un
         if (data[i] < '0' || data[i] > '9')
             return -415;
         v = v * 10 + (unsigned long)(data[i] - '0');
-        if (v > VALUE_MAX)
+        if (v > OMADM_DMCLIENT_VALUE_MAX)
             return -400;
     }
     *out = (unsigned)v;
@@ -510,27 +191,27 @@ static int mutate(omadm_dmclient *dm, const char *path, mutation fn, const char 
         return -404;
     if (dm->in_txn)
         return fn(&dm->cur, &pp, data, len);
-    if (state_clone(&dm->cur, &backup) != 0)
+    if (omadm__dmcstate_clone(&dm->cur, &backup) != 0)
         return -500;
     rc = fn(&dm->cur, &pp, data, len);
-    if (rc == 0 && !state_valid(&dm->cur))
+    if (rc == 0 && !omadm__dmcstate_valid(&dm->cur))
         rc = -403;
-    if (rc == 0 && !state_equal(&dm->cur, &backup))
-        rc = state_save(dm, &dm->cur);
+    if (rc == 0 && !omadm__dmcstate_equal(&dm->cur, &backup))
+        rc = omadm__dmcstate_save(dm->platform, &dm->cur);
     if (rc != 0) {
-        state_clear(&dm->cur);
+        omadm__dmcstate_clear(&dm->cur);
         dm->cur = backup;
         return rc;
     }
-    if (!state_equal(&dm->cur, &backup))
+    if (!omadm__dmcstate_equal(&dm->cur, &backup))
         dm->generation++;
-    state_clear(&backup);
+    omadm__dmcstate_clear(&backup);
     return 0;
 }
 
 static int do_add(state *s, const parsed_path *pp, const char *data, size_t len)
 {
-    provider *p = find(s, pp->id);
+    provider *p = omadm__dmcstate_find(s, pp->id);
     unsigned value = 0;
     int rc;
 
@@ -542,12 +223,12 @@ static int do_add(state *s, const parsed_path *pp, const char *data, size_t len)
         return -418;
     if (pp->n >= 3 && p && p->has_poll)
         return -418; /* Poll exists, and so do its leaves */
-    rc = find_or_add(s, pp->id, &p);
+    rc = omadm__dmcstate_find_or_add(s, pp->id, &p);
     if (rc)
         return rc;
     if (pp->n >= 3) {
         p->has_poll = 1;
-        poll_defaults(p);
+        omadm__dmcstate_poll_defaults(p);
     }
     if (pp->n == 4)
         set_leaf(p, pp->leaf, value);
@@ -565,12 +246,12 @@ static int do_replace(state *s, const parsed_path *pp, const char *data, size_t 
     rc = parse_value(pp->leaf, data, len, &value);
     if (rc)
         return rc;
-    rc = find_or_add(s, pp->id, &p); /* implicit Add (Fleet Replaces directly) */
+    rc = omadm__dmcstate_find_or_add(s, pp->id, &p); /* implicit Add (Fleet Replaces directly) */
     if (rc)
         return rc;
     if (!p->has_poll) {
         p->has_poll = 1;
-        poll_defaults(p);
+        omadm__dmcstate_poll_defaults(p);
     }
     set_leaf(p, pp->leaf, value);
     return 0;
@@ -578,7 +259,7 @@ static int do_replace(state *s, const parsed_path *pp, const char *data, size_t 
 
 static int do_delete(state *s, const parsed_path *pp, const char *data, size_t len)
 {
-    provider *p = find(s, pp->id);
+    provider *p = omadm__dmcstate_find(s, pp->id);
 
     (void)data;
     (void)len;
@@ -587,13 +268,15 @@ static int do_delete(state *s, const parsed_path *pp, const char *data, size_t l
     if (!p || (pp->n >= 3 && !p->has_poll))
         return -404;
     if (pp->n == 2) {
-        remove_provider(s, p);
+        omadm__dmcstate_remove(s, p);
     } else if (pp->n == 3) {
         p->has_poll = 0;
-        poll_defaults(p);
+        omadm__dmcstate_poll_defaults(p);
     } else {
         set_leaf(p, pp->leaf,
-                 pp->leaf->is_bool ? 0u : default_ints[pp->leaf->idx]); /* back to default */
+                 pp->leaf->is_bool
+                     ? 0u
+                     : omadm__dmcstate_default_ints[pp->leaf->idx]); /* back to default */
     }
     return 0;
 }
@@ -608,7 +291,7 @@ static int push_target(omadm_dmclient *dm, const char *path, char *id, char *lea
     *rc = -404;
     if (k == 0)
         return 0;
-    if (k < 0 || !find(&dm->cur, id))
+    if (k < 0 || !omadm__dmcstate_find(&dm->cur, id))
         return -1;
     return 1;
 }
@@ -664,7 +347,7 @@ static int dmclient_get(void *csp, const omadm_csp_request *req, omadm_csp_value
         return k < 0 ? rc : omadm__dmpush_get(dm->push, id, leaf, out);
     if (parse_path(req->path, &pp) != 0 || pp.n != 4)
         return -404;
-    p = find(&dm->cur, pp.id);
+    p = omadm__dmcstate_find(&dm->cur, pp.id);
     if (!p || !p->has_poll)
         return -404;
     if (pp.leaf->is_bool)
@@ -695,7 +378,7 @@ static int dmclient_children(void *csp, const omadm_csp_request *req, omadm_csp_
                 return -500;
         return 0;
     }
-    p = find(&dm->cur, pp.id);
+    p = omadm__dmcstate_find(&dm->cur, pp.id);
     if (!p || (pp.n == 3 && !p->has_poll))
         return -404;
     if (pp.n == 2)
@@ -715,10 +398,10 @@ static int dmclient_txn_begin(void *csp)
 
     if (dm->in_txn)
         return -500;
-    if (state_clone(&dm->cur, &dm->snap) != 0)
+    if (omadm__dmcstate_clone(&dm->cur, &dm->snap) != 0)
         return -500;
     if (omadm__dmpush_txn_begin(dm->push) != 0) {
-        state_clear(&dm->snap);
+        omadm__dmcstate_clear(&dm->snap);
         return -500;
     }
     dm->in_txn = 1;
@@ -732,18 +415,18 @@ static int dmclient_txn_commit(void *csp)
 
     if (!dm->in_txn)
         return -500;
-    if (!state_valid(&dm->cur))
+    if (!omadm__dmcstate_valid(&dm->cur))
         return -403; /* the dispatcher rolls back */
     rc = omadm__dmpush_txn_commit(dm->push);
     if (rc)
         return rc;
-    if (!state_equal(&dm->cur, &dm->snap)) {
-        rc = state_save(dm, &dm->cur);
+    if (!omadm__dmcstate_equal(&dm->cur, &dm->snap)) {
+        rc = omadm__dmcstate_save(dm->platform, &dm->cur);
         if (rc)
             return rc;
         dm->generation++;
     }
-    state_clear(&dm->snap);
+    omadm__dmcstate_clear(&dm->snap);
     dm->in_txn = 0;
     return 0;
 }
@@ -754,7 +437,7 @@ static int dmclient_txn_rollback(void *csp)
 
     if (!dm->in_txn)
         return -500;
-    state_clear(&dm->cur);
+    omadm__dmcstate_clear(&dm->cur);
     dm->cur = dm->snap;
     memset(&dm->snap, 0, sizeof dm->snap);
     dm->in_txn = 0;
@@ -782,8 +465,8 @@ static void dmclient_destroy(void *csp)
 
     if (!dm)
         return;
-    state_clear(&dm->cur);
-    state_clear(&dm->snap);
+    omadm__dmcstate_clear(&dm->cur);
+    omadm__dmcstate_clear(&dm->snap);
     omadm__dmpush_free(dm->push);
     omadm__free(dm);
 }
@@ -802,16 +485,16 @@ omadm_status omadm__dmclient_register(omadm_tree *tree, const omadm_platform *pl
     if (!dm)
         return OMADM_ERR_NOMEM;
     dm->platform = platform;
-    st = state_load(platform, &dm->cur);
+    st = omadm__dmcstate_load(platform, &dm->cur);
     if (st == OMADM_OK)
         st = omadm__dmpush_new(&dm->push, platform);
     if (st != OMADM_OK) {
         dmclient_destroy(dm);
         return st;
     }
-    st = omadm__tree_register_owned(tree, "./Vendor/MSFT/DMClient", &dmclient_ops, dmclient_nodes,
-                                    sizeof dmclient_nodes / sizeof dmclient_nodes[0],
-                                    OMADM_CSP_SCOPE_DEVICE, dm, dmclient_destroy);
+    st = omadm_tree_register_owned(tree, "./Vendor/MSFT/DMClient", &dmclient_ops, dmclient_nodes,
+                                   sizeof dmclient_nodes / sizeof dmclient_nodes[0],
+                                   OMADM_CSP_SCOPE_DEVICE, dm, dmclient_destroy);
     if (st == OMADM_OK && out)
         *out = dm;
     return st;
@@ -858,10 +541,10 @@ omadm_status omadm__dmclient_load_schedule(const omadm_platform *platform, omadm
                                            int *has_provider)
 {
     state s;
-    omadm_status st = state_load(platform, &s);
+    omadm_status st = omadm__dmcstate_load(platform, &s);
 
     schedule_of(&s, out, has_provider);
-    state_clear(&s);
+    omadm__dmcstate_clear(&s);
     return st;
 }
 
@@ -874,14 +557,14 @@ omadm_status omadm__dmclient_ensure_provider(omadm_dmclient *dmclient, const cha
         return OMADM_ERR_INVALID;
     if (dmclient->in_txn)
         return OMADM_ERR_STATE;
-    if (find(&dmclient->cur, id))
+    if (omadm__dmcstate_find(&dmclient->cur, id))
         return OMADM_OK;
-    rc = find_or_add(&dmclient->cur, id, &p);
+    rc = omadm__dmcstate_find_or_add(&dmclient->cur, id, &p);
     if (rc != 0 || !p)
         return rc == -420 ? OMADM_ERR_LIMIT : OMADM_ERR_NOMEM;
     /* No Poll node: the schedule (and so the generation) is unchanged. */
-    if (state_save(dmclient, &dmclient->cur) != 0) {
-        remove_provider(&dmclient->cur, p);
+    if (omadm__dmcstate_save(dmclient->platform, &dmclient->cur) != 0) {
+        omadm__dmcstate_remove(&dmclient->cur, p);
         return OMADM_ERR_IO;
     }
     return OMADM_OK;

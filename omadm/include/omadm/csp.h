@@ -189,6 +189,16 @@ OMADM_API omadm_status omadm_tree_register(omadm_tree *tree, const char *root,
                                            const omadm_csp_ops *ops, const omadm_node_def *nodes,
                                            size_t n_nodes, unsigned scope, void *csp);
 
+/* As omadm_tree_register, and the tree takes ownership of `csp` whatever
+ * the outcome: `destroy(csp)` (when non-NULL) runs when the tree is freed
+ * or unregisters it, or at once when registration fails. For CSPs whose
+ * lifetime is the tree's (the stock agent's DMAcc). */
+OMADM_API omadm_status omadm_tree_register_owned(omadm_tree *tree, const char *root,
+                                                 const omadm_csp_ops *ops,
+                                                 const omadm_node_def *nodes, size_t n_nodes,
+                                                 unsigned scope, void *csp,
+                                                 void (*destroy)(void *csp));
+
 /* Withdraws the CSP registered at exactly `root` (same spellings as
  * omadm_tree_register; not a root above or below it). The CSP's state is
  * the caller's again. Not from inside a handler. OMADM_ERR_NOT_FOUND when

@@ -9,5 +9,6 @@
 #include "omadm/device.h"
 #include "omadm/plugin.h"
 #include "omadm/enroll.h"
+#include "omadm/cert.h"
 
 #endif

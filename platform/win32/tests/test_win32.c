@@ -88,7 +88,7 @@ static char *state_dir(void)
     char *s;
 
     swprintf(w, MAX_PATH, L"%ls\\\u00e9tat-\u00fc", test_root);
-    s = omadm__win32_narrow(w);
+    s = omadm_platform_win32_narrow(w);
     assert_non_null(s);
     return s;
 }
@@ -261,7 +261,7 @@ static void test_boot_key_is_volatile_and_reboot_changes_id(void **state)
 {
     omadm_platform p;
     char id1[64], id2[64];
-    wchar_t *key = omadm__win32_wide(boot_key);
+    wchar_t *key = omadm_platform_win32_wide(boot_key);
     HKEY k, child;
     LONG r;
 
@@ -290,8 +290,8 @@ static void test_incomplete_or_corrupt_boot_key_repaired(void **state)
 {
     omadm_platform p;
     char id[64], id2[64];
-    wchar_t *key = omadm__win32_wide(boot_key);
-    wchar_t *parent = omadm__win32_wide(boot_key);
+    wchar_t *key = omadm_platform_win32_wide(boot_key);
+    wchar_t *parent = omadm_platform_win32_wide(boot_key);
     HKEY k;
     DWORD start;
 
@@ -351,7 +351,7 @@ static void test_first_boot_race_agrees(void **state)
 
     (void)state;
     for (round = 0; round < 5; round++) {
-        wchar_t *key = omadm__win32_wide(boot_key);
+        wchar_t *key = omadm_platform_win32_wide(boot_key);
         RegDeleteKeyW(HKEY_LOCAL_MACHINE, key);
         free(key);
         ResetEvent(go);

@@ -355,11 +355,11 @@ static void test_register_owned(void **state)
     destroyed = 0;
     assert_int_equal(omadm_tree_new(&tree), OMADM_OK);
     assert_int_equal(
-        omadm__tree_register_owned(tree, "./A", &plain_ops, leaf_root, 1, 0, NULL, count_destroy),
+        omadm_tree_register_owned(tree, "./A", &plain_ops, leaf_root, 1, 0, NULL, count_destroy),
         OMADM_OK);
     /* Failure: destroyed at once. */
     assert_int_equal(
-        omadm__tree_register_owned(tree, "./A", &plain_ops, leaf_root, 1, 0, NULL, count_destroy),
+        omadm_tree_register_owned(tree, "./A", &plain_ops, leaf_root, 1, 0, NULL, count_destroy),
         OMADM_ERR_EXISTS);
     assert_int_equal(destroyed, 1);
     omadm_tree_free(tree);
