@@ -20,26 +20,6 @@
 #define DEV "./Device/Vendor/MSFT/Reboot"
 #define LEG "./Vendor/MSFT/Reboot"
 
-static int setup(void **state)
-{
-    rbt *t = calloc(1, sizeof(*t));
-
-    rbt_init(t);
-    rbt_open(t);
-    assert_int_equal(omadm__reboot_startup(t->rb), OMADM_OK);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    rbt *t = *state;
-
-    rbt_cleanup(t);
-    free(t);
-    return 0;
-}
-
 /* Get of `uri`: returns the Status; *value (malloc'd or NULL), format. */
 static int get(rbt *t, const char *uri, char **value, char *format)
 {
@@ -550,18 +530,18 @@ static void test_replace_allocation_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_get_interior_and_rebootnow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schedule_child_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_value_classes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_add_replace_delete_semantics, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_daily_weekly_exclusive, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_command_not_allowed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrong_format, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scope_prefix_spellings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exec_rebootnow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_state_survives_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replace_allocation_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_interior_and_rebootnow, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_schedule_child_list, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_value_classes, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_add_replace_delete_semantics, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_daily_weekly_exclusive, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_command_not_allowed, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_format, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_scope_prefix_spellings, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_exec_rebootnow, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_state_survives_reopen, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_atomic, rbt_setup, rbt_teardown),
+        cmocka_unit_test_setup_teardown(test_replace_allocation_failures, rbt_setup, rbt_teardown),
     };
 
     return cmocka_run_group_tests_name("reboot-csp", tests, NULL, NULL);
