@@ -438,22 +438,22 @@ static void test_alloc_sweep(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_atomic_success, setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_rollback, setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_rollback_fails, setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_restart_armed_only_at_commit, setup,
-                                        tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_validation, setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_get_inside, setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_nested, setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_csp_without_txn, setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_multi_item_member, setup,
-                                        tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_commit_fails, setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_begin_fails, setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_without_cmd_id, setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_in_sequence, setup, tcsp_fixture_teardown),
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, tcsp_fixture_teardown)
+        TEST(test_atomic_success),
+        TEST(test_atomic_rollback),
+        TEST(test_atomic_rollback_fails),
+        TEST(test_atomic_restart_armed_only_at_commit),
+        TEST(test_atomic_validation),
+        TEST(test_atomic_get_inside),
+        TEST(test_atomic_nested),
+        TEST(test_atomic_csp_without_txn),
+        TEST(test_atomic_multi_item_member),
+        TEST(test_atomic_commit_fails),
+        TEST(test_atomic_begin_fails),
+        TEST(test_atomic_without_cmd_id),
+        TEST(test_atomic_in_sequence),
         cmocka_unit_test(test_alloc_sweep),
+#undef TEST
     };
     return cmocka_run_group_tests_name("atomic", tests, NULL, NULL);
 }

@@ -400,21 +400,13 @@ static void test_bad_args(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test_setup_teardown(test_limits, tcsp_fixture_setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_shape_errors, tcsp_fixture_setup,
-                                        tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_alerts_status_results, tcsp_fixture_setup,
-                                        tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_items_and_refs, tcsp_fixture_setup,
-                                        tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_no_resp, tcsp_fixture_setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_handler_codes, tcsp_fixture_setup,
-                                        tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_sequence, tcsp_fixture_setup, tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_session_end, tcsp_fixture_setup,
-                                        tcsp_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_bad_args, tcsp_fixture_setup, tcsp_fixture_teardown),
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, tcsp_fixture_setup, tcsp_fixture_teardown)
+        cmocka_unit_test(test_table), TEST(test_limits),
+        TEST(test_shape_errors),      TEST(test_alerts_status_results),
+        TEST(test_items_and_refs),    TEST(test_no_resp),
+        TEST(test_handler_codes),     TEST(test_sequence),
+        TEST(test_session_end),       TEST(test_bad_args),
+#undef TEST
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);
 }

@@ -530,18 +530,20 @@ static void test_replace_allocation_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_get_interior_and_rebootnow, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_schedule_child_list, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_value_classes, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_add_replace_delete_semantics, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_daily_weekly_exclusive, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_command_not_allowed, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_wrong_format, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_scope_prefix_spellings, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_exec_rebootnow, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_state_survives_reopen, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_atomic, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_replace_allocation_failures, rbt_setup, rbt_teardown),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rbt_setup, rbt_teardown)
+        T(test_get_interior_and_rebootnow),
+        T(test_schedule_child_list),
+        T(test_value_classes),
+        T(test_add_replace_delete_semantics),
+        T(test_daily_weekly_exclusive),
+        T(test_command_not_allowed),
+        T(test_wrong_format),
+        T(test_scope_prefix_spellings),
+        T(test_exec_rebootnow),
+        T(test_state_survives_reopen),
+        T(test_atomic),
+        T(test_replace_allocation_failures),
+#undef T
     };
 
     return cmocka_run_group_tests_name("reboot-csp", tests, NULL, NULL);

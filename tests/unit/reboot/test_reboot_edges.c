@@ -361,19 +361,18 @@ static void test_stored_offset_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rbt_setup, rbt_teardown)
         cmocka_unit_test(test_atomic_commit_failure_undone),
-        cmocka_unit_test_setup_teardown(test_history_unreadable_is_an_error, rbt_setup,
-                                        rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_history_load_nomem_not_corrupt, rbt_setup,
-                                        rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_request_at_deadline, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_no_request_one_second_late, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_startup_at_and_after_deadline, rbt_setup,
-                                        rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_boot_at_deadline_is_in_time, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_tick_report_grace_boundary, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_coalesce_at_deadline, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_stored_offset_limits, rbt_setup, rbt_teardown),
+        T(test_history_unreadable_is_an_error),
+        T(test_history_load_nomem_not_corrupt),
+        T(test_request_at_deadline),
+        T(test_no_request_one_second_late),
+        T(test_startup_at_and_after_deadline),
+        T(test_boot_at_deadline_is_in_time),
+        T(test_tick_report_grace_boundary),
+        T(test_coalesce_at_deadline),
+        T(test_stored_offset_limits),
+#undef T
     };
 
     return cmocka_run_group_tests_name("reboot-edges", tests, NULL, NULL);

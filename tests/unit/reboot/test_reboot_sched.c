@@ -448,22 +448,23 @@ static void test_new_allocation_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_single_fires_once, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_single_fires_within_window, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_single_missed_agent_stopped, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_single_missed_device_off, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_daily_over_several_days, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_daily_local_time, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_weekly, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_daily_missed_while_stopped, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_daily_started_inside_window, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_bad_value_keeps_schedule, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_clearing_stops_firing, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_replace_moves_next, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_schedule_write_fails_after_fire, rbt_setup,
-                                        rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_tick_allocation_failures, rbt_setup, rbt_teardown),
-        cmocka_unit_test_setup_teardown(test_new_allocation_failures, rbt_setup, rbt_teardown),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rbt_setup, rbt_teardown)
+        T(test_single_fires_once),
+        T(test_single_fires_within_window),
+        T(test_single_missed_agent_stopped),
+        T(test_single_missed_device_off),
+        T(test_daily_over_several_days),
+        T(test_daily_local_time),
+        T(test_weekly),
+        T(test_daily_missed_while_stopped),
+        T(test_daily_started_inside_window),
+        T(test_bad_value_keeps_schedule),
+        T(test_clearing_stops_firing),
+        T(test_replace_moves_next),
+        T(test_schedule_write_fails_after_fire),
+        T(test_tick_allocation_failures),
+        T(test_new_allocation_failures),
+#undef T
     };
 
     return cmocka_run_group_tests_name("reboot-sched", tests, NULL, NULL);
