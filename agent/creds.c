@@ -434,3 +434,17 @@ int agent_creds_validate(const agent_config *cfg, char *err, size_t errsize)
                ? -1
                : 0;
 }
+
+void agent_creds_tls(const agent_config *cfg, omadm_transport_config *tc)
+{
+    tc->ca_file = cfg->ca_file;
+    tc->cert_file = cfg->cert;
+    tc->key_file = cfg->key_file;
+    /* An enrollment's certificate and CA, unless the config names files. */
+    if (!cfg->cert && cfg->enrolled_cert_pem) {
+        tc->cert_pem = cfg->enrolled_cert_pem;
+        tc->key_pem = cfg->enrolled_key_pem;
+    }
+    if (!cfg->ca_file && cfg->enrolled_ca_pem)
+        tc->ca_pem = cfg->enrolled_ca_pem;
+}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "agent/config.h"
+#include "transport/transport.h"
 
 typedef enum agent_finding {
     AGENT_FINDING_OK = 0,
@@ -50,5 +51,11 @@ int agent_creds_inspect(const agent_config *cfg, enum agent_creds_depth depth, i
  * "/etc/omadm-agent/agent.conf:12: [tls] key: /etc/.../key.pem does not
  * match /etc/.../cert.pem". */
 int agent_creds_validate(const agent_config *cfg, char *err, size_t errsize);
+
+/* The TLS credentials every HTTPS request uses (sessions and the push
+ * channel): cfg's [tls] files, else the enrollment's CA and certificate.
+ * Sets tc's ca_file, ca_pem, cert_file, key_file, cert_pem and key_pem to
+ * strings borrowed from cfg; leaves the other fields alone. */
+void agent_creds_tls(const agent_config *cfg, omadm_transport_config *tc);
 
 #endif

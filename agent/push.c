@@ -15,10 +15,11 @@
 #include <pthread.h>
 #endif
 
+#include "agent/creds.h"
 #include "agent/log.h"
 #include "agent/os.h"
 #include "notify/notify.h"
-#include "omadm/cert.h"
+#include "transport/tls.h"
 
 #define PERIOD_MIN_S      5
 #define PERIOD_MAX_S      86400
@@ -198,9 +199,12 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user)
         }                                                                                          \
     } while (0)
 
-/* The same TLS rules as the session transport (transport.c). */
+/* The same TLS options as the session transport (transport/tls.h). */
 static int setup_easy(agent_push *p, const agent_config *cfg, char *err, size_t errsize)
 {
+    omadm_transport_config tls = OMADM_TRANSPORT_CONFIG_INIT;
+    const char *failed = NULL;
+    CURLcode rc;
     const char *proxy = cfg->proxy && strcmp(cfg->proxy, "none") == 0 ? "" : cfg->proxy;
     struct curl_slist *l = curl_slist_append(NULL, "Accept: " AGENT_PUSH_CONTENT_TYPE);
 
@@ -212,42 +216,11 @@ static int setup_easy(agent_push *p, const agent_config *cfg, char *err, size_t 
     SETOPT(CURLOPT_URL, p->url);
     SETOPT(CURLOPT_PROTOCOLS_STR, "https");
     SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-    SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-    SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-    if (cfg->ca_file)
-        SETOPT(CURLOPT_CAINFO, cfg->ca_file);
-    /* An enrollment's CA and certificate, as for sessions (sync.c), unless
-     * the configuration names files. CURL_BLOB_COPY: libcurl keeps a copy. */
-    if (!cfg->ca_file && cfg->enrolled_ca_pem) {
-        struct curl_blob ca = { cfg->enrolled_ca_pem, strlen(cfg->enrolled_ca_pem),
-                                CURL_BLOB_COPY };
-        SETOPT(CURLOPT_CAINFO_BLOB, &ca);
-    }
-    if (!cfg->cert && cfg->enrolled_cert_pem && cfg->enrolled_key_pem) {
-        struct curl_blob cert = { cfg->enrolled_cert_pem, strlen(cfg->enrolled_cert_pem),
-                                  CURL_BLOB_COPY };
-        struct curl_blob key = { cfg->enrolled_key_pem, strlen(cfg->enrolled_key_pem),
-                                 CURL_BLOB_COPY };
-        SETOPT(CURLOPT_SSLCERT_BLOB, &cert);
-        SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
-        SETOPT(CURLOPT_SSLKEY_BLOB, &key);
-        SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
-    }
-    if (cfg->cert) {
-        SETOPT(CURLOPT_SSLCERT, cfg->cert);
-        switch (omadm_cert_kind_of(cfg->cert)) {
-        case OMADM_CERT_PEM:
-            SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
-            SETOPT(CURLOPT_SSLKEY, cfg->key_file ? cfg->key_file : cfg->cert);
-            SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
-            break;
-        case OMADM_CERT_P12:
-            SETOPT(CURLOPT_SSLCERTTYPE, "P12");
-            break;
-        case OMADM_CERT_STORE:
-            break;
-        }
+    agent_creds_tls(cfg, &tls);
+    rc = omadm__transport_tls_setopt(p->easy, &tls, &failed);
+    if (rc != CURLE_OK) {
+        snprintf(err, errsize, "push: cannot set %s", failed);
+        return -1;
     }
     SETOPT(CURLOPT_USERAGENT, cfg->user_agent ? cfg->user_agent : "MSFT OMA DM Client/1.2.0.1");
     if (proxy)

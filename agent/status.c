@@ -172,23 +172,30 @@ static void j_time(FILE *f, int64_t t)
     j_str(f, buf);
 }
 
+/* A key and its string (NULL: null) or time value. */
+static void j_kstr(FILE *f, int *first, const char *key, const char *v)
+{
+    j_key(f, first, key);
+    j_str(f, v);
+}
+
+static void j_ktime(FILE *f, int *first, const char *key, int64_t t)
+{
+    j_key(f, first, key);
+    j_time(f, t);
+}
+
 static void j_pending(FILE *f, const omadm_reboot_pending *p)
 {
     int first = 1;
 
     fputc('{', f);
-    j_key(f, &first, "trigger");
-    j_str(f, p->trigger);
-    j_key(f, &first, "state");
-    j_str(f, p->state);
-    j_key(f, &first, "uri");
-    j_str(f, p->uri);
-    j_key(f, &first, "cmdref");
-    j_str(f, p->cmdref);
-    j_key(f, &first, "requested");
-    j_time(f, p->requested);
-    j_key(f, &first, "deadline");
-    j_time(f, p->deadline);
+    j_kstr(f, &first, "trigger", p->trigger);
+    j_kstr(f, &first, "state", p->state);
+    j_kstr(f, &first, "uri", p->uri);
+    j_kstr(f, &first, "cmdref", p->cmdref);
+    j_ktime(f, &first, "requested", p->requested);
+    j_ktime(f, &first, "deadline", p->deadline);
     j_key(f, &first, "deadline_unix");
     fprintf(f, "%" PRId64, p->deadline);
     j_key(f, &first, "earlier_boot");
@@ -196,8 +203,7 @@ static void j_pending(FILE *f, const omadm_reboot_pending *p)
     {
         char words[600];
         agent_words_pending(p, words, sizeof words);
-        j_key(f, &first, "text");
-        j_str(f, words);
+        j_kstr(f, &first, "text", words);
     }
     fputc('}', f);
 }
@@ -214,8 +220,7 @@ static void j_agent(FILE *f, const struct status *s)
         fprintf(f, "%ld", s->pid);
     else
         fputs("null", f);
-    j_key(f, &first, "since");
-    j_time(f, s->running > 0 ? s->since : 0);
+    j_ktime(f, &first, "since", s->running > 0 ? s->since : 0);
     fputc('}', f);
 }
 
@@ -229,26 +234,17 @@ static void j_outcomes(FILE *f, const struct status *s)
 
         agent_words_outcome(o, words, sizeof words);
         fputs(i ? ",{" : "{", f);
-        j_key(f, &first, "trigger");
-        j_str(f, o->trigger);
-        j_key(f, &first, "outcome");
-        j_str(f, o->outcome);
-        j_key(f, &first, "detail");
-        j_str(f, o->detail[0] ? o->detail : NULL);
-        j_key(f, &first, "cmdref");
-        j_str(f, o->cmdref[0] ? o->cmdref : NULL);
-        j_key(f, &first, "requested");
-        j_str(f, o->requested[0] ? o->requested : NULL);
-        j_key(f, &first, "deadline");
-        j_str(f, o->deadline[0] ? o->deadline : NULL);
-        j_key(f, &first, "when");
-        j_time(f, o->created);
+        j_kstr(f, &first, "trigger", o->trigger);
+        j_kstr(f, &first, "outcome", o->outcome);
+        j_kstr(f, &first, "detail", o->detail[0] ? o->detail : NULL);
+        j_kstr(f, &first, "cmdref", o->cmdref[0] ? o->cmdref : NULL);
+        j_kstr(f, &first, "requested", o->requested[0] ? o->requested : NULL);
+        j_kstr(f, &first, "deadline", o->deadline[0] ? o->deadline : NULL);
+        j_ktime(f, &first, "when", o->created);
         j_key(f, &first, "reported");
         fputs(o->reported ? "true" : "false", f);
-        j_key(f, &first, "text");
-        j_str(f, words);
-        j_key(f, &first, "raw");
-        j_str(f, o->raw);
+        j_kstr(f, &first, "text", words);
+        j_kstr(f, &first, "raw", o->raw);
         fputc('}', f);
     }
     fputc(']', f);
@@ -260,16 +256,11 @@ static void print_json(FILE *f, struct status *s)
     int first = 1;
 
     fputc('{', f);
-    j_key(f, &first, "version");
-    j_str(f, OMADM_VERSION_STRING);
-    j_key(f, &first, "server");
-    j_str(f, cfg->server_url);
-    j_key(f, &first, "device_id");
-    j_str(f, cfg->device_id);
-    j_key(f, &first, "state_dir");
-    j_str(f, cfg->state_dir);
-    j_key(f, &first, "platform");
-    j_str(f, agent_platform_name(cfg->platform));
+    j_kstr(f, &first, "version", OMADM_VERSION_STRING);
+    j_kstr(f, &first, "server", cfg->server_url);
+    j_kstr(f, &first, "device_id", cfg->device_id);
+    j_kstr(f, &first, "state_dir", cfg->state_dir);
+    j_kstr(f, &first, "platform", agent_platform_name(cfg->platform));
     j_key(f, &first, "enrollment");
     agent_enroll_print_status(f, s->have_state ? &s->dev.platform : NULL, 1);
     j_key(f, &first, "agent");
@@ -281,22 +272,18 @@ static void print_json(FILE *f, struct status *s)
     if (s->have_last) {
         int f2 = 1;
         fputc('{', f);
-        j_key(f, &f2, "time");
-        j_time(f, s->last.time);
+        j_ktime(f, &f2, "time", s->last.time);
         j_key(f, &f2, "time_unix");
         fprintf(f, "%" PRId64, s->last.time);
         j_key(f, &f2, "session_id");
         fprintf(f, "%u", s->last.session_id);
-        j_key(f, &f2, "result");
-        j_str(f, s->last.result);
+        j_kstr(f, &f2, "result", s->last.result);
         j_key(f, &f2, "messages");
         fprintf(f, "%u", s->last.messages);
         j_key(f, &f2, "duration_ms");
         fprintf(f, "%" PRId64, s->last.duration_ms);
-        j_key(f, &f2, "server");
-        j_str(f, s->last.server);
-        j_key(f, &f2, "error");
-        j_str(f, s->last.error[0] ? s->last.error : NULL);
+        j_kstr(f, &f2, "server", s->last.server);
+        j_kstr(f, &f2, "error", s->last.error[0] ? s->last.error : NULL);
         fputc('}', f);
     } else {
         fputs("null", f);
@@ -319,20 +306,14 @@ static void print_json(FILE *f, struct status *s)
             fputs(i ? ",{" : "{", f);
             j_key(f, &f3, "id");
             fprintf(f, "%" PRIu64, e->id);
-            j_key(f, &f3, "kind");
-            j_str(f, outbox_kind_name(e->kind));
-            j_key(f, &f3, "created");
-            j_time(f, e->created);
+            j_kstr(f, &f3, "kind", outbox_kind_name(e->kind));
+            j_ktime(f, &f3, "created", e->created);
             j_key(f, &f3, "attempts");
             fprintf(f, "%u", e->attempts);
-            j_key(f, &f3, "source");
-            j_str(f, e->source_uri);
-            j_key(f, &f3, "type");
-            j_str(f, e->type);
-            j_key(f, &f3, "mark");
-            j_str(f, e->mark);
-            j_key(f, &f3, "data");
-            j_str(f, e->data);
+            j_kstr(f, &f3, "source", e->source_uri);
+            j_kstr(f, &f3, "type", e->type);
+            j_kstr(f, &f3, "mark", e->mark);
+            j_kstr(f, &f3, "data", e->data);
             fputc('}', f);
         }
         fputs("]}", f);
@@ -369,12 +350,9 @@ static void print_json(FILE *f, struct status *s)
             if (r->set) {
                 int f4 = 1;
                 fputc('{', f);
-                j_key(f, &f4, "value");
-                j_str(f, r->value);
-                j_key(f, &f4, "instant");
-                j_time(f, r->instant);
-                j_key(f, &f4, "next");
-                j_time(f, r->next_fire);
+                j_kstr(f, &f4, "value", r->value);
+                j_ktime(f, &f4, "instant", r->instant);
+                j_ktime(f, &f4, "next", r->next_fire);
                 fputc('}', f);
             } else {
                 fputs("null", f);
@@ -388,10 +366,8 @@ static void print_json(FILE *f, struct status *s)
             char words[600];
             fputc('{', f);
             agent_words_poll_plan(&s->plan, s->poll_from_server, words, sizeof words);
-            j_key(f, &f4, "text");
-            j_str(f, words);
-            j_key(f, &f4, "source");
-            j_str(f, s->poll_from_server ? "server" : "config");
+            j_kstr(f, &f4, "text", words);
+            j_kstr(f, &f4, "source", s->poll_from_server ? "server" : "config");
             j_key(f, &f4, "initial_interval_s");
             fprintf(f, "%u", s->cfg->poll_interval);
             for (int i = 0; i < 3; i++) {
@@ -412,10 +388,9 @@ static void print_json(FILE *f, struct status *s)
                 fprintf(f, "%u", s->poll_state.done);
             else
                 fputs("null", f);
-            j_key(f, &f4, "last");
-            j_time(f, s->have_poll_state ? s->poll_state.last : 0);
-            j_key(f, &f4, "next");
-            j_time(f, s->have_poll_state ? agent_poll_next(&s->plan, &s->poll_state) : 0);
+            j_ktime(f, &f4, "last", s->have_poll_state ? s->poll_state.last : 0);
+            j_ktime(f, &f4, "next",
+                    s->have_poll_state ? agent_poll_next(&s->plan, &s->poll_state) : 0);
             fputc('}', f);
         }
         fputc('}', f);

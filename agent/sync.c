@@ -5,6 +5,7 @@
 
 #include "agent/agent.h"
 #include "agent/cli.h"
+#include "agent/creds.h"
 #include "agent/ctl.h"
 #include "agent/device.h"
 #include "agent/log.h"
@@ -64,17 +65,8 @@ int agent_https_open(omadm_transport **out, const agent_config *cfg, char *err, 
     omadm_status st;
 
     tc.url = cfg->server_url;
-    tc.ca_file = cfg->ca_file;
-    tc.cert_file = cfg->cert;
-    tc.key_file = cfg->key_file;
+    agent_creds_tls(cfg, &tc);
     tc.user_agent = cfg->user_agent;
-    /* An enrollment's certificate and CA, unless the config names files. */
-    if (!cfg->cert && cfg->enrolled_cert_pem) {
-        tc.cert_pem = cfg->enrolled_cert_pem;
-        tc.key_pem = cfg->enrolled_key_pem;
-    }
-    if (!cfg->ca_file && cfg->enrolled_ca_pem)
-        tc.ca_pem = cfg->enrolled_ca_pem;
     tc.max_response =
         cfg->max_inbound_size ? cfg->max_inbound_size : OMADM_SESSION_DEFAULT_MAX_INBOUND;
     /* "none" turns the proxy off even when the environment names one. */

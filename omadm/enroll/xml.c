@@ -1,6 +1,6 @@
 /* Hardened SAX parse into a small tree (see xml.h). The refusal rules are
- * those of syncml/parse.c: a DOCTYPE may not declare anything, no entity
- * but the five predefined ones, nothing external is ever loaded. */
+ * syncml/xml_safe.c's: a DOCTYPE may not declare anything, no entity but
+ * the five predefined ones, nothing external is ever loaded. */
 #include "enroll/xml.h"
 
 #include <stdarg.h>
@@ -8,17 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libxml/entities.h>
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <libxml/xmlerror.h>
 
 #include "core/alloc.h"
 #include "core/compiler.h"
-#include "syncml/syncml_internal.h" /* omadm__syncml_quiet_begin/end */
+#include "syncml/xml_safe.h"
 
 typedef struct xparser {
-    xmlParserCtxtPtr ctxt;
+    omadm__xml_safe xs; /* first: the SAX callbacks' context */
     enroll_xml_limits lim;
     omadm_status status;
     char *err;
@@ -41,104 +38,13 @@ static void fail(xparser *p, omadm_status st, const char *fmt, ...)
         vsnprintf(p->err, p->errsize, fmt, ap);
         va_end(ap);
     }
-    if (p->ctxt)
-        xmlStopParser(p->ctxt);
+    omadm__xml_safe_stop(&p->xs);
 }
 
-static void on_xml_error(void *ctx, xmlErrorPtr e)
+/* xml_safe's refusals and libxml2's errors. */
+static void on_refuse(omadm__xml_safe *x, omadm_status st, unsigned line, const char *message)
 {
-    xparser *p = ctx;
-    char msg[160];
-    size_t n, i;
-
-    if (!e || e->level == XML_ERR_WARNING || e->code == XML_WAR_NS_URI || p->status != OMADM_OK)
-        return;
-    if (e->code == XML_ERR_NO_MEMORY || !e->message) {
-        fail(p, OMADM_ERR_NOMEM, "out of memory");
-        return;
-    }
-    snprintf(msg, sizeof msg, "%s", e->message);
-    n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        msg[--n] = '\0';
-    for (i = 0; i < n; i++)
-        if (msg[i] == '\n')
-            msg[i] = ' ';
-    fail(p, OMADM_ERR_PARSE, "malformed XML at line %d: %s", e->line, msg);
-}
-
-static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id,
-                               const xmlChar *sys_id)
-{
-    if (ext_id || sys_id)
-        fail(ctx, OMADM_ERR_PARSE, "external DTD not allowed (DOCTYPE %.64s)", (const char *)name);
-}
-
-static void on_external_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id,
-                               const xmlChar *sys_id)
-{
-    if (ext_id || sys_id)
-        fail(ctx, OMADM_ERR_PARSE, "external DTD not allowed (DOCTYPE %.64s)", (const char *)name);
-}
-
-static void on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
-                           const xmlChar *system_id, xmlChar *content)
-{
-    fail(ctx, OMADM_ERR_PARSE, "entity declaration \"%.64s\" not allowed", (const char *)name);
-}
-
-static void on_unparsed_entity_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,
-                                    const xmlChar *system_id, const xmlChar *notation)
-{
-    fail(ctx, OMADM_ERR_PARSE, "entity declaration \"%.64s\" not allowed", (const char *)name);
-}
-
-static void on_notation_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,
-                             const xmlChar *system_id)
-{
-    fail(ctx, OMADM_ERR_PARSE, "notation declaration \"%.64s\" not allowed", (const char *)name);
-}
-
-static void on_attribute_decl(void *ctx, const xmlChar *elem, const xmlChar *fullname, int type,
-                              int def, const xmlChar *default_value, xmlEnumerationPtr tree)
-{
-    fail(ctx, OMADM_ERR_PARSE, "attribute declaration \"%.64s\" not allowed",
-         (const char *)fullname);
-    xmlFreeEnumeration(tree);
-}
-
-static void on_element_decl(void *ctx, const xmlChar *name, int type, xmlElementContentPtr content)
-{
-    fail(ctx, OMADM_ERR_PARSE, "element declaration \"%.64s\" not allowed", (const char *)name);
-}
-
-static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
-{
-    xmlEntityPtr ent = xmlGetPredefinedEntity(name);
-
-    if (!ent)
-        fail(ctx, OMADM_ERR_PARSE, "entity reference &%.64s; not allowed", (const char *)name);
-    return ent;
-}
-
-static xmlEntityPtr on_get_parameter_entity(void *ctx, const xmlChar *name)
-{
-    fail(ctx, OMADM_ERR_PARSE, "parameter entity reference %%%.64s; not allowed",
-         (const char *)name);
-    return NULL;
-}
-
-static void on_reference(void *ctx, const xmlChar *name)
-{
-    fail(ctx, OMADM_ERR_PARSE, "entity reference &%.64s; not allowed", (const char *)name);
-}
-
-static xmlParserInputPtr on_resolve_entity(void *ctx, const xmlChar *public_id,
-                                           const xmlChar *system_id)
-{
-    fail(ctx, OMADM_ERR_PARSE, "external entity \"%.64s\" not allowed",
-         system_id ? (const char *)system_id : "");
-    return NULL;
+    fail((xparser *)x, st, "%s", message);
 }
 
 /* ---- the tree ----------------------------------------------------------- */
@@ -291,35 +197,11 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
     n->text = grown;
 }
 
-static void init_sax(xmlSAXHandler *sax)
-{
-    memset(sax, 0, sizeof(*sax));
-    sax->initialized = XML_SAX2_MAGIC;
-    sax->startElementNs = on_start;
-    sax->endElementNs = on_end;
-    sax->characters = on_text;
-    sax->ignorableWhitespace = on_text;
-    sax->cdataBlock = on_text;
-    sax->serror = on_xml_error;
-    sax->internalSubset = on_internal_subset;
-    sax->externalSubset = on_external_subset;
-    sax->entityDecl = on_entity_decl;
-    sax->unparsedEntityDecl = on_unparsed_entity_decl;
-    sax->notationDecl = on_notation_decl;
-    sax->attributeDecl = on_attribute_decl;
-    sax->elementDecl = on_element_decl;
-    sax->getEntity = on_get_entity;
-    sax->getParameterEntity = on_get_parameter_entity;
-    sax->reference = on_reference;
-    sax->resolveEntity = on_resolve_entity;
-}
-
 omadm_status enroll_xml_parse(const char *data, size_t len, const enroll_xml_limits *lim,
                               enroll_node **root, char *err, size_t errsize)
 {
     static const enroll_xml_limits defaults = ENROLL_XML_LIMITS_DEFAULT;
-    omadm__syncml_quiet saved;
-    xmlSAXHandler sax;
+    static const omadm__xml_events events = { on_start, on_end, on_text };
     xparser p;
 
     memset(&p, 0, sizeof p);
@@ -342,26 +224,14 @@ omadm_status enroll_xml_parse(const char *data, size_t len, const enroll_xml_lim
              p.lim.max_bytes);
         return p.status;
     }
-    xmlInitParser();
-    omadm__syncml_quiet_begin(&saved);
-    p.ctxt = xmlCreateMemoryParserCtxt(data, (int)len);
-    if (!p.ctxt) {
-        omadm__syncml_quiet_end(&saved);
+    p.xs.refuse = on_refuse;
+    if (omadm__xml_safe_parse(&p.xs, &events, data, len) != OMADM_OK) {
         fail(&p, OMADM_ERR_NOMEM, "out of memory");
         return p.status;
     }
-    init_sax(&sax);
-    memcpy(p.ctxt->sax, &sax, sizeof sax);
-    p.ctxt->userData = &p;
-    xmlCtxtUseOptions(p.ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
-                                  XML_PARSE_NOWARNING);
-    xmlParseDocument(p.ctxt);
-    omadm__syncml_quiet_end(&saved);
-    if (p.status == OMADM_OK && (!p.ctxt->wellFormed || !p.root))
+    if (p.status == OMADM_OK && (!p.xs.ctxt->wellFormed || !p.root))
         fail(&p, OMADM_ERR_PARSE, "malformed XML");
-    if (p.ctxt->myDoc)
-        xmlFreeDoc(p.ctxt->myDoc);
-    xmlFreeParserCtxt(p.ctxt);
+    omadm__xml_safe_free(&p.xs);
     if (p.status != OMADM_OK) {
         enroll_xml_free(p.root);
         return p.status;

@@ -4,7 +4,8 @@
  * stop libxml2 at the first violation. Elements are matched by local name;
  * the namespace is checked on the root only (DESIGN §5). DOCTYPE markup
  * declarations, entity references other than the predefined ones and
- * external DTDs are refused: nothing is ever expanded or fetched. */
+ * external DTDs are refused by xml_safe.c: nothing is ever expanded or
+ * fetched. */
 #include "syncml/syncml.h"
 
 #include <stdarg.h>
@@ -12,9 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libxml/entities.h>
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h> /* xmlCreateMemoryParserCtxt */
 #include <libxml/xmlerror.h>
 
 #include "core/alloc.h"
@@ -22,6 +21,7 @@
 #include "core/compiler.h"
 #include "syncml/capture.h"
 #include "syncml/syncml_internal.h"
+#include "syncml/xml_safe.h"
 
 typedef enum frame_kind {
     F_SKIP, /* ignored element: content skipped, still counted for depth */
@@ -60,7 +60,7 @@ typedef struct frame {
 #define INLINE_FRAMES 40
 
 typedef struct parser {
-    xmlParserCtxtPtr ctxt;
+    omadm__xml_safe xs; /* first: the SAX callbacks' context */
     syncml_limits lim;
     syncml_msg *msg;
     syncml_error *err;
@@ -113,10 +113,9 @@ static void fail(parser *p, omadm_status st, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
         va_end(ap);
-        p->err->line = (p->ctxt && p->ctxt->input) ? (unsigned)p->ctxt->input->line : 0;
+        p->err->line = (p->xs.ctxt && p->xs.ctxt->input) ? (unsigned)p->xs.ctxt->input->line : 0;
     }
-    if (p->ctxt)
-        xmlStopParser(p->ctxt);
+    omadm__xml_safe_stop(&p->xs);
 }
 
 static void nomem(parser *p)
@@ -168,125 +167,21 @@ static bool reject(parser *p, int code, const char *fmt, ...)
     return false;
 }
 
-static void on_xml_error(void *ctx, xmlErrorPtr e)
+/* xml_safe's refusals and libxml2's errors. */
+static void on_refuse(omadm__xml_safe *x, omadm_status st, unsigned line, const char *message)
 {
-    parser *p = ctx;
-    char msg[200];
-    size_t n, i;
+    parser *p = (parser *)x;
 
-    /* A namespace name that is not an RFC 3986 URI is only a warning in
-     * spirit (libxml2 also raises it when xmlParseURI runs out of memory). */
-    if (!e || e->level == XML_ERR_WARNING || e->code == XML_WAR_NS_URI || p->status != OMADM_OK)
+    if (p->status != OMADM_OK)
         return;
-    /* libxml2 leaves the message NULL only when formatting it failed. */
-    if (e->code == XML_ERR_NO_MEMORY || !e->message) {
-        nomem(p);
-        return;
-    }
-    snprintf(msg, sizeof(msg), "%s", e->message);
-    n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        msg[--n] = '\0';
-    for (i = 0; i < n; i++)
-        if (msg[i] == '\n')
-            msg[i] = ' ';
-    fail(p, OMADM_ERR_PARSE, "malformed XML at line %d in <%.64s>: %s", e->line, cur_name(p), msg);
-    if (p->err && e->line > 0)
-        p->err->line = (unsigned)e->line;
+    fail(p, st, "%s", message);
+    if (p->err && line > 0)
+        p->err->line = line;
 }
 
-/* ---- DOCTYPE and entities: refused -------------------------------------- */
-
-static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id,
-                               const xmlChar *sys_id)
+static const char *on_where(const omadm__xml_safe *x)
 {
-    parser *p = ctx;
-
-    if (ext_id || sys_id)
-        fail(p, OMADM_ERR_PARSE, "external DTD not allowed: DOCTYPE %.64s SYSTEM \"%.64s\"",
-             (const char *)name, sys_id ? (const char *)sys_id : "");
-}
-
-/* libxml2 calls this after every DOCTYPE, with NULL ids when there is no
- * external subset. */
-static void on_external_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id,
-                               const xmlChar *sys_id)
-{
-    if (!ext_id && !sys_id)
-        return;
-    fail(ctx, OMADM_ERR_PARSE, "external DTD not allowed: DOCTYPE %.64s SYSTEM \"%.64s\"",
-         (const char *)name, sys_id ? (const char *)sys_id : "");
-}
-
-static void on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
-                           const xmlChar *system_id, xmlChar *content)
-{
-    bool pe = type == XML_INTERNAL_PARAMETER_ENTITY || type == XML_EXTERNAL_PARAMETER_ENTITY;
-
-    fail(ctx, OMADM_ERR_PARSE, "%sentity declaration \"%s%.64s\" not allowed in DOCTYPE",
-         pe ? "parameter " : "", pe ? "%" : "", (const char *)name);
-}
-
-static void on_unparsed_entity_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,
-                                    const xmlChar *system_id, const xmlChar *notation)
-{
-    fail(ctx, OMADM_ERR_PARSE, "entity declaration \"%.64s\" not allowed in DOCTYPE",
-         (const char *)name);
-}
-
-static void on_notation_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,
-                             const xmlChar *system_id)
-{
-    fail(ctx, OMADM_ERR_PARSE, "notation declaration \"%.64s\" not allowed in DOCTYPE",
-         (const char *)name);
-}
-
-static void on_attribute_decl(void *ctx, const xmlChar *elem, const xmlChar *fullname, int type,
-                              int def, const xmlChar *default_value, xmlEnumerationPtr tree)
-{
-    fail(ctx, OMADM_ERR_PARSE, "attribute declaration \"%.64s\" not allowed in DOCTYPE",
-         (const char *)fullname);
-    xmlFreeEnumeration(tree); /* the callee owns it (as xmlSAX2AttributeDecl does) */
-}
-
-static void on_element_decl(void *ctx, const xmlChar *name, int type, xmlElementContentPtr content)
-{
-    fail(ctx, OMADM_ERR_PARSE, "element declaration \"%.64s\" not allowed in DOCTYPE",
-         (const char *)name);
-}
-
-static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
-{
-    parser *p = ctx;
-    xmlEntityPtr ent = xmlGetPredefinedEntity(name);
-
-    if (!ent)
-        fail(p, OMADM_ERR_PARSE, "entity reference &%.64s; not allowed in <%.64s>",
-             (const char *)name, cur_name(p));
-    return ent;
-}
-
-static xmlEntityPtr on_get_parameter_entity(void *ctx, const xmlChar *name)
-{
-    fail(ctx, OMADM_ERR_PARSE, "parameter entity reference %%%.64s; not allowed",
-         (const char *)name);
-    return NULL;
-}
-
-static void on_reference(void *ctx, const xmlChar *name)
-{
-    parser *p = ctx;
-
-    fail(p, OMADM_ERR_PARSE, "entity reference &%.64s; not allowed in <%.64s>", (const char *)name,
-         cur_name(p));
-}
-
-static xmlParserInputPtr on_resolve_entity(void *ctx, const xmlChar *public_id,
-                                           const xmlChar *system_id)
-{
-    fail(ctx, OMADM_ERR_PARSE, "external entity \"%.64s\" not allowed",
-         system_id ? (const char *)system_id : "");
-    return NULL;
+    return cur_name((const parser *)x);
 }
 
 /* ---- the captured XML of Data ------------------------------------------- */
@@ -790,45 +685,6 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 
 /* ---- entry point -------------------------------------------------------- */
 
-static void quiet(void *ctx, const char *msg, ...)
-{
-}
-
-void omadm__syncml_quiet_begin(omadm__syncml_quiet *saved)
-{
-    saved->fn = xmlGenericError;
-    saved->ctx = xmlGenericErrorContext;
-    xmlSetGenericErrorFunc(NULL, quiet);
-}
-
-void omadm__syncml_quiet_end(const omadm__syncml_quiet *saved)
-{
-    xmlSetGenericErrorFunc(saved->ctx, saved->fn);
-}
-
-static void init_sax(xmlSAXHandler *sax)
-{
-    memset(sax, 0, sizeof(*sax));
-    sax->initialized = XML_SAX2_MAGIC;
-    sax->startElementNs = on_start;
-    sax->endElementNs = on_end;
-    sax->characters = on_text;
-    sax->ignorableWhitespace = on_text;
-    sax->cdataBlock = on_text;
-    sax->serror = on_xml_error;
-    sax->internalSubset = on_internal_subset;
-    sax->externalSubset = on_external_subset;
-    sax->entityDecl = on_entity_decl;
-    sax->unparsedEntityDecl = on_unparsed_entity_decl;
-    sax->notationDecl = on_notation_decl;
-    sax->attributeDecl = on_attribute_decl;
-    sax->elementDecl = on_element_decl;
-    sax->getEntity = on_get_entity;
-    sax->getParameterEntity = on_get_parameter_entity;
-    sax->reference = on_reference;
-    sax->resolveEntity = on_resolve_entity;
-}
-
 static void set_error(syncml_error *err, unsigned line, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(OMADM_PRINTF_ARCHETYPE, 3, 4)))
@@ -850,8 +706,7 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
 {
     static const syncml_limits defaults = SYNCML_LIMITS_DEFAULT;
     syncml_error local_err;
-    omadm__syncml_quiet saved;
-    xmlSAXHandler sax;
+    static const omadm__xml_events events = { on_start, on_end, on_text };
     parser *p;
     omadm_status st;
 
@@ -890,22 +745,13 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
         nomem(p);
         goto done;
     }
-    xmlInitParser();
-    omadm__syncml_quiet_begin(&saved);
-    p->ctxt = xmlCreateMemoryParserCtxt(data, (int)len);
-    if (!p->ctxt) {
-        omadm__syncml_quiet_end(&saved);
+    p->xs.refuse = on_refuse;
+    p->xs.where = on_where;
+    if (omadm__xml_safe_parse(&p->xs, &events, data, len) != OMADM_OK) {
         nomem(p);
         goto done;
     }
-    init_sax(&sax);
-    memcpy(p->ctxt->sax, &sax, sizeof(sax));
-    p->ctxt->userData = p;
-    xmlCtxtUseOptions(p->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
-                                   XML_PARSE_NOWARNING);
-    xmlParseDocument(p->ctxt);
-    omadm__syncml_quiet_end(&saved);
-    if (p->status == OMADM_OK && !p->ctxt->wellFormed)
+    if (p->status == OMADM_OK && !p->xs.ctxt->wellFormed)
         fail(p, OMADM_ERR_PARSE, "malformed XML in <%.64s>", cur_name(p));
     if (p->status == OMADM_OK && !p->seen_hdr)
         fail(p, OMADM_ERR_PARSE, "missing SyncHdr in SyncML");
@@ -914,14 +760,7 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
 done:
     st = p->status;
     omadm__capture_stop(&p->data);
-    if (p->ctxt) {
-        /* libxml2 builds a document with a fake DTD "for expat
-         * compatibility" when a DOCTYPE declares an entity, even in SAX
-         * mode; the context does not own it. */
-        if (p->ctxt->myDoc)
-            xmlFreeDoc(p->ctxt->myDoc);
-        xmlFreeParserCtxt(p->ctxt);
-    }
+    omadm__xml_safe_free(&p->xs);
     if (p->stack != p->inline_stack)
         omadm__free(p->stack);
     omadm__buf_free(&p->text);

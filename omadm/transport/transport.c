@@ -14,6 +14,7 @@
 #include "core/compiler.h"
 #include "core/log.h"
 #include "transport/cert.h"
+#include "transport/tls.h"
 
 struct omadm_transport {
     CURL *curl;
@@ -165,19 +166,6 @@ static omadm_status map_setopt(CURLcode rc, const char *what)
         }                                                                                          \
     } while (0)
 
-/* libcurl's blob takes a non-const pointer; with CURL_BLOB_COPY it only
- * reads (and copies) the bytes. */
-static void *blob_data(const char *p)
-{
-    union {
-        const char *c;
-        void *m;
-    } u;
-
-    u.c = p;
-    return u.m;
-}
-
 static omadm_status check_config(const omadm_transport_config *cfg)
 {
     if (!cfg || !cfg->url || !*cfg->url) {
@@ -274,36 +262,13 @@ omadm_status omadm_transport_new(omadm_transport **out, const omadm_transport_co
     /* Redirects are not followed at all; should that change, only to https. */
     SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
     SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-    SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-    if (cfg->ca_file)
-        SETOPT(CURLOPT_CAINFO, cfg->ca_file);
-    if (cfg->ca_pem) {
-        struct curl_blob blob = { blob_data(cfg->ca_pem), strlen(cfg->ca_pem), CURL_BLOB_COPY };
-        SETOPT(CURLOPT_CAINFO_BLOB, &blob);
-    }
-    if (cfg->cert_pem) {
-        struct curl_blob cert = { blob_data(cfg->cert_pem), strlen(cfg->cert_pem), CURL_BLOB_COPY };
-        struct curl_blob key = { blob_data(cfg->key_pem), strlen(cfg->key_pem), CURL_BLOB_COPY };
-        SETOPT(CURLOPT_SSLCERT_BLOB, &cert);
-        SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
-        SETOPT(CURLOPT_SSLKEY_BLOB, &key);
-        SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
-    }
-    if (cfg->cert_file) {
-        SETOPT(CURLOPT_SSLCERT, cfg->cert_file);
-        switch (omadm__transport_cert_kind(cfg->cert_file)) {
-        case OMADM__CERT_PEM:
-            SETOPT(CURLOPT_SSLCERTTYPE, "PEM");
-            SETOPT(CURLOPT_SSLKEY, cfg->key_file ? cfg->key_file : cfg->cert_file);
-            SETOPT(CURLOPT_SSLKEYTYPE, "PEM");
-            break;
-        case OMADM__CERT_P12: /* the key is inside */
-            SETOPT(CURLOPT_SSLCERTTYPE, "P12");
-            break;
-        case OMADM__CERT_STORE: /* Schannel finds certificate and key there */
-            break;
+    {
+        const char *failed = NULL;
+        CURLcode rc = omadm__transport_tls_setopt(t->curl, cfg, &failed);
+
+        if (rc != CURLE_OK) {
+            st = map_setopt(rc, failed);
+            goto fail;
         }
     }
     SETOPT(CURLOPT_USERAGENT,

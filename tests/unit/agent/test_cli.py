@@ -8,56 +8,24 @@ Usage: test_cli.py AGENT_BINARY   (env OMADM_FIXTURES, OMADM_SOURCE_ROOT)
 """
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
 import unittest
 
-AGENT = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.environ["OMADM_AGENT"]
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_ROOT = os.environ.get("OMADM_SOURCE_ROOT", os.path.dirname(os.path.dirname(
-    os.path.dirname(HERE))))
+from agentlib import (AGENT, DEVICE, HERE, MAKE_CERTS, MOCKSERVER, SERVER, SOURCE_ROOT,
+                      AgentCase, free_port)
+
 FIXTURES = os.environ.get("OMADM_FIXTURES", os.path.join(SOURCE_ROOT, "tests", "fixtures"))
-MOCKSERVER = os.path.join(SOURCE_ROOT, "tests", "mockserver", "mockserver")
-MAKE_CERTS = os.path.join(SOURCE_ROOT, "tests", "mockserver", "make-certs.sh")
-DEVICE = "9A41C0DE77E94B6F8C3D2E1F0A5B6C7D"
-SERVER = "https://mdm.example.test/ManagementServer/MDM.svc"
 OPTIONS = ["--config FILE", "--server URL", "--state-dir DIR", "--platform native|sim",
            "--ca FILE", "--cert FILE|STORE-PATH", "--key FILE", "--device-id ID",
            "--log-level LEVEL", "--help", "--version", "--json", "--foreground"]
 COMMANDS = ["run", "sync", "status", "replay", "service"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Agent(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="omadm-cli-")
-        self.state = os.path.join(self.dir, "state")
-        # No config file from the machine: every test names its own.
-        self.conf = self.write("none.conf", "")
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def write(self, name, text, mode=0o644):
-        path = os.path.join(self.dir, name)
-        with open(path, "w") as f:
-            f.write(text)
-        os.chmod(path, mode)
-        return path
-
-    def agent(self, *args, config=True, timeout=60):
-        cmd = [AGENT] + (["--config", self.conf] if config else []) + list(args)
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+class Agent(AgentCase):
+    tmp_prefix = "omadm-cli-"
 
     def usage_error(self, message, *args, config=True):
         r = self.agent(*args, config=config)
@@ -390,51 +358,29 @@ class Agent(unittest.TestCase):
         certs = os.path.join(self.dir, "certs")
         os.makedirs(certs)
         subprocess.run(["sh", MAKE_CERTS, certs, DEVICE], check=True, capture_output=True)
-        port = free_port()
-        log = open(os.path.join(self.dir, "mock.log"), "w")
-        server = subprocess.Popen(
-            ["/usr/bin/python3", MOCKSERVER, "--listen", "127.0.0.1:%d" % port,
-             "--tls-cert", os.path.join(certs, "server.pem"),
-             "--tls-key", os.path.join(certs, "server.key"),
-             "--client-ca", os.path.join(certs, "ca.pem"),
-             "--db", os.path.join(self.dir, "mock.db")], stdout=log, stderr=log)
-        try:
-            deadline = time.time() + 20
-            while time.time() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), 0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            args = ["sync", "--platform", "sim", "--server",
-                    "https://127.0.0.1:%d/ManagementServer/MDM.svc" % port,
-                    "--device-id", DEVICE, "--state-dir", self.state,
-                    "--ca", os.path.join(certs, "ca.pem"),
-                    "--cert", os.path.join(certs, "client.pem"),
-                    "--key", os.path.join(certs, "client.key")]
-            r = self.agent(*args)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertRegex(r.stderr, r"info: session: server=\S+ id=1 messages=\d+ "
-                                       r"result=completed")
-            # [server] proxy is used: a dead proxy fails the session...
-            dead = "http://127.0.0.1:%d" % free_port()
-            self.conf = self.write("proxy.conf", "[server]\nproxy = %s\n" % dead)
-            r = self.agent(*args)
-            self.assertEqual(r.returncode, 1, r.stderr)
-            # ...and "none" ignores the environment's proxy.
-            self.conf = self.write("noproxy.conf", "[server]\nproxy = none\n")
-            env = dict(os.environ, https_proxy=dead, HTTPS_PROXY=dead, all_proxy=dead)
-            r = subprocess.run([AGENT, "--config", self.conf] + args, capture_output=True,
-                               text=True, timeout=60, env=env)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            # A private key others can read is refused before anything runs.
-            os.chmod(os.path.join(certs, "client.key"), 0o640)
-            r = self.agent(*args)
-            self.assertEqual(r.returncode, 2, r)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-            log.close()
+        url = self.start_mock(certs)
+        args = ["sync", "--platform", "sim", "--server", url, "--device-id", DEVICE, "--state-dir", self.state,
+                "--ca", os.path.join(certs, "ca.pem"),
+                "--cert", os.path.join(certs, "client.pem"),
+                "--key", os.path.join(certs, "client.key")]
+        r = self.agent(*args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stderr, r"info: session: server=\S+ id=1 messages=\d+ "
+                                   r"result=completed")
+        # [server] proxy is used: a dead proxy fails the session...
+        dead = "http://127.0.0.1:%d" % free_port()
+        self.conf = self.write("proxy.conf", "[server]\nproxy = %s\n" % dead)
+        r = self.agent(*args)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        # ...and "none" ignores the environment's proxy.
+        self.conf = self.write("noproxy.conf", "[server]\nproxy = none\n")
+        env = dict(os.environ, https_proxy=dead, HTTPS_PROXY=dead, all_proxy=dead)
+        r = self.agent(*args, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # A private key others can read is refused before anything runs.
+        os.chmod(os.path.join(certs, "client.key"), 0o640)
+        r = self.agent(*args)
+        self.assertEqual(r.returncode, 2, r)
 
     # ---- run ------------------------------------------------------------------
     def start_run(self, url, *extra):

@@ -13,31 +13,19 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
-AGENT = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.environ["OMADM_AGENT"]
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_ROOT = os.environ.get("OMADM_SOURCE_ROOT", os.path.dirname(os.path.dirname(
-    os.path.dirname(HERE))))
+from agentlib import AGENT, DEVICE, SERVER, SOURCE_ROOT, MAKE_CERTS, MOCKSERVER, AgentCase, \
+    free_port
+
 FIXTURES = os.path.join(SOURCE_ROOT, "tests", "fixtures")
-MOCKSERVER = os.path.join(SOURCE_ROOT, "tests", "mockserver", "mockserver")
-MAKE_CERTS = os.path.join(SOURCE_ROOT, "tests", "mockserver", "make-certs.sh")
-DEVICE = "9A41C0DE77E94B6F8C3D2E1F0A5B6C7D"
-SERVER = "https://mdm.example.test/ManagementServer/MDM.svc"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Ops(unittest.TestCase):
+class Ops(AgentCase):
+    tmp_prefix = "omadm-ops-"
     certs = None
 
     @classmethod
@@ -53,25 +41,6 @@ class Ops(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.pki, ignore_errors=True)
-
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="omadm-ops-")
-        self.state = os.path.join(self.dir, "state")
-        self.conf = self.write("none.conf", "")
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def write(self, name, text, mode=0o644):
-        path = os.path.join(self.dir, name)
-        with open(path, "w") as f:
-            f.write(text)
-        os.chmod(path, mode)
-        return path
-
-    def agent(self, *args, env=None, timeout=60):
-        return subprocess.run([AGENT, "--config", self.conf] + list(args), capture_output=True,
-                              text=True, timeout=timeout, env=env)
 
     def good_conf(self, server=SERVER, extra=""):
         return self.write("agent.conf",
@@ -183,30 +152,9 @@ class Ops(unittest.TestCase):
         self.assertIn("error: state directory %s/state: cannot be created: %s is not a "
                       "directory" % (blocker, blocker), self.findings(r))
 
-    def start_mock(self):
-        port = free_port()
-        log = open(os.path.join(self.dir, "mock.log"), "w")
-        server = subprocess.Popen(
-            ["/usr/bin/python3", MOCKSERVER, "--listen", "127.0.0.1:%d" % port,
-             "--tls-cert", os.path.join(self.certs, "server.pem"),
-             "--tls-key", os.path.join(self.certs, "server.key"),
-             "--client-ca", os.path.join(self.certs, "ca.pem"),
-             "--db", os.path.join(self.dir, "mock.db")], stdout=log, stderr=log)
-        self.addCleanup(log.close)
-        self.addCleanup(server.wait, 10)
-        self.addCleanup(server.terminate)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        return "https://127.0.0.1:%d/ManagementServer/MDM.svc" % port
-
     @unittest.skipUnless(os.path.exists(MOCKSERVER), "no mock server in this tree")
     def test_check_connect(self):
-        url = self.start_mock()
+        url = self.start_mock(self.certs)
         self.conf = self.good_conf(server=url)
         r = self.agent("check", "--connect")
         self.assertEqual(r.returncode, 0, r)
@@ -232,7 +180,7 @@ class Ops(unittest.TestCase):
 
     @unittest.skipUnless(os.path.exists(MOCKSERVER), "no mock server in this tree")
     def test_http_403_on_the_first_message_names_the_device(self):
-        url = self.start_mock()
+        url = self.start_mock(self.certs)
         self.conf = self.good_conf(server=url)
         # The mock refuses a SyncHdr Source that is not the certificate's CN.
         r = self.agent("sync", "--device-id", "not-the-cn")
@@ -327,7 +275,7 @@ class Ops(unittest.TestCase):
         self.replay_restart()
         with open(os.path.join(self.state, "sim", "boot-id"), "w") as f:
             f.write("second-boot\n")
-        url = self.start_mock()
+        url = self.start_mock(self.certs)
         self.conf = self.good_conf(server=url)
         r = self.agent("sync")
         self.assertEqual(r.returncode, 0, r.stderr)

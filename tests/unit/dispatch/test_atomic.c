@@ -19,37 +19,16 @@
 #define T  "./Vendor/Test/"
 #define T2 "./Vendor/Test2/"
 
-typedef struct fixture {
-    omadm_tree *tree;
-    tcsp a, b, c;
-    char log[1024];
-} fixture;
+typedef tcsp_fixture fixture;
 
+/* The three CSPs log their transaction calls into one shared log. */
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
+    fixture *f;
 
-    assert_non_null(f);
-    tcsp_init(&f->a, "A");
-    tcsp_init(&f->b, "B");
-    tcsp_init(&f->c, "C");
+    tcsp_fixture_setup(state);
+    f = *state;
     f->a.shared = f->b.shared = f->c.shared = f->log;
-    assert_int_equal(omadm_tree_new(&f->tree), OMADM_OK);
-    tcsp_register(f->tree, "./Vendor/Test", &f->a);
-    tcsp_register(f->tree, "./Vendor/Test2", &f->b);
-    assert_int_equal(omadm_tree_register(f->tree, "./Vendor/NoTxn", &tcsp_ops_no_txn, tcsp_nodes,
-                                         tcsp_n_nodes, 0, &f->c),
-                     OMADM_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-
-    omadm_tree_free(f->tree);
-    free(f);
     return 0;
 }
 
@@ -392,7 +371,7 @@ static void run_sweep(int sticky)
         setup((void **)&f);
         dm_describe(dm_run(f->tree, in, &reply), "4", baseline, sizeof baseline);
         syncml_msg_free(reply);
-        teardown((void **)&f);
+        tcsp_fixture_teardown((void **)&f);
     }
     for (n = 1; n < 5000 && !done; n++) {
         fixture *f;
@@ -438,7 +417,7 @@ static void run_sweep(int sticky)
             degraded++;
         }
         syncml_msg_free(reply);
-        teardown((void **)&f);
+        tcsp_fixture_teardown((void **)&f);
     }
     assert_true(done);
     print_message("sweep (%s): %ld allocation points, %d clean errors, %d degraded replies\n",
@@ -459,20 +438,22 @@ static void test_alloc_sweep(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_atomic_success, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_rollback, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_rollback_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_restart_armed_only_at_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_get_inside, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_nested, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_csp_without_txn, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_multi_item_member, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_commit_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_begin_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_without_cmd_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic_in_sequence, setup, teardown),
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, tcsp_fixture_teardown)
+        TEST(test_atomic_success),
+        TEST(test_atomic_rollback),
+        TEST(test_atomic_rollback_fails),
+        TEST(test_atomic_restart_armed_only_at_commit),
+        TEST(test_atomic_validation),
+        TEST(test_atomic_get_inside),
+        TEST(test_atomic_nested),
+        TEST(test_atomic_csp_without_txn),
+        TEST(test_atomic_multi_item_member),
+        TEST(test_atomic_commit_fails),
+        TEST(test_atomic_begin_fails),
+        TEST(test_atomic_without_cmd_id),
+        TEST(test_atomic_in_sequence),
         cmocka_unit_test(test_alloc_sweep),
+#undef TEST
     };
     return cmocka_run_group_tests_name("atomic", tests, NULL, NULL);
 }

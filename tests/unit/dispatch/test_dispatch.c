@@ -14,37 +14,7 @@
 #include "testcsp.h"
 #include "tree/tree.h"
 
-typedef struct fixture {
-    omadm_tree *tree;
-    tcsp a, b, c;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-
-    assert_non_null(f);
-    tcsp_init(&f->a, "A");
-    tcsp_init(&f->b, "B");
-    tcsp_init(&f->c, "C");
-    assert_int_equal(omadm_tree_new(&f->tree), OMADM_OK);
-    tcsp_register(f->tree, "./Vendor/Test", &f->a);
-    tcsp_register(f->tree, "./Vendor/Test2", &f->b);
-    assert_int_equal(omadm_tree_register(f->tree, "./Vendor/NoTxn", &tcsp_ops_no_txn, tcsp_nodes,
-                                         tcsp_n_nodes, 0, &f->c),
-                     OMADM_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-
-    omadm_tree_free(f->tree);
-    free(f);
-    return 0;
-}
+typedef tcsp_fixture fixture;
 
 /* Checks "rw=V", "num=N", "flag=N", "key:K=V", "nokey:K", "armed=N",
  * "exec=N" against tcsp A. */
@@ -186,13 +156,13 @@ static void test_table(void **state)
 
         print_message("row %u: %s %s\n", (unsigned)i, syncml_cmd_type_name(rows[i].type),
                       rows[i].target);
-        setup((void **)&f);
+        tcsp_fixture_setup((void **)&f);
         dm_item(in, cmd, rows[i].target, rows[i].data, rows[i].format);
         dm_expect(f->tree, in, rows[i].want);
         check_state(&f->a, rows[i].check);
         /* No transaction was involved outside Atomic. */
         assert_int_equal(f->a.begin_calls, 0);
-        teardown((void **)&f);
+        tcsp_fixture_teardown((void **)&f);
         syncml_msg_free(in);
     }
 }
@@ -430,16 +400,13 @@ static void test_bad_args(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shape_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alerts_status_results, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_items_and_refs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_resp, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_handler_codes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sequence, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_session_end, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, tcsp_fixture_setup, tcsp_fixture_teardown)
+        cmocka_unit_test(test_table), TEST(test_limits),
+        TEST(test_shape_errors),      TEST(test_alerts_status_results),
+        TEST(test_items_and_refs),    TEST(test_no_resp),
+        TEST(test_handler_codes),     TEST(test_sequence),
+        TEST(test_session_end),       TEST(test_bad_args),
+#undef TEST
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);
 }

@@ -352,3 +352,30 @@ const omadm_csp_ops tcsp_ops_no_txn = {
     NULL,
     NULL,
 };
+
+int tcsp_fixture_setup(void **state)
+{
+    tcsp_fixture *f = calloc(1, sizeof *f);
+
+    assert_non_null(f);
+    tcsp_init(&f->a, "A");
+    tcsp_init(&f->b, "B");
+    tcsp_init(&f->c, "C");
+    assert_int_equal(omadm_tree_new(&f->tree), OMADM_OK);
+    tcsp_register(f->tree, "./Vendor/Test", &f->a);
+    tcsp_register(f->tree, "./Vendor/Test2", &f->b);
+    assert_int_equal(omadm_tree_register(f->tree, "./Vendor/NoTxn", &tcsp_ops_no_txn, tcsp_nodes,
+                                         tcsp_n_nodes, 0, &f->c),
+                     OMADM_OK);
+    *state = f;
+    return 0;
+}
+
+int tcsp_fixture_teardown(void **state)
+{
+    tcsp_fixture *f = *state;
+
+    omadm_tree_free(f->tree);
+    free(f);
+    return 0;
+}

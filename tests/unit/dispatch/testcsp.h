@@ -65,4 +65,16 @@ void tcsp_register(omadm_tree *tree, const char *root, tcsp *t);
 /* Value of Dyn/<key> or Auto/<key>, NULL when absent. */
 const char *tcsp_key(const tcsp *t, const char *key);
 
+/* The tree most dispatch tests use: A at ./Vendor/Test, B at
+ * ./Vendor/Test2 (tcsp_ops), C at ./Vendor/NoTxn (tcsp_ops_no_txn). */
+typedef struct tcsp_fixture {
+    omadm_tree *tree;
+    tcsp a, b, c;
+    char log[1024]; /* for tests that point the CSPs' `shared` at it */
+} tcsp_fixture;
+
+/* cmocka fixtures: *state = a new tcsp_fixture; and its release. */
+int tcsp_fixture_setup(void **state);
+int tcsp_fixture_teardown(void **state);
+
 #endif

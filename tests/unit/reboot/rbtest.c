@@ -505,3 +505,26 @@ int rbt_cmd(rbt *t, const char *cmd, const char *cmdid, const char *uri, const c
     free(reply);
     return code;
 }
+
+int rbt_setup(void **state)
+{
+    rbt *t = calloc(1, sizeof(*t));
+
+    assert_non_null(t);
+    rbt_init(t);
+    rbt_open(t);
+    assert_int_equal(omadm__reboot_startup(t->rb), OMADM_OK);
+    *state = t;
+    return 0;
+}
+
+int rbt_teardown(void **state)
+{
+    rbt *t = *state;
+
+    if (t) {
+        rbt_cleanup(t);
+        free(t);
+    }
+    return 0;
+}

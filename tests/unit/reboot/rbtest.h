@@ -67,6 +67,10 @@ void rbt_open(rbt *t);
 void rbt_close(rbt *t);
 /* rbt_close plus removal of the state directory. */
 void rbt_cleanup(rbt *t);
+/* cmocka fixtures: *state = a new rbt, initialised, opened and started up
+ * (omadm__reboot_startup); and its cleanup (NULL state: nothing). */
+int rbt_setup(void **state);
+int rbt_teardown(void **state);
 
 void rbt_set_now(rbt *t, int64_t now);
 void rbt_set_offset(rbt *t, int32_t offset);

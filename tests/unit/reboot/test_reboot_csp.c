@@ -20,26 +20,6 @@
 #define DEV "./Device/Vendor/MSFT/Reboot"
 #define LEG "./Vendor/MSFT/Reboot"
 
-static int setup(void **state)
-{
-    rbt *t = calloc(1, sizeof(*t));
-
-    rbt_init(t);
-    rbt_open(t);
-    assert_int_equal(omadm__reboot_startup(t->rb), OMADM_OK);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    rbt *t = *state;
-
-    rbt_cleanup(t);
-    free(t);
-    return 0;
-}
-
 /* Get of `uri`: returns the Status; *value (malloc'd or NULL), format. */
 static int get(rbt *t, const char *uri, char **value, char *format)
 {
@@ -550,18 +530,20 @@ static void test_replace_allocation_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_get_interior_and_rebootnow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schedule_child_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_value_classes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_add_replace_delete_semantics, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_daily_weekly_exclusive, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_command_not_allowed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrong_format, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scope_prefix_spellings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exec_rebootnow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_state_survives_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replace_allocation_failures, setup, teardown),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rbt_setup, rbt_teardown)
+        T(test_get_interior_and_rebootnow),
+        T(test_schedule_child_list),
+        T(test_value_classes),
+        T(test_add_replace_delete_semantics),
+        T(test_daily_weekly_exclusive),
+        T(test_command_not_allowed),
+        T(test_wrong_format),
+        T(test_scope_prefix_spellings),
+        T(test_exec_rebootnow),
+        T(test_state_survives_reopen),
+        T(test_atomic),
+        T(test_replace_allocation_failures),
+#undef T
     };
 
     return cmocka_run_group_tests_name("reboot-csp", tests, NULL, NULL);

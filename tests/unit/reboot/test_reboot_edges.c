@@ -22,28 +22,6 @@
 #define DEV  "./Device/Vendor/MSFT/Reboot"
 #define UUID "5b0e2c1a-8d4f-4e7b-9a60-3f2d1c0b9e88"
 
-static int setup(void **state)
-{
-    rbt *t = calloc(1, sizeof(*t));
-
-    rbt_init(t);
-    rbt_open(t);
-    assert_int_equal(omadm__reboot_startup(t->rb), OMADM_OK);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    rbt *t = *state;
-
-    if (t) {
-        rbt_cleanup(t);
-        free(t);
-    }
-    return 0;
-}
-
 static char *state_file(const rbt *t, const char *name)
 {
     char *p = tu_path(t->dir, name, NULL);
@@ -383,16 +361,18 @@ static void test_stored_offset_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rbt_setup, rbt_teardown)
         cmocka_unit_test(test_atomic_commit_failure_undone),
-        cmocka_unit_test_setup_teardown(test_history_unreadable_is_an_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_load_nomem_not_corrupt, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_request_at_deadline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_request_one_second_late, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_startup_at_and_after_deadline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_boot_at_deadline_is_in_time, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tick_report_grace_boundary, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_coalesce_at_deadline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stored_offset_limits, setup, teardown),
+        T(test_history_unreadable_is_an_error),
+        T(test_history_load_nomem_not_corrupt),
+        T(test_request_at_deadline),
+        T(test_no_request_one_second_late),
+        T(test_startup_at_and_after_deadline),
+        T(test_boot_at_deadline_is_in_time),
+        T(test_tick_report_grace_boundary),
+        T(test_coalesce_at_deadline),
+        T(test_stored_offset_limits),
+#undef T
     };
 
     return cmocka_run_group_tests_name("reboot-edges", tests, NULL, NULL);

@@ -22,26 +22,6 @@
 #define LEG  "./Vendor/MSFT/Reboot"
 #define UUID "5b0e2c1a-8d4f-4e7b-9a60-3f2d1c0b9e88"
 
-static int setup(void **state)
-{
-    rbt *t = calloc(1, sizeof(*t));
-
-    rbt_init(t);
-    rbt_open(t);
-    assert_int_equal(omadm__reboot_startup(t->rb), OMADM_OK);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    rbt *t = *state;
-
-    rbt_cleanup(t);
-    free(t);
-    return 0;
-}
-
 static int exec_now(rbt *t, const char *session, const char *msg, const char *cmdid,
                     const char *uri)
 {
@@ -613,27 +593,29 @@ static void test_exec_allocation_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_happy_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_legacy_root_spelling_kept, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_late_restart, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_session_deadline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deadline_passed_same_boot, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tick_after_deadline_no_late_restart, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_agent_stopped_before_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_agent_stopped_after_deadline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_platform_refuses_at_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_platform_refuses_at_exec, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resent_uuid, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_integer_cmdid_not_a_repeat, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_coalesce, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sync_flush, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_intent_write_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mark_write_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_outcome_write_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_write_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_bounded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_startup_allocation_failures, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exec_allocation_failures, setup, teardown),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rbt_setup, rbt_teardown)
+        T(test_happy_path),
+        T(test_legacy_root_spelling_kept),
+        T(test_late_restart),
+        T(test_failed_session_deadline),
+        T(test_deadline_passed_same_boot),
+        T(test_tick_after_deadline_no_late_restart),
+        T(test_agent_stopped_before_request),
+        T(test_agent_stopped_after_deadline),
+        T(test_platform_refuses_at_request),
+        T(test_platform_refuses_at_exec),
+        T(test_resent_uuid),
+        T(test_integer_cmdid_not_a_repeat),
+        T(test_coalesce),
+        T(test_sync_flush),
+        T(test_intent_write_fails),
+        T(test_mark_write_fails),
+        T(test_outcome_write_fails),
+        T(test_history_write_fails),
+        T(test_history_bounded),
+        T(test_startup_allocation_failures),
+        T(test_exec_allocation_failures),
+#undef T
     };
 
     return cmocka_run_group_tests_name("reboot-lifecycle", tests, NULL, NULL);

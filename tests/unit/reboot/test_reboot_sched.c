@@ -20,26 +20,6 @@
 /* 2026-03-15T03:00:00Z */
 #define T_15_0300 (RBT_T0 + 18 * 3600)
 
-static int setup(void **state)
-{
-    rbt *t = calloc(1, sizeof(*t));
-
-    rbt_init(t);
-    rbt_open(t);
-    assert_int_equal(omadm__reboot_startup(t->rb), OMADM_OK);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    rbt *t = *state;
-
-    rbt_cleanup(t);
-    free(t);
-    return 0;
-}
-
 static int64_t tick(rbt *t)
 {
     int64_t next = 0;
@@ -468,21 +448,23 @@ static void test_new_allocation_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_single_fires_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_single_fires_within_window, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_single_missed_agent_stopped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_single_missed_device_off, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_daily_over_several_days, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_daily_local_time, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_weekly, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_daily_missed_while_stopped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_daily_started_inside_window, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_value_keeps_schedule, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clearing_stops_firing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replace_moves_next, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schedule_write_fails_after_fire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tick_allocation_failures, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_new_allocation_failures, setup, teardown),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rbt_setup, rbt_teardown)
+        T(test_single_fires_once),
+        T(test_single_fires_within_window),
+        T(test_single_missed_agent_stopped),
+        T(test_single_missed_device_off),
+        T(test_daily_over_several_days),
+        T(test_daily_local_time),
+        T(test_weekly),
+        T(test_daily_missed_while_stopped),
+        T(test_daily_started_inside_window),
+        T(test_bad_value_keeps_schedule),
+        T(test_clearing_stops_firing),
+        T(test_replace_moves_next),
+        T(test_schedule_write_fails_after_fire),
+        T(test_tick_allocation_failures),
+        T(test_new_allocation_failures),
+#undef T
     };
 
     return cmocka_run_group_tests_name("reboot-sched", tests, NULL, NULL);
