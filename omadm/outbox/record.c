@@ -15,9 +15,8 @@
 
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "core/alloc.h"
+#include "core/digest.h"
 
 #define REC_MAGIC   "OMOB"
 #define REC_VERSION 1
@@ -60,9 +59,7 @@ static uint64_t get_u64(const unsigned char *p)
 
 static int sha256(const unsigned char *data, size_t len, unsigned char out[REC_SUM])
 {
-    unsigned int n = 0;
-
-    return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == REC_SUM;
+    return omadm__sha256(data, len, out);
 }
 
 static const char *entry_str(const omadm_outbox_entry *e, int i)

@@ -13,77 +13,8 @@
 #include "dispatch/dispatch.h"
 #include "session/auth.h"
 #include "session/inbound.h"
+#include "session/session_priv.h"
 #include "syncml/fragment.h"
-
-#define SESSION_DEFAULT_MAX_MSG      524288u
-#define SESSION_DEFAULT_MAX_MESSAGES 100u
-/* A challenge is answered at most this many times per session. */
-#define SESSION_MAX_AUTH_ATTEMPTS 2u
-/* Smallest MaxMsgSize we accept from a server: below it nothing useful fits. */
-#define SESSION_MIN_SERVER_MAX 1024u
-
-/* Answers (Status, Results) to one server message, waiting to be sent.
- * Each answer is encoded once, when queued (its tail: all but its CmdID,
- * which is only known when it is packed into a message). */
-typedef struct answer_batch {
-    syncml_msg *arena; /* owns the answers */
-    syncml_cmd *head;  /* answers not sent yet, in order */
-    omadm_buf tails;   /* the answers' tails, back to back */
-    size_t *tail_end;  /* tail_end[i]: end of answer i's tail in `tails` */
-    size_t sent;       /* answers already packed (index of head) */
-    struct answer_batch *next;
-} answer_batch;
-
-/* An outbox record carried as an Alert in a message awaiting its reply. */
-typedef struct inflight_alert {
-    uint64_t outbox_id;
-    char cmd_id[16];
-} inflight_alert;
-
-struct omadm_session {
-    char *server_uri;
-    char *device_id;
-    char *auth_name;
-    char *auth_secret;
-    char *login_status; /* NULL = no Alert 1224 */
-    int unenroll_request;
-    char session_id[12];
-    int server_initiated;
-    size_t max_msg_size;
-    size_t server_max;
-    unsigned max_messages;
-    omadm_tree *tree;
-    omadm_outbox *outbox;
-    const omadm_platform *platform;
-    syncml_limits limits;
-
-    omadm_session_state state;
-    char error[256];
-    unsigned sent;      /* messages sent; also our last MsgID */
-    int awaiting_reply; /* a message went out, its reply is not fed yet */
-    int package1_due;   /* the next message is package 1 (first, or after a challenge) */
-
-    char server_msg_id[72];   /* MsgID of the last server message */
-    char server_uri_in[1025]; /* the server's Source/LocURI, for CSP requests */
-    const char *hdr_status;   /* our Status for its SyncHdr */
-    int hdr_status_due;       /* that Status goes in the next message */
-    int server_package_open;  /* the server's package continues (no Final) */
-    size_t too_large;         /* size of a server message over the inbound
-                                 cap (SIZE_MAX: unknown), 0: none */
-
-    answer_batch *batches;
-    answer_batch *batches_tail;
-
-    int send_cred;
-    char cred_type[32];
-    char nonce[256];
-    unsigned auth_attempts;
-
-    inflight_alert *inflight;
-    size_t n_inflight;
-
-    omadm__sent_cmds sent_cmds; /* what a server Status may name */
-};
 
 static const char *const state_names[] = { "running", "completed", "failed", "aborted" };
 
@@ -107,35 +38,6 @@ const char *omadm_session_error(const omadm_session *session)
 unsigned omadm_session_messages_sent(const omadm_session *session)
 {
     return session->sent;
-}
-
-static void batch_free(answer_batch *b)
-{
-    syncml_msg_free(b->arena);
-    omadm__buf_free(&b->tails);
-    omadm__free(b->tail_end);
-    omadm__free(b);
-}
-
-static void free_batches(omadm_session *s)
-{
-    while (s->batches) {
-        answer_batch *next = s->batches->next;
-
-        batch_free(s->batches);
-        s->batches = next;
-    }
-    s->batches_tail = NULL;
-}
-
-static int answers_pending(const omadm_session *s)
-{
-    const answer_batch *b;
-
-    for (b = s->batches; b; b = b->next)
-        if (b->head)
-            return 1;
-    return 0;
 }
 
 /* Applies the outbox acknowledgement rules to the alerts of the last
@@ -181,7 +83,7 @@ static void finish(omadm_session *s, omadm_session_state state)
     if (s->state != OMADM_SESSION_RUNNING)
         return;
     settle_inflight(s, NULL);
-    free_batches(s);
+    omadm__session_free_batches(s);
     s->state = state;
     if (s->tree)
         omadm__tree_session_end(s->tree, state == OMADM_SESSION_COMPLETED);
@@ -329,7 +231,7 @@ void omadm_session_free(omadm_session *session)
     if (!session)
         return;
     finish(session, OMADM_SESSION_FAILED);
-    free_batches(session);
+    omadm__session_free_batches(session);
     omadm__free(session->inflight);
     omadm__sent_free(&session->sent_cmds);
     omadm__free(session->server_uri);
@@ -361,282 +263,6 @@ omadm_status omadm_session_set_credentials(omadm_session *session, const char *n
     }
     session->auth_name = n;
     session->auth_secret = sec;
-    return OMADM_OK;
-}
-
-/* ---- building our messages ------------------------------------------- */
-
-static int set_str(syncml_msg *m, char **field, const char *value)
-{
-    *field = syncml_strdup(m, value);
-    return *field != NULL;
-}
-
-static int set_cmd_id(syncml_msg *m, syncml_cmd *cmd, unsigned *counter)
-{
-    char id[16];
-
-    snprintf(id, sizeof id, "%u", (*counter)++);
-    return set_str(m, &cmd->cmd_id, id);
-}
-
-/* SyncHdr of our next message, with the SyncHdr Status when one is due. */
-static omadm_status build_header(omadm_session *s, syncml_msg *m, unsigned msg_id,
-                                 unsigned *counter, int with_status)
-{
-    char id[16];
-    syncml_hdr *h = &m->hdr;
-
-    snprintf(id, sizeof id, "%u", msg_id);
-    if (!set_str(m, &h->ver_dtd, "1.2") || !set_str(m, &h->ver_proto, "DM/1.2") ||
-        !set_str(m, &h->session_id, s->session_id) || !set_str(m, &h->msg_id, id) ||
-        !set_str(m, &h->target_uri, s->server_uri) || !set_str(m, &h->source_uri, s->device_id))
-        return OMADM_ERR_NOMEM;
-    h->meta = syncml_meta_new(m);
-    snprintf(id, sizeof id, "%zu", s->max_msg_size);
-    if (!h->meta || !set_str(m, &h->meta->max_msg_size, id))
-        return OMADM_ERR_NOMEM;
-    if (with_status) {
-        syncml_cmd *st = syncml_cmd_new(m, SYNCML_CMD_STATUS);
-
-        if (!st || !set_cmd_id(m, st, counter) || !set_str(m, &st->msg_ref, s->server_msg_id) ||
-            !set_str(m, &st->cmd_ref, "0") || !set_str(m, &st->cmd, "SyncHdr") ||
-            !set_str(m, &st->data, s->hdr_status))
-            return OMADM_ERR_NOMEM;
-        syncml_cmd_append(&m->body, st);
-    }
-    return OMADM_OK;
-}
-
-static omadm_status add_cred(omadm_session *s, syncml_msg *m)
-{
-    char *value = NULL;
-    omadm_status st;
-    int md5 = strcmp(s->cred_type, SYNCML_AUTH_MD5) == 0;
-
-    if (md5)
-        st = omadm__auth_md5(s->auth_name, s->auth_secret, s->nonce, &value);
-    else
-        st = omadm__auth_basic(s->auth_name, s->auth_secret, &value);
-    if (st != OMADM_OK)
-        return st;
-    st = OMADM_ERR_NOMEM;
-    m->hdr.cred = syncml_alloc(m, sizeof *m->hdr.cred);
-    if (m->hdr.cred && (m->hdr.cred->meta = syncml_meta_new(m)) &&
-        set_str(m, &m->hdr.cred->meta->type, md5 ? SYNCML_AUTH_MD5 : SYNCML_AUTH_BASIC) &&
-        set_str(m, &m->hdr.cred->meta->format, "b64") && set_str(m, &m->hdr.cred->data, value))
-        st = OMADM_OK;
-    memset(value, 0, strlen(value));
-    omadm__free(value);
-    return st;
-}
-
-static syncml_cmd *new_alert(syncml_msg *m, const char *code, unsigned *counter)
-{
-    syncml_cmd *a = syncml_cmd_new(m, SYNCML_CMD_ALERT);
-
-    if (!a || !set_cmd_id(m, a, counter) || !set_str(m, &a->data, code))
-        return NULL;
-    return a;
-}
-
-/* One Alert 1226 per outbox record of kind OUTCOME or ALERT. */
-static omadm_status add_outbox_alerts(omadm_session *s, syncml_msg *m, unsigned *counter)
-{
-    size_t i, n = s->outbox ? omadm_outbox_count(s->outbox) : 0, k = 0;
-
-    if (!n)
-        return OMADM_OK;
-    s->inflight = omadm__calloc(n, sizeof *s->inflight);
-    if (!s->inflight)
-        return OMADM_ERR_NOMEM;
-    for (i = 0; i < n; i++) {
-        const omadm_outbox_entry *e = omadm_outbox_at(s->outbox, i);
-        syncml_cmd *a;
-        syncml_item *it;
-
-        if (!e || e->kind == OMADM_OUTBOX_INTENT)
-            continue;
-        a = new_alert(m, "1226", counter);
-        it = syncml_item_new(m);
-        if (!a || !it || !(it->meta = syncml_meta_new(m)))
-            return OMADM_ERR_NOMEM;
-        if ((e->source_uri && !set_str(m, &it->source_uri, e->source_uri)) ||
-            (e->type && !set_str(m, &it->meta->type, e->type)) ||
-            (e->format && !set_str(m, &it->meta->format, e->format)) ||
-            (e->mark && !set_str(m, &it->meta->mark, e->mark)) ||
-            !set_str(m, &it->data, e->data ? e->data : ""))
-            return OMADM_ERR_NOMEM;
-        it->data_len = strlen(it->data);
-        a->items = it;
-        syncml_cmd_append(&m->body, a);
-        s->inflight[k].outbox_id = e->id;
-        snprintf(s->inflight[k].cmd_id, sizeof s->inflight[k].cmd_id, "%s", a->cmd_id);
-        k++;
-    }
-    s->n_inflight = k;
-    return OMADM_OK;
-}
-
-/* MS-MDM: Alert 1224 LoginStatus after 1201; Alert 1226 for the user's
- * unenrollment request (its Item has no Source or Target). */
-static omadm_status add_enrollment_alerts(omadm_session *s, syncml_msg *m, unsigned *counter)
-{
-    syncml_cmd *a;
-    syncml_item *it;
-
-    if (s->login_status) {
-        a = new_alert(m, "1224", counter);
-        it = syncml_item_new(m);
-        if (!a || !it || !(it->meta = syncml_meta_new(m)) ||
-            !set_str(m, &it->meta->type, "com.microsoft/MDM/LoginStatus") ||
-            !set_str(m, &it->data, s->login_status))
-            return OMADM_ERR_NOMEM;
-        it->data_len = strlen(it->data);
-        a->items = it;
-        syncml_cmd_append(&m->body, a);
-    }
-    if (s->unenroll_request) {
-        a = new_alert(m, "1226", counter);
-        it = syncml_item_new(m);
-        if (!a || !it || !(it->meta = syncml_meta_new(m)) ||
-            !set_str(m, &it->meta->type, "com.microsoft:mdm.unenrollment.userrequest") ||
-            !set_str(m, &it->meta->format, "int") || !set_str(m, &it->data, "1"))
-            return OMADM_ERR_NOMEM;
-        it->data_len = 1;
-        a->items = it;
-        syncml_cmd_append(&m->body, a);
-    }
-    return OMADM_OK;
-}
-
-static const char *const devinfo_nodes[] = { "./DevInfo/DevId", "./DevInfo/Man", "./DevInfo/Mod",
-                                             "./DevInfo/DmV", "./DevInfo/Lang" };
-
-/* The package-1 Replace of the DevInfo nodes. The values come from
- * whatever CSP serves ./DevInfo, read through the dispatcher with Gets. */
-static omadm_status add_devinfo_replace(omadm_session *s, syncml_msg *m, unsigned *counter)
-{
-    syncml_msg *query = NULL;
-    syncml_cmd *answers = NULL, *rep, *c;
-    omadm_status st;
-    size_t i;
-
-    st = syncml_msg_new(&query);
-    if (st != OMADM_OK)
-        return st;
-    st = OMADM_ERR_NOMEM;
-    if (!set_str(query, &query->hdr.msg_id, "0") ||
-        !set_str(query, &query->hdr.session_id, s->session_id))
-        goto done;
-    for (i = 0; i < sizeof devinfo_nodes / sizeof devinfo_nodes[0]; i++) {
-        syncml_cmd *get = syncml_cmd_new(query, SYNCML_CMD_GET);
-        syncml_item *it = syncml_item_new(query);
-        char id[8];
-
-        snprintf(id, sizeof id, "%zu", i + 1);
-        if (!get || !it || !set_str(query, &get->cmd_id, id) ||
-            !set_str(query, &it->target_uri, devinfo_nodes[i]))
-            goto done;
-        get->items = it;
-        syncml_cmd_append(&query->body, get);
-    }
-    st = omadm__dispatch_message(s->tree, query, s->server_uri, query, &answers);
-    if (st != OMADM_OK)
-        goto done;
-    st = OMADM_ERR_NOMEM;
-    rep = syncml_cmd_new(m, SYNCML_CMD_REPLACE);
-    if (!rep || !set_cmd_id(m, rep, counter))
-        goto done;
-    for (c = answers; c; c = c->next) {
-        syncml_item *src, *it;
-
-        if (c->type != SYNCML_CMD_RESULTS)
-            continue;
-        for (src = c->items; src; src = src->next) {
-            it = syncml_item_new(m);
-            if (!it || !src->source_uri || !set_str(m, &it->source_uri, src->source_uri) ||
-                !set_str(m, &it->data, src->data ? src->data : ""))
-                goto done;
-            it->data_len = strlen(it->data);
-            syncml_item_append(&rep->items, it);
-        }
-    }
-    syncml_cmd_append(&m->body, rep);
-    st = OMADM_OK;
-done:
-    syncml_msg_free(query);
-    return st;
-}
-
-static omadm_status build_package1(omadm_session *s, syncml_msg *m, unsigned *counter)
-{
-    syncml_cmd *a = new_alert(m, s->server_initiated ? "1200" : "1201", counter);
-    omadm_status st;
-
-    if (!a)
-        return OMADM_ERR_NOMEM;
-    syncml_cmd_append(&m->body, a);
-    st = add_enrollment_alerts(s, m, counter);
-    if (st == OMADM_OK)
-        st = add_outbox_alerts(s, m, counter);
-    if (st == OMADM_OK)
-        st = add_devinfo_replace(s, m, counter);
-    m->final = true;
-    return st;
-}
-
-/* `v` in decimal into buf (at least 11 bytes); snprintf costs more than
- * the rest of packing an answer. */
-static void decimal(unsigned v, char *buf)
-{
-    char tmp[12];
-    size_t n = 0, i;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
-    buf[n] = '\0';
-}
-
-/* Appends as many pending answers to `out` (a message opened with
- * omadm__syncml_write_open) as fit in the server's MaxMsgSize, each from
- * its tail encoded when it was queued. */
-static omadm_status pack_answers(omadm_session *s, omadm_buf *out, unsigned *counter, int *added)
-{
-    size_t size = out->len + omadm__syncml_close_size(false), cmd_size,
-           final_size = omadm__syncml_close_size(true) - omadm__syncml_close_size(false);
-    omadm_status st;
-
-    *added = 0;
-    while (s->batches) {
-        answer_batch *b = s->batches;
-
-        while (b->head) {
-            size_t from = b->sent ? b->tail_end[b->sent - 1] : 0, len = b->tail_end[b->sent] - from;
-            char id[16];
-
-            decimal(*counter, id);
-            cmd_size = omadm__syncml_cmd_size_from_tail(b->head, id, len);
-            if (*added && size + cmd_size + final_size > s->server_max)
-                return OMADM_OK;
-            st = omadm__syncml_write_cmd_from_tail(b->head, id, b->tails.data + from, len, out);
-            if (st != OMADM_OK)
-                return st;
-            (*counter)++;
-            size += cmd_size;
-            (*added)++;
-            b->head = b->head->next;
-            b->sent++;
-        }
-        s->batches = b->next;
-        if (!s->batches)
-            s->batches_tail = NULL;
-        batch_free(b);
-    }
     return OMADM_OK;
 }
 
@@ -674,11 +300,11 @@ omadm_status omadm_session_next_message(omadm_session *session, char **msg, size
         return st;
     }
     counter = s->package1_due && !s->hdr_status_due ? 2 : 1;
-    st = build_header(s, m, s->sent + 1, &counter, s->hdr_status_due);
+    st = omadm__session_build_header(s, m, s->sent + 1, &counter, s->hdr_status_due);
     if (st == OMADM_OK && s->send_cred)
-        st = add_cred(s, m);
+        st = omadm__session_add_cred(s, m);
     if (st == OMADM_OK && s->package1_due) {
-        st = build_package1(s, m, &counter);
+        st = omadm__session_build_package1(s, m, &counter);
     } else if (st == OMADM_OK) {
         /* Header and SyncHdr Status, then the answers as they fit: each
          * piece is written once, straight into the message. */
@@ -686,7 +312,7 @@ omadm_status omadm_session_next_message(omadm_session *session, char **msg, size
 
         st = omadm__syncml_write_open(m, &out);
         if (st == OMADM_OK)
-            st = pack_answers(s, &out, &counter, &added);
+            st = omadm__session_pack_answers(s, &out, &counter, &added);
         if (st == OMADM_OK && !added && only_successful_hdr_status(m) && !s->server_package_open) {
             /* Nothing to say but "200" to the header: the session is over
              * (syncml-dm.md §3 rule 4). */
@@ -695,9 +321,9 @@ omadm_status omadm_session_next_message(omadm_session *session, char **msg, size
             finish(s, OMADM_SESSION_COMPLETED);
             return OMADM_OK;
         }
-        if (st == OMADM_OK && !answers_pending(s)) {
+        if (st == OMADM_OK && !omadm__session_answers_pending(s)) {
             if (s->server_package_open && added == 0) {
-                syncml_cmd *next = new_alert(m, "1222", &counter);
+                syncml_cmd *next = omadm__session_new_alert(m, "1222", &counter);
 
                 st = next ? omadm__syncml_write_cmd(next, &out) : OMADM_ERR_NOMEM;
             }
@@ -746,103 +372,6 @@ static int is_code(const char *data, const char *code)
     return data && strcmp(data, code) == 0;
 }
 
-/* Encodes the tail of answers[from..n) into b->tails. */
-static omadm_status encode_tails(answer_batch *b, syncml_cmd *const *answers, size_t from, size_t n)
-{
-    omadm_status st;
-
-    b->tails.len = from ? b->tail_end[from - 1] : 0;
-    for (; from < n; from++) {
-        st = omadm__syncml_cmd_tail(answers[from], &b->tails);
-        if (st != OMADM_OK)
-            return st;
-        b->tail_end[from] = b->tails.len;
-    }
-    return OMADM_OK;
-}
-
-/* Encodes every answer once (its tail, see answer_batch). A Results too
- * large for any message of ours is dropped and its Get answered 413
- * instead (the Status precedes it in the same batch). */
-static omadm_status fit_results(omadm_session *s, answer_batch *b)
-{
-    syncml_cmd **link = &b->head, **answers;
-    /* Room left for one command once header, SyncHdr Status and Final are
-     * in: a generous fixed allowance (the header is well under 1 KiB with
-     * the 1 KiB URI limits). */
-    size_t room = s->server_max > 2048 ? s->server_max - 2048 : 0, n = 0, status_at = 0;
-    int have_status = 0;
-    omadm_status st = OMADM_OK;
-
-    n = syncml_cmd_count(b->head);
-    b->tail_end = omadm__calloc(n ? n : 1, sizeof *b->tail_end);
-    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-    answers = omadm__calloc(n ? n : 1, sizeof *answers);
-    if (!b->tail_end || !answers) {
-        omadm__free(answers);
-        return OMADM_ERR_NOMEM;
-    }
-    n = 0;
-    while (*link && st == OMADM_OK) {
-        syncml_cmd *c = *link;
-
-        answers[n] = c;
-        st = encode_tails(b, answers, n, n + 1);
-        if (st != OMADM_OK)
-            break;
-        if (c->type == SYNCML_CMD_STATUS) {
-            status_at = n;
-            have_status = 1;
-        } else if (c->type == SYNCML_CMD_RESULTS) {
-            size_t from = n ? b->tail_end[n - 1] : 0,
-                   size = omadm__syncml_cmd_size_from_tail(c, NULL, b->tail_end[n] - from);
-
-            if (size > room) {
-                omadm__log(OMADM_LOG_WARN, "Results for Get %s (%zu bytes) cannot fit in %zu",
-                           c->cmd_ref ? c->cmd_ref : "", size, s->server_max);
-                *link = c->next;
-                if (have_status) {
-                    if (!set_str(b->arena, &answers[status_at]->data, "413"))
-                        st = OMADM_ERR_NOMEM;
-                    else /* rare: encode again from that Status on */
-                        st = encode_tails(b, answers, status_at, n);
-                } else {
-                    b->tails.len = from;
-                }
-                continue;
-            }
-        }
-        n++;
-        link = &c->next;
-    }
-    omadm__free(answers);
-    return st;
-}
-
-static omadm_status queue_answers(omadm_session *s, const syncml_msg *in)
-{
-    answer_batch *b = omadm__calloc(1, sizeof *b);
-    omadm_status st;
-
-    if (!b)
-        return OMADM_ERR_NOMEM;
-    st = syncml_msg_new(&b->arena);
-    if (st == OMADM_OK)
-        st = omadm__dispatch_message(s->tree, in, s->server_uri_in, b->arena, &b->head);
-    if (st == OMADM_OK)
-        st = fit_results(s, b);
-    if (st != OMADM_OK || !b->head) {
-        batch_free(b);
-        return st;
-    }
-    if (s->batches_tail)
-        s->batches_tail->next = b;
-    else
-        s->batches = b;
-    s->batches_tail = b;
-    return OMADM_OK;
-}
-
 /* Keeps a NextNonce for the MD5 digest; a nonce we could not use fails
  * the session saying why (returns 0). */
 static int take_nonce(omadm_session *s, const char *nonce)
@@ -888,7 +417,7 @@ static omadm_status take_challenge(omadm_session *s, const syncml_cmd *st)
     s->send_cred = 1;
     /* OMA DM: the client restarts with package 1 carrying Cred. */
     s->package1_due = 1;
-    free_batches(s);
+    omadm__session_free_batches(s);
     return OMADM_OK;
 }
 
@@ -1000,7 +529,7 @@ omadm_status omadm_session_feed(omadm_session *session, const char *body, size_t
     }
 
     if (commands > 0) {
-        st = queue_answers(s, in);
+        st = omadm__session_queue_answers(s, in);
         if (st != OMADM_OK) {
             syncml_msg_free(in);
             fail(s, "could not answer the server's commands: %s", omadm_status_str(st));
@@ -1013,7 +542,7 @@ omadm_status omadm_session_feed(omadm_session *session, const char *body, size_t
     else if (commands == 0)
         s->server_package_open = 0;
     syncml_msg_free(in);
-    if (commands == 0 && !answers_pending(s)) {
+    if (commands == 0 && !omadm__session_answers_pending(s)) {
         finish(s, OMADM_SESSION_COMPLETED);
         return OMADM_OK;
     }

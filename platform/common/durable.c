@@ -262,6 +262,12 @@ omadm_status omadm__durable_list(const omadm__durable *d, const char *prefix,
 omadm_status omadm__durable_append(const omadm__durable *d, const char *name, const void *data,
                                    size_t len)
 {
+    return omadm__durable_append_with(d, name, data, len, 1);
+}
+
+omadm_status omadm__durable_append_with(const omadm__durable *d, const char *name, const void *data,
+                                        size_t len, int flush)
+{
     char *path;
     omadm_status st;
 
@@ -270,7 +276,7 @@ omadm_status omadm__durable_append(const omadm__durable *d, const char *name, co
     path = join(d->dir, name);
     if (!path)
         return OMADM_ERR_NOMEM;
-    st = omadm__fs_append(path, data ? data : "", len, d->dir);
+    st = omadm__fs_append(path, data ? data : "", len, d->dir, flush);
     free(path);
     return st;
 }

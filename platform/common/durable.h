@@ -48,6 +48,10 @@ omadm_status omadm__durable_list(const omadm__durable *d, const char *prefix,
  * short line is not interleaved with another process's append. */
 omadm_status omadm__durable_append(const omadm__durable *d, const char *name, const void *data,
                                    size_t len);
+/* The same; with `flush` 0 nothing is flushed (safe against a process
+ * crash only: a record of the simulated OS, not the agent's state). */
+omadm_status omadm__durable_append_with(const omadm__durable *d, const char *name, const void *data,
+                                        size_t len, int flush);
 
 /* Non-zero when the file exists (any type). */
 int omadm__durable_exists(const omadm__durable *d, const char *name);

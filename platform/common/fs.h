@@ -30,8 +30,9 @@ omadm_status omadm__fs_rename_flush(const char *from, const char *to, const char
 omadm_status omadm__fs_unlink(const char *path, const char *dir);
 /* Deletes a file, ignoring errors (cleanup). */
 void omadm__fs_unlink_quiet(const char *path);
-/* Appends and flushes (see omadm__durable_append). */
-omadm_status omadm__fs_append(const char *path, const void *data, size_t len, const char *dir);
+/* Appends and, when `flush`, flushes (see omadm__durable_append). */
+omadm_status omadm__fs_append(const char *path, const void *data, size_t len, const char *dir,
+                              int flush);
 /* Non-zero when the path exists (any type). */
 int omadm__fs_exists(const char *path);
 /* Calls each(user, name) for every regular file in dir, in directory

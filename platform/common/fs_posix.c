@@ -286,7 +286,8 @@ void omadm__fs_unlink_quiet(const char *path)
     unlink(path);
 }
 
-omadm_status omadm__fs_append(const char *path, const void *data, size_t len, const char *dir)
+omadm_status omadm__fs_append(const char *path, const void *data, size_t len, const char *dir,
+                              int flush)
 {
     int fd, created = 0;
     omadm_status st;
@@ -302,11 +303,11 @@ omadm_status omadm__fs_append(const char *path, const void *data, size_t len, co
         return st;
     }
     st = write_all(fd, data, len);
-    if (st == OMADM_OK && fsync(fd) != 0)
+    if (st == OMADM_OK && flush && fsync(fd) != 0)
         st = omadm__status_from_errno(errno);
     if (close(fd) != 0 && st == OMADM_OK)
         st = omadm__status_from_errno(errno);
-    if (st == OMADM_OK && created)
+    if (st == OMADM_OK && flush && created)
         st = fsync_dir(dir);
     if (st != OMADM_OK)
         omadm__log(OMADM_LOG_ERROR, "cannot append to %s: %s", path, omadm_status_str(st));

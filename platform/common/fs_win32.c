@@ -278,7 +278,7 @@ omadm_status omadm__fs_write_new(const char *path, const void *data, size_t len)
         return st;
     }
     st = write_all(h, data, len);
-    if (st == OMADM_OK && !FlushFileBuffers(h))
+    if (st == OMADM_OK && flush && !FlushFileBuffers(h))
         st = status_from_win32(GetLastError());
     if (!CloseHandle(h) && st == OMADM_OK)
         st = OMADM_ERR_IO;
@@ -332,7 +332,8 @@ void omadm__fs_unlink_quiet(const char *path)
     free(w);
 }
 
-omadm_status omadm__fs_append(const char *path, const void *data, size_t len, const char *dir)
+omadm_status omadm__fs_append(const char *path, const void *data, size_t len, const char *dir,
+                              int flush)
 {
     omadm_status st;
     HANDLE h = open_w(path, FILE_APPEND_DATA, OPEN_ALWAYS, &st);

@@ -173,7 +173,12 @@ static omadm_status sim_request_restart(void *ctx, int64_t deadline, const char 
     sanitise_reason(reason, clean);
     n = snprintf(line, sizeof line, "requested_at=%" PRId64 " deadline=%" PRId64 " reason=%s\n",
                  now, deadline, clean);
-    st = omadm__durable_append(&c->sim, "restarts.log", line, (size_t)n);
+    /* Not flushed: the line stands for the OS's shutdown request, for
+     * which a real platform makes no fsync (the agent's exactly-once rests
+     * on its own durable "requested" mark, re-requested at start-up in the
+     * same boot; a power loss is itself a restart). Appended in one write,
+     * it survives a crash of the process. */
+    st = omadm__durable_append_with(&c->sim, "restarts.log", line, (size_t)n, 0);
     if (st == OMADM_OK)
         omadm__log(OMADM_LOG_INFO, "sim: restart requested (deadline %" PRId64 "): %s", deadline,
                    clean);

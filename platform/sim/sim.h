@@ -4,8 +4,9 @@
  * Durable files live in <state-dir> (as on every platform); the simulation's
  * own files live in <state-dir>/sim/:
  *
- *   restarts.log    one line per accepted restart request, appended and
- *                   fsynced: "requested_at=<unix> deadline=<unix> reason=<text>"
+ *   restarts.log    one line per accepted restart request, appended, not
+ *                   fsynced (it stands for the OS's shutdown request):
+ *                   "requested_at=<unix> deadline=<unix> reason=<text>"
  *                   (reason made one line: control bytes become spaces,
  *                   at most 200 bytes).
  *   boot-id         the boot identity (its text, trailing whitespace

@@ -22,7 +22,8 @@ Two weaker classes are allowed by design (platform.h, OMADM_FILE_FLUSH_*):
   requested" mark on an intent it created durably): the temp file is
   fsync'd, the directory need not be (a power loss restarts the device,
   which settles the mark whatever it says).
-LOCKS (agent.lock, which holds the running agent's pid) are not state.
+LOCKS (agent.lock, which holds the running agent's pid) are not state, nor
+are the simulated platform's files in sim/ (they stand for the OS).
 """
 
 import os
@@ -139,6 +140,8 @@ def _rename_paths(ev):
 
 REPORTS = ("agent-last-session", "agent-plugins", "agent-restart-outcomes")
 LOCKS = ("agent.lock",)
+# The simulated platform's own files stand for the OS (sim.h): not state.
+SIM_DIR = "sim/"
 RE_REPLACED = ("outbox-",)
 
 
@@ -211,7 +214,7 @@ def check(events, state_dir, temp_prefix=".tmp-"):
             if "O_WRONLY" not in flags and "O_RDWR" not in flags:
                 continue
             name = os.path.relpath(path, state_dir)
-            if name in LOCKS:
+            if name in LOCKS or name.startswith(SIM_DIR):
                 continue
             if "O_TRUNC" in flags:
                 problems.append("%s: truncated in place (%s)" % (name, flags))

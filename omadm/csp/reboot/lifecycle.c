@@ -185,8 +185,10 @@ omadm_status omadm__rb_intents_load(omadm_reboot *rb)
 
     if (n > 0) {
         list = omadm__calloc(n, sizeof(*list));
-        if (!list)
+        if (!list) {
+            rb->intents_current = 0;
             return OMADM_ERR_NOMEM;
+        }
     }
     for (i = 0; i < n; i++) {
         const omadm_outbox_entry *e = omadm_outbox_at(rb->outbox, i);
@@ -206,6 +208,7 @@ omadm_status omadm__rb_intents_load(omadm_reboot *rb)
         }
         list[count++].id = e->id;
     }
+    rb->intents_current = st == OMADM_OK;
     if (st != OMADM_OK) {
         for (i = 0; i < count; i++)
             intent_free(&list[i]);
@@ -692,6 +695,16 @@ omadm_status omadm__reboot_tick(omadm_reboot *rb, int64_t *next_wakeup)
     return first_err;
 }
 
+static int any_armed(const omadm_reboot *rb)
+{
+    size_t i;
+
+    for (i = 0; i < rb->n_intents; i++)
+        if (rb->intents[i].state == RB_ARMED)
+            return 1;
+    return 0;
+}
+
 omadm_status omadm__reboot_flush(omadm_reboot *rb)
 {
     char boot[BOOT_ID_MAX];
@@ -700,6 +713,13 @@ omadm_status omadm__reboot_flush(omadm_reboot *rb)
 
     if (!rb)
         return OMADM_ERR_INVALID;
+    /* Only armed intents are requested here. The cache is reloaded after
+     * every change this module makes to its records, and no one else
+     * writes them: when it is current and holds none armed (every session
+     * without a restart, and the second flush of one with), there is
+     * nothing to do, not even reading the clock. */
+    if (rb->intents_current && !any_armed(rb))
+        return OMADM_OK;
     st = probe_now(rb, &now, boot, sizeof(boot));
     if (st == OMADM_OK)
         st = omadm__rb_intents_load(rb);

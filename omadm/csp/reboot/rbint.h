@@ -51,6 +51,7 @@ struct omadm_reboot {
     omadm_outbox *outbox;
     rb_intent *intents; /* cache of the outbox's INTENT records */
     size_t n_intents;
+    int intents_current; /* the last load succeeded: the cache is the outbox's */
     rb_history *history;
     size_t n_history;
     rb_schedule sched[OMADM_REBOOT_KIND_COUNT];

@@ -75,7 +75,8 @@ static int literal(const char *text, size_t len, size_t *pos, char c)
 
 omadm_status omadm__reboot_iso_parse(const char *text, size_t len, omadm__reboot_iso *out)
 {
-    unsigned y, mo, d, h, mi, s, oh, om;
+    /* Zeroed for gcc -O3, which cannot see that digits() sets them. */
+    unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, oh, om;
     size_t pos = 0, frac = 0;
     int sign;
 
@@ -168,6 +169,9 @@ void omadm__reboot_format_offset(int64_t wall, int32_t offset, char *buf)
     int32_t a = offset < 0 ? -offset : offset;
 
     split(wall, &y, &mo, &d, &h, &mi, &s);
-    snprintf(buf, OMADM_REBOOT_TIME_LEN, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", y, mo,
-             d, h, mi, s, offset < 0 ? '-' : '+', (int)(a / 3600 % 100), (int)(a % 3600 / 60));
+    /* Years past 9999 do not fit: the text is cut (gcc -O3 sees the case). */
+    if (snprintf(buf, OMADM_REBOOT_TIME_LEN, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", y,
+                 mo, d, h, mi, s, offset < 0 ? '-' : '+', (int)(a / 3600 % 100),
+                 (int)(a % 3600 / 60)) >= OMADM_REBOOT_TIME_LEN)
+        buf[OMADM_REBOOT_TIME_LEN - 1] = '\0';
 }

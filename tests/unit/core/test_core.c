@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/digest.h"
 #include "omadm/omadm.h"
 
 static void test_status_names(void **state)
@@ -83,13 +84,37 @@ static void test_buf_grow_and_limit(void **state)
     omadm__alloc_fail_at(0, 0);
 }
 
+/* The digest fetched once gives FIPS 180-2's vectors, on every call. */
+static void test_sha256_vectors(void **state)
+{
+    static const unsigned char abc[OMADM_SHA256_LEN] = { 0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf,
+                                                         0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae,
+                                                         0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96,
+                                                         0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61,
+                                                         0xf2, 0x00, 0x15, 0xad };
+    static const unsigned char empty[OMADM_SHA256_LEN] = { 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c,
+                                                           0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f,
+                                                           0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64,
+                                                           0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b,
+                                                           0x78, 0x52, 0xb8, 0x55 };
+    unsigned char out[OMADM_SHA256_LEN];
+    int i;
+
+    (void)state;
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(omadm__sha256("abc", 3, out), 1);
+        assert_memory_equal(out, abc, sizeof out);
+        assert_int_equal(omadm__sha256("", 0, out), 1);
+        assert_memory_equal(out, empty, sizeof out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_status_names),
-        cmocka_unit_test(test_version),
-        cmocka_unit_test(test_alloc_fail_nth),
-        cmocka_unit_test(test_buf_grow_and_limit),
+        cmocka_unit_test(test_status_names),   cmocka_unit_test(test_version),
+        cmocka_unit_test(test_alloc_fail_nth), cmocka_unit_test(test_buf_grow_and_limit),
+        cmocka_unit_test(test_sha256_vectors),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -93,8 +93,8 @@ static void test_write_append_list(void **state)
     data = tu_read(a, &len);
     assert_string_equal(data, "new");
     free(data);
-    assert_int_equal(omadm__fs_append(a, "+1", 2, dir), OMADM_OK);
-    assert_int_equal(omadm__fs_append(stop, "x", 1, dir), OMADM_OK); /* created */
+    assert_int_equal(omadm__fs_append(a, "+1", 2, dir, 1), OMADM_OK);
+    assert_int_equal(omadm__fs_append(stop, "x", 1, dir, 0), OMADM_OK); /* created */
     data = tu_read(a, &len);
     assert_string_equal(data, "new+1");
     free(data);
