@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent_main: command line, configuration, logging, then the command. */
 #include "agent/agent.h"
 

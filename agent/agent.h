@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The omadm-agent program: main() and the commands. */
 #ifndef AGENT_AGENT_H
 #define AGENT_AGENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Command-line parsing (getopt_long), configuration assembly and help. */
 #include "agent/cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The command line: `omadm-agent [OPTION]... COMMAND [ARG]...` (DESIGN §4).
  * Options may come before or after the command. */
 #ifndef AGENT_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration: INI parsing with inih, command-line overrides, checks. */
 #include "agent/config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The agent's configuration: an INI file (inih) plus command-line overrides.
  *
  *   [server] url, device_id, auth_name, auth_secret, user_agent, proxy,

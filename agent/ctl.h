@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* On-demand sync: `omadm-agent sync` while a `run` agent (or the Windows
  * service) holds the state directory asks that agent for a session now and
  * prints that session's result, instead of failing on the lock.

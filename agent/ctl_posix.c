@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* On-demand sync over a Unix socket in the state directory (ctl.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* struct ucred (SO_PEERCRED) */

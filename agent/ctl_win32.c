@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* On-demand sync on Windows: named events per state directory (ctl.h). */
 #include "agent/ctl.h"
 

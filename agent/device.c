@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The managed device: platform, outbox, tree and CSPs; one session. */
 #include "agent/device.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The device the agent manages: the platform, the outbox, the DM tree with
  * its CSPs (DevInfo, DevDetail, DMClient, Reboot), and one session driven
  * over any exchange function (HTTPS for sync/run, files for replay). */

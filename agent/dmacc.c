@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The DMAcc credentials CSP (see dmacc.h). */
 #include "agent/dmacc.h"
 

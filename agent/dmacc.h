@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ./SyncML/DMAcc/<account>/AppAuth/(CLCRED|SRVCRED)/(AAuthName|AAuthSecret):
  * the DM account's credentials, as Fleet rotates them with Replace after an
  * enrollment. Registered for enrolled devices only; <account> is the

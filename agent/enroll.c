@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `enroll` / `unenroll` and the enrollment's place in the configuration.
  * The messages come from omadm/enroll (no I/O); this file drives them over
  * the transport and keeps the result in the state directory. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Enrollment (MS-MDE2) in the agent: the `enroll` and `unenroll` commands,
  * and how an enrollment fills the configuration of sync, run and status. */
 #ifndef AGENT_ENROLL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by agent/enroll.c and agent/enroll_renew.c. */
 #ifndef AGENT_ENROLL_INT_H
 #define AGENT_ENROLL_INT_H

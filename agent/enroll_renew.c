@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Certificate renewal and the enrollment in `status` (see enroll.h). */
 #include "agent/enroll.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The enrollment state file (see enroll_state.h). */
 #include "agent/enroll_state.h"
 

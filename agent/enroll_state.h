@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The enrollment state: one file in the state directory, written
  * atomically through the platform's file_replace (a crash leaves the device
  * unenrolled or fully enrolled, never half). Owner-only like every state

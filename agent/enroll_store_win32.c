@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The enrollment's certificate and key in LocalMachine\MY (Windows; see
  * enroll_int.h). The key goes through a PKCS#12 made in memory and
  * imported without CRYPT_EXPORTABLE: once in the store it cannot be read

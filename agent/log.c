@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Log sink: stderr or a file, one line per call, level filtered. */
 #include "agent/log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The agent's log sink: one line per event,
  * "2026-11-25T09:00:00Z omadm-agent[1234]: info: message", to stderr or
  * appended to a file; under systemd (stderr is the journal) "<6>message". Installed as

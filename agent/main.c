@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* omadm-agent: the program's entry point. */
 #include "agent/agent.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Everything the agent program needs from the OS, in one place: default
  * paths, file checks, directories, signals and the idle wait. One
  * implementation per OS (os_posix.c; a Windows one is added beside it). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* POSIX side of agent/os.h: paths, file checks, signals, the idle wait. */
 #include "agent/os.h"
 

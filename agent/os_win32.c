@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Windows side of agent/os.h: paths, file checks, console control events
  * and the idle wait. Strings are UTF-8; UTF-16 only at the Win32 calls. */
 #include "agent/os.h"

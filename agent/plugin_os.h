@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OS side of loading CSP plugins (agent/plugins.c): where they live,
  * whether a directory or file is safe to load code from, listing, and the
  * dynamic loader. One implementation per OS: plugin_os_posix.c (dlopen),

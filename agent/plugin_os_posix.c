@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* POSIX side of agent/plugin_os.h: mode checks, readdir, dlopen. */
 #include "agent/plugin_os.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Windows side of agent/plugin_os.h: DACL checks, FindFirstFileW,
  * LoadLibraryExW with a safe search path. Strings are UTF-8; UTF-16 only
  * at the Win32 calls. */

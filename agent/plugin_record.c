@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The plugin record (agent/plugins.h) for `status`: parse and print. */
 #include <inttypes.h>
 #include <stdlib.h>

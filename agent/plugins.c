@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CSP plugins: load, host table, key-value store, record. */
 #include "agent/plugins.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CSP plugins (omadm/plugin.h): the agent loads every plugin in its plugin
  * directory into the DM tree at start-up, gives each its host table and
  * key-value store, and records what it loaded and refused (with why) in

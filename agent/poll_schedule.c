@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DMClient poll schedule: plan, state machine, back-off, persistence. */
 #include "agent/poll_schedule.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The DMClient poll schedule (dmclient-devinfo.md §1) as pure functions.
  *
  * The server sets three sets of polls: (interval, count) for the first,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The `run` loop over agent_poller_ops. */
 #include "agent/poller.h"
 

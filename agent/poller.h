@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The `run` loop: a session at start-up, then on the DMClient poll
  * schedule, when the restart lifecycle has something new to report, on
  * SIGUSR1, and retries with back-off after failures. Between events it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The push channel's thread (push.h). */
 #include "agent/push.h"
 

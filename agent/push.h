@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The push channel: a long-poll HTTPS GET that the `run` agent keeps open
  * to the server, over which the server sends a Package 0 notification
  * (omadm/notify) when it wants a session now. WNS's role, the OMA-DM way.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `run`: the poller over the real device, HTTPS and the OS wait. */
 #include <stdio.h>
 #include <stdlib.h>

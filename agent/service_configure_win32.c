@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `service configure KEY=VALUE...`: what the MSI runs to write its
  * properties into the configuration file (see service_win32.h). */
 #include "agent/service_win32_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The service control verbs: `service install|uninstall|start|stop|status`
  * (see service_win32.h). Strings are UTF-8 inside; UTF-16 only at the
  * Win32 calls. */

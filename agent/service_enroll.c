@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Enrollment at the start of `run`, with back-off (see service_enroll.h). */
 #include "agent/service_enroll.h"
 

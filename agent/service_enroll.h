@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Enrollment at the start of `run`: the Windows service's first start on
  * an imaged PC (the MSI only wrote [enroll]), or `omadm-agent run` on Linux
  * with [enroll] set and no enrollment yet (or one made for another machine:

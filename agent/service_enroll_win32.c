@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `service configure`'s enrollment secret (see service_enroll.h): the MSI's
  * ENROLLSECRET or ENROLLTOKEN goes into a file only SYSTEM and
  * Administrators can open, and the configuration names that file. */

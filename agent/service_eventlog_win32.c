@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The service's Application Event Log source: registration, and one
  * report per log line with the Event ID of its kind (event_ids.h,
  * messages_win32.mc). */

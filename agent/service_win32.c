@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows service run by the service control manager: `run` started
  * by the SCM (service_main: the start path) and the stop at once on a
  * configuration error (see service_win32.h). The verbs live in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows service of omadm-agent (agent/service_win32.c and the
  * service_*_win32.c files next to it).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internals shared by the files of the Windows service (service_win32.h
  * is the contract): the service control verbs (service_control_win32.c),
  * `service configure` (service_configure_win32.c), the Event Log

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `status [--json]`: what the agent knows, read from its state directory
  * without changing it (no session, no restart lifecycle step). */
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `sync` (one session over HTTPS) and `replay` (one session over files). */
 #include <stdio.h>
 #include <stdlib.h>

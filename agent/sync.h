@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by sync and run: the HTTPS exchange and the state directory lock. */
 #ifndef AGENT_SYNC_H
 #define AGENT_SYNC_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian package omadm-agent needs to build, test and demo.
 # Idempotent; quiet unless something fails. Run as root on Debian 12.
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The platform a caller names, native or simulated (platform/open.h). */
 #include "platform/open.h"
 

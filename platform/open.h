@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Opens the platform layer a caller names: the build's native one (posix/
  * or win32/) or the simulation. For omadm_device_new (omadm/device.h), which
  * must not know which OS it was built for. */

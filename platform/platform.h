@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The platform contract: everything libomadm needs from the operating system.
  *
  * libomadm includes no OS header; the clock, boot identity, restart, device

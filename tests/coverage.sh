@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Line and branch coverage of omadm/, platform/ and agent/ from a gcc
 # --coverage build running the unit tests (report only: it gates nothing;
 # the other tiers fail on failing tests).

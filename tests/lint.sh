@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Static analysis of the project's C files: cppcheck, then clang-tidy 14
 # (.clang-tidy; tests/.clang-tidy for tests/). Exits non-zero on any finding.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """One-line mutation testing: applies each mutation of a list to the source,
 builds only the test programs that cover it, runs those tests, reverts, and
 prints killed/survived. Not part of the default run (CPU-heavy: run it nice'd).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # release-check.sh SOURCE_DIR TEST_AGENT: what `meson install` ships has no
 # test hooks. Configures a release build of the source (no tests,
 # test_hooks at its default), installs it into a temporary

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The default test run: format check, a gcc -Werror build running every
 # test, static analysis (tests/lint.sh), the unit tests under valgrind
 # (tests/valgrind.sh), a clang AddressSanitizer + UndefinedBehaviorSanitizer

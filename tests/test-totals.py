@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Totals of the meson test runs made since a start time, from their JSON
 logs (<build>/meson-logs/*.json, one object per test run): prints
 `N passed, N failed, N skipped` on one line. Used by tests/run-all.sh.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A test that cannot run because something it needs is missing: skipped
 (exit 77) in a local loop, a failure in CI and in tests/run-all.sh, so a
 lost tool never turns into a silently smaller suite.

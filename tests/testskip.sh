@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by shell tests: `skip_missing WHAT [HINT]` exits 77 (skip) in a
 # local loop, 1 (failure naming WHAT) when CI=true or OMADM_TESTS_STRICT=1
 # (tests/run-all.sh sets it), unless OMADM_ALLOW_SKIP=1. See testskip.py.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # meson test --wrapper of tests/valgrind.sh: PROGRAM [ARG...] under
 # valgrind ($OMADM_VALGRIND holds the valgrind command line). A built test
 # program runs under valgrind, with the children it starts (system ones

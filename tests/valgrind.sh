@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The unit tests of a gcc build under valgrind memcheck: any memory error or
 # definite/indirect leak fails the run.
 #

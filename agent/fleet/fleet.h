@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* omadm-fleet: many simulated devices (sim platform, real sessions, real
  * TLS) in one process and one event loop (libcurl multi). Built only on
  * the public libomadm API (omadm/include/omadm/). */

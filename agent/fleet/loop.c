@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The fleet's one event loop: a min-heap of device events (bring-up, poll,
  * restart tick, simulated reboot), a FIFO of devices ready for a session
  * (at most max_inflight at once), and libcurl's multi interface for every

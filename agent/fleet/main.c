@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* omadm-fleet: load-test an MDM server with many simulated Windows devices
  * in one process (see fleet.h, loop.c). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Device keys and certificates made locally: EC P-256 keys (quick enough
  * for 10,000 devices), CN = device id, EKU clientAuth, signed by the CA
  * the server trusts for client certificates. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Clocks, memory and the fleet's figures: the live progress line and the
  * final summary (text or JSON). */
 #define _GNU_SOURCE /* RUSAGE_THREAD */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TLS: figures for the summary (handshakes and resumptions) and a TLS
  * session cache per device (fleet.h). */
 #include <openssl/ssl.h>

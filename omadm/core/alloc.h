@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal allocation wrapper: every allocation of libomadm goes through here
  * so that tests can fail the Nth one (allocation-failure sweeps).
  *

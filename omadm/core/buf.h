@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal growable byte buffer with a size cap. Always NUL-terminated when
  * data is non-NULL. */
 #ifndef OMADM_CORE_BUF_H

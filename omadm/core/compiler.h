@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Compiler attributes used across libomadm. */
 #ifndef OMADM_CORE_COMPILER_H
 #define OMADM_CORE_COMPILER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Named crash points for the restart-lifecycle tests.
  *
  * In builds with OMADM_TEST_HOOKS, when the environment variable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-256 with the digest fetched once per process. OpenSSL 3 looks the
  * algorithm up on every EVP_Digest(..., EVP_sha256(), ...) call (an
  * implicit fetch: about 100,000 instructions, more than hashing a record);

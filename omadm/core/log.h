@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal logging: modules call omadm__log; the program installs a sink with
  * omadm_log_set (omadm/log.h). Never pass secrets or key material. */
 #ifndef OMADM_CORE_LOG_H

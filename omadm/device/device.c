@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A managed device for embedders (omadm/device.h): platform, outbox,
  * restart state, the tree with the built-in CSPs, sessions. */
 #include "omadm/device.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Atomic (all or nothing, syncml-dm §6) and Sequence (in order).
  *
  * Atomic: validate every member, begin a transaction on each CSP involved

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The command dispatcher: Get, Add, Replace, Delete, Exec, Alert and the
  * answers (Status, Results). Atomic and Sequence live in atomic.c.
  *

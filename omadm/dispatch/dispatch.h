@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The command dispatcher: runs a server message's commands against the DM
  * tree and builds their Status and Results.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dispatcher internals shared by dispatch.c (commands) and atomic.c
  * (Atomic and Sequence). */
 #ifndef OMADM_DISPATCH_DISPATCH_INT_H

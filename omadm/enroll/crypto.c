@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The device key, its PKCS#10 request and certificate checks (OpenSSL).
  * Only memory BIOs: nothing here touches a file. */
 #include <stdio.h>

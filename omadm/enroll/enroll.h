@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MS-MDE2 enrollment messages (internal side; the public API is
  * omadm/include/omadm/enroll.h). The builders here append to an omadm_buf,
  * as the rest of the library does; the public ones (enroll/public.c) hand

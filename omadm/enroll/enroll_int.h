@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the files of omadm/enroll (not part of its contract). */
 #ifndef OMADM_ENROLL_INT_H
 #define OMADM_ENROLL_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The wap-provisioningdoc of an enrollment answer (MS-MDE2 §3.4.5.1.1.1.1;
  * CertificateStore, w7 APPLICATION and DMClient CSP pages): parsed with the
  * hardened tree parser, then checked for what the device needs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The public builders of omadm/enroll.h: the internal ones, the buffer
  * handed out as a string. */
 #include "enroll/enroll.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Parsing the server's SOAP answers: DiscoverResponse, GetPoliciesResponse,
  * RequestSecurityTokenResponseCollection, and SOAP faults. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The SOAP requests of MS-MDE2 enrollment, built (not concatenated): every
  * value is escaped, namespaces live in the constants below. Shapes follow
  * MS-MDE2 §4 (examples) and §3.4.4.1.1.1.3 (UsernameToken to the letter). */

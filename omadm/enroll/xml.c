@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hardened SAX parse into a small tree (see xml.h). The refusal rules are
  * syncml/xml_safe.c's: a DOCTYPE may not declare anything, no entity but
  * the five predefined ones, nothing external is ever loaded. */

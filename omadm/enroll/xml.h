@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A small read-only XML tree for enrollment messages (SOAP responses and the
  * wap-provisioningdoc), built by a hardened libxml2 SAX parse with the same
  * rules as the SyncML parser: no DTD, no entity other than the predefined

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Package 0 parse, digest, build and replay guard (notify.h). */
 #include "notify/notify.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Package 0: the server's wake-up notification (OMA DM Notification
  * Initiated Session 1.2, "General Package #0"). No I/O.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The outbox (outbox.h): one durable record file per entry, in the format
  * of record.c.
  *

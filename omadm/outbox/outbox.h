@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The outbox: durable records of what must reach the server later (restart
  * intents and outcomes, generic alerts), kept until acknowledged.
  *

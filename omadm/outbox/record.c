@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Outbox record format, version 1, integers big-endian:
  *
  *   offset  size  field

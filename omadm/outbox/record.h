@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal: the outbox record format (record.c). Also the entry point of a
  * fuzz target: decode takes untrusted bytes. */
 #ifndef OMADM_OUTBOX_RECORD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A plugin's durable key-value store: parse, format, atomic rewrite. */
 #include "plugin/kv.h"
 

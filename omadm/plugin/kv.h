@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A plugin's durable key-value store (omadm/plugin.h, host->kv_*): one
  * file under the state directory, rewritten whole and atomically through
  * the platform's file_replace at every change.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Answers (Status, Results) to the server's commands: encoded once when
  * queued, packed into our messages as they fit the server's MaxMsgSize. */
 #include <stdio.h>

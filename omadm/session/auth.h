@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Application-level credentials for a SyncHdr Cred (syncml-dm.md §2):
  * syncml:auth-basic and syncml:auth-md5, computed with OpenSSL. */
 #ifndef OMADM_SESSION_AUTH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Building our messages: the SyncHdr (with Cred) and package 1. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Checks on what a server sends that do not stop a session but must not
  * pass silently (issue 14): a Status naming a command we never sent, a
  * SyncHdr Target that is not our device id, a MaxMsgSize we cannot use;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One OMA-DM session as a pull API with no I/O.
  *
  * The driver (the agent's sync loop, `replay`, tests, benchmarks) asks for

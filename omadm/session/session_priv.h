@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The session's state shared by its parts (internal to session/):
  * session.c drives a session (lifecycle, sending, taking replies),
  * build.c builds our messages' header and package 1, answers.c encodes

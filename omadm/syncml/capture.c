@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rebuilds the inner XML of a Data element from SAX events. */
 #include "syncml/capture.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The inner XML of a Data element that holds child elements, rebuilt from
  * SAX events (DESIGN §5: Fleet sends raw <MsiInstallJob> trees in Data).
  *

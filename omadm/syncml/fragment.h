@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writing a message in pieces, so that each command is encoded once.
  *
  * A message's bytes are: open (SyncML, SyncHdr, "<SyncBody>", the commands

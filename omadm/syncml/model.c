@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The SyncML message model: the arena, builders, deep copy, comparison. */
 #include "syncml/syncml.h"
 

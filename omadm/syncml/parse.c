@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SyncML DM parser: libxml2 SAX2 straight into the arena model.
  *
  * Streaming (no DOM) keeps the parse allocation-light and lets every limit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The SyncML DM 1.2 message model, one for both directions, and its codec.
  *
  * A message owns all of its memory in one arena: every string, item and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal helpers shared by the syncml codec's source files. */
 #ifndef OMADM_SYNCML_SYNCML_INTERNAL_H
 #define OMADM_SYNCML_SYNCML_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SyncML DM writer: compact, deterministic XML straight into an omadm_buf.
  *
  * The bytes are those libxml2's xmlTextWriter produced before (the golden

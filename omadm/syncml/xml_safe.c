@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hardened libxml2 SAX setup (see xml_safe.h): one place for what
  * every XML parser in omadm/ refuses. */
 #include "syncml/xml_safe.h"

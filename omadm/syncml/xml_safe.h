@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hardened libxml2 SAX setup shared by every XML parser in omadm/
  * (the SyncML codec, the enrollment documents). Internal to libomadm.
  *

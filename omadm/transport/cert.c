@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Client certificate naming (see cert.h). */
 #include "transport/cert.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the configured client certificate names, decided from its text
  * alone so that one rule holds whatever TLS backend libcurl has (OpenSSL on
  * Linux, Schannel on Windows) and no OS check is needed here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TLS options shared by the session transport and the push channel
  * (tls.h). */
 #include "transport/tls.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TLS options of every HTTPS request the agent makes (the session
  * transport, the push channel): TLS 1.2 or later, the peer and its name
  * verified, the CA and client certificate of an omadm_transport_config.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HTTPS POST of SyncML DM messages over one reused libcurl easy handle. */
 #include "transport/transport.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HTTPS transport of SyncML DM messages (internal API; the agent's session
  * driver uses it). It knows nothing of SyncML: it POSTs a body and returns
  * the server's reply body.

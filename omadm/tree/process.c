@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* omadm_tree_process: one server message through the tree, outside any
  * session (CSP authors' tests and tools). */
 #include <stdio.h>

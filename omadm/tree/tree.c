@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The DM tree: CSP registry, URI resolution, existence, child lists. */
 #include "tree/tree.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The DM tree, internal side: CSP registry, URI resolution, existence and
  * child lists. The public side is omadm/csp.h. */
 #ifndef OMADM_TREE_TREE_H

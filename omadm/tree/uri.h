@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DM tree URIs: parsing, normalisation and encoding (syncml-dm.md §9).
  *
  * Parsing never allocates: the decoded segments live in the omadm_uri

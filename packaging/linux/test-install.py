@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """`meson install --destdir` into a temporary directory, then check that
 everything landed in its FHS place with sane modes.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # systemd-analyze verify on the configured unit, with ExecStart pointed at
 # the binary just built (verify checks that the command exists).
 # Usage: test-unit.sh UNIT BINARY

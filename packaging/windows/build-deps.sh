@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds the Windows dependencies of omadm-agent (OpenSSL, libxml2, libcurl
 # with Schannel, cmocka, inih) for x86_64-w64-mingw32 from Debian source
 # packages into a cached prefix, and prints that prefix on stdout.

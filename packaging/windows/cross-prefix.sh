@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # cross-prefix.sh PREFIX: prints the second meson cross file, which points
 # pkg-config at the mingw dependency prefix built by build-deps.sh and makes
 # its headers system headers (-isystem), as the distribution's are on Linux:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Windows SDK archive: headers, libomadm-0.dll, its import library and
 # the .def that controls its exports, plus omadm.pc; for OEMs who write
 # plugins (omadm/plugin.h, built as DLLs into <install dir>\csp) or their

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Windows tier of the default test run (tests/run-all.sh calls it unless
 # OMADM_SKIP_WINDOWS=1): builds the mingw dependencies (or reuses the cache),
 # cross-builds everything for x86_64-w64-mingw32, runs every unit test under

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Contoso example plugin as a DLL, built with mingw from the SDK
 archive alone (packaging/windows/make-sdk.sh), loaded by omadm-agent.exe
 under wine from its csp_dir: the agent serves Add and Get on it against the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The omadm-agent Windows service under wine, end to end.
 
 Run by test-windows.sh with WINEPREFIX set to a fresh prefix whose wine

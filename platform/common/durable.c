@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Durable files in one directory (see durable.h), on top of the OS
  * primitives of fs_posix.c / fs_win32.c.
  *

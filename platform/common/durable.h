@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Durable files in one directory, shared by the platform layers (sim, posix;
  * win32 may use it too: the OS primitives are in fs_posix.c / fs_win32.c).
  *

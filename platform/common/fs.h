@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OS primitives under the durable files (platform/common), one
  * implementation per OS: fs_posix.c, fs_win32.c. Paths are UTF-8. */
 #ifndef OMADM_PLATFORM_COMMON_FS_H

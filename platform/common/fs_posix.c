@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* File primitives for POSIX systems (see fs.h). */
 #include "platform/common/fs.h"
 

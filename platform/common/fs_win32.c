@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* File primitives for Windows (see fs.h). Paths are UTF-8 inside and
  * UTF-16 at the Win32 call; '/' and '\' both separate. Durability: data
  * flushed with FlushFileBuffers, renames with MOVEFILE_WRITE_THROUGH (there

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Linux platform layer (see posix.h). */
 #include "platform/posix/posix.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Linux platform layer.
  *
  * Clock: CLOCK_REALTIME and the local time zone (localtime_r/tm_gmtoff).

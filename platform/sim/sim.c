@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The simulated platform: every OS answer comes from files under
  * <state-dir>/sim/ (see sim.h); restarts are only written down. */
 #include "platform/sim/sim.h"

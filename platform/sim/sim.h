@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The simulated platform (DESIGN.md §4 "Simulated platform"): deterministic,
  * scriptable through files, and it never restarts anything.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SMBIOS table walk (see smbios.h). Layout, from the DMTF SMBIOS reference
  * specification: each structure is a header (type, formatted length,
  * handle), `length` bytes of formatted area, then a string set of

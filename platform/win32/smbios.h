@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Device facts from the raw SMBIOS table that Windows returns for
  * GetSystemFirmwareTable('RSMB', 0): pure C, no OS header, so it can be
  * tested on crafted tables. The table is firmware data: every length and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows platform layer (see win32.h). */
 #include "platform/win32/win32.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows platform layer.
  *
  * Clock: GetSystemTimePreciseAsFileTime; UTC offset from the time zone's

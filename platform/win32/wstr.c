@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UTF-8 <-> UTF-16 conversions (see wstr.h). */
 #include "platform/win32/wstr.h"
 

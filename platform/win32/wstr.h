@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UTF-8 <-> UTF-16 at the Win32 boundary (platform/win32 and the agent's
  * Windows files). Results are malloc'd, owned by the caller (free()). */
 #ifndef OMADM_PLATFORM_WIN32_WSTR_H

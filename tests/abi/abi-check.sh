@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # libomadm's ABI against the committed baseline (tests/abi/libomadm.abi),
 # with libabigail (Debian: abigail-tools).
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # agent/ calls libomadm through its public API only (issue 12: the stock
 # agent proves the API every day). Fails on an `omadm__` / `OMADM__`
 # identifier in agent/ that tests/abi/agent-internal.allow does not list,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Makes every public struct that no libomadm function takes (the plugin
  * ABI: the host table and descriptor; the CSP tables reach the library
  * only through pointers) part of an ABI corpus: abi-check.sh compares this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench-codec: per fixture, the cost of syncml_parse (into the model, then
  * freed), of libxml2's own xmlReadMemory + xmlFreeDoc on the same bytes,
  * and of syncml_write; all measured in the same run.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench-session: whole sessions through the no-I/O session API, in
  * process, against libxml2's bare parse of the same server bytes (the
  * floor), measured in the same run.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The 10,000-device omadm-fleet benchmark (issue 18), opt-in:
 
     python3 tests/bench/fleet_bench.py [--devices N] [--ramp S] [--settle S]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """omadm-fleet's own CPU per session against a canned instant responder
 (issue 18), opt-in:
 

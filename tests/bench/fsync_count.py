@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """fsync calls of whole agent sessions, counted with `strace -c -f` on the
 real omadm-agent (--platform sim) against the mock MDM server.
 

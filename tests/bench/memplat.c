@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The in-memory platform of memplat.h. */
 #include "memplat.h"
 

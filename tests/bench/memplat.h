@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An in-memory platform for benchmarks: durable files are kept in memory,
  * the clock and the boot are fixed, restart requests are only counted. */
 #ifndef OMADM_BENCH_MEMPLAT_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The README demo: a fresh device enrolls, then a remote restart told as a
 story.
 

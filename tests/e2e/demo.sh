@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The README demo: builds the agent (gcc), then a fresh device enrolls and the restart story runs
 # against the mock MDM server with the simulated platform.
 set -eu

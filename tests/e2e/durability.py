@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Durable writes checked from the system calls (strace): for every file the
 agent replaces in its state directory, in this order, all in the traced
 processes:

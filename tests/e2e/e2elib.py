@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small world for end-to-end runs: throwaway certificates, the mock MDM
 server on loopback, and the real omadm-agent binary with the sim platform.
 

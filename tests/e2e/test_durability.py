@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Durability observed at the system-call level (tests/e2e/durability.py):
 whole restart sessions of the real agent (--platform sim) against the mock
 server under strace, every state file it replaces checked for temp write,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end: the real omadm-agent binary (--platform sim) against the mock
 MDM server over HTTPS with client certificates. Every test asserts through
 the admin API and the sim files, and that the protocol checker found no

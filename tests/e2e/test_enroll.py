@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end enrollment (MS-MDE2): the real omadm-agent (--platform sim)
 enrolls with the mock server, then is managed with what it learned alone
 (no --server, --device-id, --cert or --key). Asserts through the admin API,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Enrollment by `omadm-agent run` (the imaged-PC story on Linux): with
 [enroll] set and no enrollment, run enrolls first, retrying with back-off
 while the server cannot be reached, then manages the device; a refusal is

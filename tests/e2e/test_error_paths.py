@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Real storage errors carried end to end (issue 19): the real agent
 (--platform sim) against the mock server, its state directory on a small
 tmpfs in a private mount namespace. The design's statuses for a Reboot

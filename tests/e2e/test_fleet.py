@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """omadm-fleet against the mock MDM server (issue 18).
 
 One run of N devices (200; $OMADM_FLEET_DEVICES) on an accelerated sim

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Field hardening (issue 14), end to end: the real omadm-agent binary
 (--platform sim) against the mock MDM server. Each test names the issue's
 item it covers; every test also checks that the protocol checker found no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end: an agent of one's own (tests/oem/own_agent.c, built from the
 installed SDK by tests/oem/oem-test.sh own-agent) runs a restart session
 against the mock server: the restart is accepted, the simulated device

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end: an OEM CSP plugin (tests/oem/contoso_plugin.c, built from the
 installed SDK by tests/oem/oem-test.sh) dropped into the agent's csp_dir.
 The real omadm-agent (--platform sim) serves Get/Replace/Delete and an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end push channel: the real omadm-agent `run` (sim platform) with
 [poll] initial_interval = 1h, so that anything that happens within seconds
 can only come from the push channel (or `omadm-agent sync`).

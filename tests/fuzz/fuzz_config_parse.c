@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the agent's configuration file (agent/config.h), INI
  * text parsed with inih.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the enrollment provisioning document (and, on the same
  * bytes, the SOAP answers' parsers: Discover, GetPolicies, RSTR).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: Package 0 notifications (notify/notify.h).
  *
  * The input is the notification as received from the push channel.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: outbox record decoding (outbox/record.h), the bytes of
  * a record file as read back from the state directory.
  *

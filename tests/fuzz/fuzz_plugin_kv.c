@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: a plugin's key-value store file (plugin/kv.h) as read
  * back from the state directory.
  *

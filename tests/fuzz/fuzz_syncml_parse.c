@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the SyncML parser on untrusted bytes.
  *
  * Whatever parses must write, the written bytes must parse back to an equal

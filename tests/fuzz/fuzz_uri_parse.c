@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: DM tree URI parsing and normalisation (tree/uri.h).
  *
  * The input is the URI as received (up to its first NUL). Checked: the

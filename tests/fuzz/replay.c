@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Runs LLVMFuzzerTestOneInput on every file given (directories: each file
  * in them), without libFuzzer: the corpus as a regression test. */
 #include <dirent.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make-certs.sh OUTDIR [DEVICE_ID]
 #
 # Throwaway PKI for the mock MDM server and its tests, made with the openssl

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The admin API a fleet console needs (issue 17, mdmmock/fleetops.py and
 mdmmock/inventory.py): known devices only, one restart in flight, bulk
 restart, cancel, initiator, inventory at check-in, the 404 page.

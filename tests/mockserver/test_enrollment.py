@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the mock server's enrollment service (MS-MDE2): a real server
 process with --enroll-* options, driven over HTTPS by the scripted
 enrollment client (keys and CSRs from the openssl CLI)."""

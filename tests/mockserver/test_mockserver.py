@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the mock MDM server itself: a real server process on port 0,
 driven over TLS with client certificates from make-certs.sh."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The mock server's push channel (mdmmock/push.py): Package 0 encoding,
 the long-poll GET with client certificates, and the admin side (actions
 notify; the Sync action only notifies)."""

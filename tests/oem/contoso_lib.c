@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The example CSP on your own tree, answering through libomadm. */
 #include "contoso_settings.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The example CSP as a plugin for the stock agent (omadm/plugin.h): the
  * agent's host table answers Get and child lists, and its key-value store
  * keeps every setting across agent restarts. Built from the installed

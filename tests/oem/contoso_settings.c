@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The example OEM CSP. It sees the DM tree only through omadm/csp.h:
  * handlers get a normalised, percent-decoded path relative to the CSP
  * root, return 0 or a negative DM status code, and support Atomic with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An example OEM CSP: ./Vendor/Contoso/Settings, a small key-value store
  * (one leaf per key, Format chr) with Atomic support and optional
  * persistence. Built only against the installed public headers, two ways:

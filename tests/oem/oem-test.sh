@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Checks of libomadm as an OEM sees it: installs the project into a
 # temporary directory (meson install --destdir) and works only from there,
 # through pkg-config.

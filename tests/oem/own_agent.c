@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A minimal agent of your own on the installed SDK (omadm/device.h): a
  * device on the simulated platform with the built-in CSPs plus the Contoso
  * example, one session against the server, its result printed.

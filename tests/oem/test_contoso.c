@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OEM example's test: only the installed public API (omadm_tree_new,
  * omadm_tree_register, omadm_tree_process), linked against the shared
  * library. Prints one line per check; exit status 0 when all pass. */

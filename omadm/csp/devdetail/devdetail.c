@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DevDetail CSP: facts from the platform, our real URI limits, local time. */
 #include "csp/devdetail/devdetail.h"
 

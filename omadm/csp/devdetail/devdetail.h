@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DevDetail CSP (./DevDetail, dmclient-devinfo.md §3): device facts the
  * server Gets. Read-only (Replace anywhere answers 405); a fact the
  * platform cannot fill answers 404 and is not listed by its parent. */

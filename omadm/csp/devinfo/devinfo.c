@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DevInfo CSP: device identity, read-only. */
 #include "csp/devinfo/devinfo.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DevInfo CSP (./DevInfo, dmclient-devinfo.md §2): DevId, Man, Mod, DmV,
  * Lang, all read-only (Replace answers 405). Also builds package 1's
  * DevInfo Replace for the session. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DMClient CSP: per-provider poll schedules, persisted in dmclient.conf
  * (state.c); the CSP's nodes and transactions (this file). */
 #include "csp/dmclient/state.h"

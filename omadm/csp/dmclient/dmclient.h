@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DMClient CSP, the poll schedule part (dmclient-devinfo.md §1) and the
  * Push nodes (push.h):
  * ./Vendor/MSFT/DMClient/Provider/{ProviderID}/Poll/{six int nodes, two

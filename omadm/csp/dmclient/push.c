@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DMClient Provider/{id}/Push nodes (push.h).
  *
  * State file (text, written whole through the platform's atomic replace):

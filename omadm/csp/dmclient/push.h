@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DMClient Provider/{id}/Push (DMClient CSP page): the part of the DMClient
  * CSP that dmclient.c forwards to. Internal to csp/dmclient.
  *

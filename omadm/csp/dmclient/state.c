@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DMClient CSP: the providers' poll state and dmclient.conf (state.h). */
 #include "csp/dmclient/state.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DMClient CSP internals: the providers' poll state and its file
  * (dmclient.conf), shared by dmclient.c (the CSP) and state.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The history of executed RebootNow CmdIDs (reboot.h): a state file of
  * "server=...;cmdref=...;boot=...;at=<unix>" lines after a "v=1" line,
  * rewritten whole (atomic replace) on each addition. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The restart lifecycle: intents, restart requests, outcomes, history. */
 #include <inttypes.h>
 #include <stdlib.h>

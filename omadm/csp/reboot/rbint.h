@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared internals of the Reboot CSP's files (reboot.c: the CSP callbacks;
  * lifecycle.c: intents, restart requests, outcomes; history.c; schedule.c:
  * schedules). Not for other modules. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "csp/reboot/rbkv.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* "key=value;key=value" lines, the Reboot CSP's one text format: the
  * outcome alert Data (reboot-csp.md §6), the intent payloads and the state
  * files. Values are percent-encoded: '%', ';', '=' and every byte outside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Time helpers of the Reboot CSP: the ISO 8601 grammar of reboot-csp.md §2
  * and the UTC / offset formats it reports. Pure functions, no platform. */
 #ifndef OMADM_CSP_REBOOT_RBTIME_H

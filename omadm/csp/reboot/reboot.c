@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Reboot CSP: node table, callbacks, Atomic, status getters. */
 #include "csp/reboot/reboot.h"
 

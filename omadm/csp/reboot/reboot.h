@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Reboot CSP (./Device/Vendor/MSFT/Reboot, also ./Vendor/MSFT/Reboot)
  * and the restart lifecycle (DESIGN.md §3, reboot-csp.md).
  *

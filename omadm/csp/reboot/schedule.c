@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reboot/Schedule/{Single,DailyRecurrent,WeeklyRecurrent}: values, durable
  * state, and firing (reboot-csp.md §2-§3).
  *

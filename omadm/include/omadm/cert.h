@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libomadm: what a configured client certificate names.
  *
  * The agent's `cert` setting (and omadm_device_config.cert_file) is one of

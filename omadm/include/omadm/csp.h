@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libomadm: the DM tree and the CSP (configuration service provider) API.
  *
  * A CSP is a static const table of callbacks (struct omadm_csp_ops, version

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libomadm: a managed device, for building your own agent.
  *
  * An omadm_device is what the stock agent manages: a platform (the native

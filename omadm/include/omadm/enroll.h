@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libomadm: MS-MDE2 enrollment messages, for agents that enroll a device
  * with an MDM server the way Windows does (version OMADM_ENROLL_API_VERSION).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libomadm: marks the functions the shared library exports.
  *
  * The library is built with hidden visibility; only declarations carrying

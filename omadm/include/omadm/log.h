@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libomadm logging: where the library's log lines go. */
 #ifndef OMADM_LOG_H
 #define OMADM_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libomadm: the umbrella header. */
 #ifndef OMADM_OMADM_H
 #define OMADM_OMADM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libomadm: CSP plugins for the stock agent (omadm-agent).
  *
  * A plugin is a shared object (a DLL on Windows) in the agent's plugin

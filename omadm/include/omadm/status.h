@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libomadm status codes: one enum, 0 is success, errors are negative.
  *
  * The table is append-only: a retired value is never reused. DM protocol

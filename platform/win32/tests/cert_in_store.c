@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test helper for packaging/windows/test_service.py (a certutil stand-in
  * for wine): whether LocalMachine\MY holds the certificate with the given
  * SHA-1 thumbprint, with its private key, and whether that key can be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test helper for packaging/windows/test_service.py: imports a PFX (empty
  * password) into the LocalMachine\MY certificate store, the way an
  * enrollment leaves the device's certificate, and prints the certificate's

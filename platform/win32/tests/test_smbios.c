@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SMBIOS table walk on crafted tables: what Windows' RSMB table looks like,
  * placeholders and whitespace, bad indices, truncation anywhere. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows platform layer, run under wine (or on Windows): durable files
  * in a UTF-8 state directory, the volatile-key boot identity, device facts
  * against independent sources, the restart path up to the shutdown call

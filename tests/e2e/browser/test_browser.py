@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Browser test (issue 7): an administrator restarts a device from the mock
 MDM console in headless Chromium, the real omadm-agent (--platform sim)
 syncs, restarts and reports back, and the console's Device actions page

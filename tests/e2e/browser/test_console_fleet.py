@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Browser test (issue 17): the console as a fleet admin uses it, in
 headless Chromium against the mock server (--inventory) and three real
 agents (--platform sim) sharing one CA.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A minimal W3C WebDriver client for Debian's chromedriver + chromium.
 
 Standard library only (urllib + json): starts /usr/bin/chromedriver on a

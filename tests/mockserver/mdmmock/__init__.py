@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Mock MDM server for omadm-agent tests (Python standard library only).
 
 Independent of libomadm on purpose: a codec bug in the agent cannot hide

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Protocol checker: every client message is held against these rules.
 
 A failed rule is recorded as a violation (device, session, msg, rule,

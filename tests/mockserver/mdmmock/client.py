@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A scripted SyncML client for testing the mock server (and for tests that
 need to poke it by hand). It writes exactly what it is told, right or
 wrong: the server's checker is what is under test."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the mock server does with each client message, and the queue.
 
 Behaviour (as a real MDM server, Fleet-like where the references say so):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Enrollment service (MS-MDE2): discovery, certificate enrollment policy
 (MS-XCEP) and certificate enrollment (MS-WSTEP) on the HTTPS port, and the
 rule that only enrolled devices are managed.

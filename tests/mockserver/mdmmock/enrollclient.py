@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A scripted MS-MDE2 enrollment client for testing the mock server: the
 messages a Windows device sends (MS-MDE2 section 4 examples, the capture in
 enrollment.md), with a key and CSR made by the openssl CLI. Like client.py

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Test hook: make the enrollment service misbehave on purpose, so a
 client's error handling can be tested against the real server (admin API
 POST /api/enrollment/hostile).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SQLite tables of the enrollment service, on the Store's connection (so
 the server's single lock covers them too).
 

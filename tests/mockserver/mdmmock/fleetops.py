@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the admin API does for a fleet console (issue 17): actions only for
 known devices, one restart in flight per device, bulk restart, cancel.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """HTTP side: the SyncML endpoint (HTTPS, client certificates) and the admin
 side (plain HTTP on loopback: JSON API and console pages)."""
 

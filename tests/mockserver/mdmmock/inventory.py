@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Inventory at check-in (issue 17), off unless `--inventory`.
 
 As real servers do (Intune asks DevDetail at every check-in), the first

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The device CA of the enrollment service: checks PKCS#10 requests and
 signs them with the `openssl` CLI (no crypto in Python's standard library).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Push channel: wakes a device that holds a long-poll GET open, with a
 Package 0 notification (OMA DM Notification Initiated Session 1.2).
 

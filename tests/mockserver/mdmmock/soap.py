@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SOAP 1.2 plumbing of the enrollment endpoints (MS-MDE2): a bounded,
 DTD-free reader and the envelope and fault writers.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SQLite state of the mock server (the --db file).
 
 One connection, used under the server's single lock (see engine.Engine), so

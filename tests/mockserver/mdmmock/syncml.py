@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SyncML DM 1.2 message model for the mock server: a tolerant reader and a
 text writer.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CLI parsing, version check and log line format. The built program is
  * exercised end to end by test_cli.py. */
 #include <setjmp.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The omadm-agent program end to end: every command's exit code and message
 for good and bad input, --help and --version, status --json, replay over the
 restart session fixture (golden output), sync against the mock server, and

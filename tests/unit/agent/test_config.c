@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Config: table-driven good and bad files with the exact messages, file
  * permission checks, command-line overrides and the final checks. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The enrollment state file: round trip, and every way it can be damaged
  * (truncated, corrupt, incomplete) is refused as a whole; values that
  * would break the format are refused at write; through the sim platform it

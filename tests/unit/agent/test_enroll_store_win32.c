@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The enrollment's certificate store entry (agent/enroll_store_win32.c),
  * under wine or on Windows: the certificate and its key land in
  * LocalMachine\MY under their thumbprint; imported non-exportable, the key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The POSIX OS layer: the idle wait and its wake-ups, directories, file
  * checks. */
 #include <setjmp.h>

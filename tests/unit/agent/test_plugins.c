@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CSP plugin loader (agent/plugins.c): one named test per refusal with
  * its message, in the log and in the record `status` shows; the agent
  * carries on with the other plugins; the host table of a good plugin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Poll schedule: table-driven next-poll sequences over the DMClient
  * examples of dmclient-devinfo.md §1, including the invalid ones. */
 #include <setjmp.h>

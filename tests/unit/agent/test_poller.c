@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The run loop over a simulated clock: when sessions happen, how long each
  * sleep is (one wait per event: nothing ticks while idle), back-off after
  * failures, restart-lifecycle wake-ups, signals and persisted counts. */

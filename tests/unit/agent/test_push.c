@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The push channel's pure parts: back-off with jitter, and where its URL
  * comes from ([push] url, else the state file enrollment writes). The
  * channel itself is tested end to end (tests/e2e/test_push.py). */

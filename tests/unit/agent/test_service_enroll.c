@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Enrollment at the start of `run` (agent/service_enroll.c): the back-off
  * (doubling, capped, jittered in its upper half) and which failures are
  * retried (agent__enroll_transient): no answer, a timeout, 5xx, 408, 429,

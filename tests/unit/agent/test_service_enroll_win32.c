@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `service configure`'s enrollment secret (agent/service_enroll_win32.c),
  * under wine or on Windows: ENROLLSECRET / ENROLLTOKEN land in a file whose
  * access list is SYSTEM and Administrators only, protected from

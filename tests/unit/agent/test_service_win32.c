@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `omadm-agent service configure`'s edit of the configuration file
  * (agent_service_ini_set): the MSI's properties land in the right section,
  * the rest of the file is kept, and the result reads back as intended.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The growable buffer (omadm/core/buf.h): its cap at the limit and one
  * over (append, printf, reserve), size overflow, reset, steal, and
  * allocation failures leaving the content as it was. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Core: status table, version, allocation hooks, growable buffer. */
 #include <setjmp.h>
 #include <stdarg.h>

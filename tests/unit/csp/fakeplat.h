@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A small in-test platform: fixed facts, a settable clock, durable files in
  * memory with fault switches. */
 #ifndef OMADM_TESTS_FAKEPLAT_H

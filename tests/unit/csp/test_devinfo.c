@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DevInfo and DevDetail: values from the platform, read-only nodes,
  * package 1's DevInfo Replace. */
 #include <setjmp.h>

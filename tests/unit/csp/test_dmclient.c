@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DMClient Poll nodes: formats, defaults, durable storage, the 403 rule,
  * Atomic, and what the poller reads. */
 #include <setjmp.h>

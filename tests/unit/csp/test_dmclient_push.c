@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DMClient Provider/{id}/Push: PFN stored durably, ChannelURI and Status
  * reflecting the agent's channel, access types, Atomic. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* omadm/device.h: configuration checks, the built-in CSPs and one's own in
  * the device's tree, the no-I/O session's bookkeeping (SessionID, result),
  * and every allocation failure of omadm_device_new. The sessions against a

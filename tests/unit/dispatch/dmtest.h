@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test helpers: build server messages with the syncml builders, dispatch
  * them, and describe the answers as one comparable string. */
 #ifndef OMADM_TESTS_DMTEST_H

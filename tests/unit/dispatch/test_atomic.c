@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dispatch: Atomic (validate, begin, run, roll back: 216/215/507/516),
  * a restart that must only be armed at commit, and the allocation-failure
  * sweep over a whole message. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dispatch: every command against every node kind, with the exact Status
  * codes and references (syncml-dm §3, §5, §7). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* omadm_tree_process: a whole server message in, the reply message out. */
 #include <setjmp.h>
 #include <stdarg.h>

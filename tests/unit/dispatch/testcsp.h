@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A CSP for dispatcher tests, with every node kind and fault switches.
  *
  * Nodes (relative to its root):

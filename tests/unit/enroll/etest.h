@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers of the enrollment unit tests: fixtures, a throw-away CA that signs
  * the device's request, and provisioning documents built around it. */
 #ifndef ETEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "etest.h"
 
 int test_messages_run(void);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The server's enrollment answers refused for each missing or wrong part,
  * each with its own reason: the SOAP envelope, Discover, GetPolicies and
  * the RSTR (omadm/enroll/response.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Enrollment keys and certificates (omadm/enroll/crypto.c) checked with
  * OpenSSL from the outside: the key and hash the policy asks for end up in
  * the request, renewal requests and their PKCS#7 signature verify, and

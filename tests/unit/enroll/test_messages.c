@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Enrollment SOAP messages: the requests we build (parsed back) and the
  * server answers we parse, from MS-MDE2 / MS-XCEP example shapes and
  * Fleet's. */

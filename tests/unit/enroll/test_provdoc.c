@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The provisioning document: a good one, hostile ones, the certificate/key
  * check, and allocation-failure sweeps over every parser. */
 #include "etest.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Package 0 notifications: parse, digest, build, replay guard. */
 #include <setjmp.h>
 #include <stdarg.h>

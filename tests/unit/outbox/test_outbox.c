@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The outbox: durable round trip, torn and corrupted records, limits and
  * eviction, the acknowledgement rules of reboot-csp.md §6, allocation
  * failures and platform write failures (memory and disk unchanged). */

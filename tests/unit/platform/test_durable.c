@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Durable files (platform/common), through each platform that uses them:
  * replace/read/list/remove, name validation, size cap, temp files never
  * listed, and the crash points inside replace. */

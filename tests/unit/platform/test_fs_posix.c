@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The POSIX primitives under the durable files (platform/common/fs.h):
  * errno to status, reads bounded also for files that report no size
  * (/proc), a directory refused, exclusive create, append, list of

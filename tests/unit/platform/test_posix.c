@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* platform/posix: boot identity, boot time, facts and clock from (fake and
  * real) system files, and the restart guard. Never restarts the machine:
  * every test that gets past the guard replaces the command and disables the

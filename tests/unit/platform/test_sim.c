@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* platform/sim: the files of DESIGN.md §4 "Simulated platform", exactly. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nftw() and mkdtemp() are XSI/POSIX functions. */
 #define _XOPEN_SOURCE 700
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers for the platform and outbox tests: temp directories and plain
  * file access that does not go through the code under test. */
 #ifndef OMADM_TESTS_PLATFORM_TESTUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The plugin key-value store: round trip through the file, limits, every
  * kind of corrupt file refused with its line and reason, a failed write
  * or allocation leaving store and file unchanged. */

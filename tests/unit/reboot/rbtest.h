@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Harness for the Reboot CSP tests: a state directory with the real sim
  * platform behind a fault-injecting wrapper, the real outbox, a tree with
  * the Reboot CSP, and helpers to run server commands and read the sim's

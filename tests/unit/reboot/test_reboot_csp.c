@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reboot CSP node by node (reboot-csp.md §1-§3): every node x command x value
  * class through the real dispatcher (omadm_tree_process), exact Status
  * codes, Results formats and values, and what stays durable. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Real storage errors carried to the DM status (reboot-csp.md §3, DESIGN):
  * the state directory on a small tmpfs in a private mount namespace (Linux,
  * root). A full disk answers a schedule Replace 420, a read-only one 425;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reboot CSP edges the rest of the suite let through (issue 19): the undo
  * of an Atomic whose commit fails half-way (M6), history-load errors that
  * must not be mistaken for corruption (M8), and the restart deadline to the

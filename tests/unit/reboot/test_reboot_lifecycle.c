@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The RebootNow lifecycle (DESIGN.md §3) driven through the dispatcher and
  * the tree's session_end: intents, the restart request at the session's end
  * or by the deadline, outcomes at the next start, refusal, repeats,

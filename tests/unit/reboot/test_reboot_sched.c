@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reboot schedules with the sim clock: Single, Daily over several days,
  * Weekly, missed occurrences, bad values, clearing, persistence, failures
  * of durable writes and of allocations. */

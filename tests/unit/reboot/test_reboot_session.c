@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The restart lifecycle in-process, end to end: the session engine, the
  * dispatcher, the Reboot CSP, the real outbox and the sim platform against a
  * scripted server (this file's srv_reply), in `sync` mode (one session per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reboot CSP pure helpers: the ISO 8601 grammar of reboot-csp.md §2, the UTC
  * and offset formats, and the key=value encoding of reboot-csp.md §6. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A scripted MDM server for session tests: no network, the test plays the
  * server by feeding messages to the session and reading its replies. */
 #ifndef OMADM_TEST_SESSION_HARNESS_H

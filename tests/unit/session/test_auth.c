@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SyncHdr credentials (omadm/session/auth.h) against values computed
  * independently (Python's hashlib and base64), nonce forms that are not
  * base64, the size limit, and allocation failures. */

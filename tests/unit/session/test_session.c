@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Session engine against a scripted server: no network. */
 #include <setjmp.h>
 #include <stdarg.h>

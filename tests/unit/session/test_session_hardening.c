@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Field hardening (issue 14) at the session level: one bad command does not
  * block the others, messages larger than we announced, odd server headers.
  * The scripted server and the test CSP (./Vendor/Test/Run counts Execs)

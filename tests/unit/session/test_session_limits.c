@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Session limits at their exact values: the challenge-answer cap and the 413
  * for a Results too large for the server's MaxMsgSize (issue 19: mutations
  * M1 and M7 survived the suite without these). */

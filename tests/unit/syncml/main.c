@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The 'syncml' suite: codec, hostile input and limits, allocation failures. */
 #include "util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Allocation-failure sweeps: fail the 1st, 2nd, ... allocation (once, and
  * from then on) until a run succeeds. Every failing run must return
  * OMADM_ERR_NOMEM and leave nothing behind (LSan/valgrind check leaks).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The codec on the fixtures: golden bytes, round trips, encoded sizes, the
  * model each fixture must produce, builders, clone and compare. */
 #include "util.h"

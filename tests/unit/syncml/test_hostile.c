@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hostile and malformed input: entities, DTDs, every limit (at and one
  * over), deep nesting, truncation, encoding errors, structural errors. */
 #include "util.h"

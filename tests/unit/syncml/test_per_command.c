@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Per-command limits (issue 14 item 2): a command over a per-command limit
  * is kept with its own DM status code and the rest of the message parses;
  * only message-level limits (size, depth, commands, malformed XML, the

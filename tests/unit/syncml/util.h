@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the syncml unit tests. */
 #ifndef TEST_SYNCML_UTIL_H
 #define TEST_SYNCML_UTIL_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Makes the TLS material of the transport tests in DIR (openssl CLI only,
 # EC P-256, about 0.2 s): a CA; a server certificate for localhost and
 # 127.0.0.1; the same name expired (2020); one for another host name; a

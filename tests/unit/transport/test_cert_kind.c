@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* How the transport reads the configured client certificate's name: PEM
  * file, PKCS#12 file or Windows store entry (transport/cert.h). Runs on
  * every platform, under wine too. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Transport against a real HTTPS server on loopback (transport_fixture.h):
  * HTTP behaviour, arguments, timeouts, size limits, proxies, logs,
  * allocation failures. The TLS cases are in test_transport_tls.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Transport against a real HTTPS server on loopback (transport_fixture.h):
  * TLS: mutual TLS, the server's certificate and name, the client
  * certificate (PEM, key inside, PKCS#12) and what fails when either side's

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """HTTPS test server for the transport unit tests (standard library only).
 
 Usage: tls_server.py CERT_DIR  (the material of make-certs.sh)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The transport tests' fixture (transport_fixture.h). */
 #include "transport_fixture.h"
 

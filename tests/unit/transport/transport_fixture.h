@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The transport tests' fixture: a real HTTPS server on loopback: tls_server.py (Python
  * standard library) with certificates made by make-certs.sh at start.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tree: URI rules (syncml-dm §9), registration, resolution, existence and
  * child lists. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tree's limits (omadm/tree/tree.h) may only be lowered: zero and
  * values above the defaults (DESIGN §6) fall back to the default, lower
  * ones stay; and every node format's wire name (syncml-dm Meta/Format). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Device actions as an admin reads them: a sentence per outcome (raw codes
 // on hover and under "Codes"), who asked, and Cancel while still pending.
 "use strict";

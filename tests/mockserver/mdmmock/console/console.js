@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Mock MDM admin center, shared parts: fetching the JSON API (with the
 // "unreachable" banner), times, the refresh loop. Each page's script
 // (devices.js, device.js, actions.js) registers itself in PAGES.

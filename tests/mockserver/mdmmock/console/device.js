@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One device: its properties, Restart (warning when one is still pending),
 // Sync, and its actions (actions.js).
 "use strict";

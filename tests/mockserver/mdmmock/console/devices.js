@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // All devices: sortable columns, search by name/id/serial, selection and
 // a bulk Restart (one confirmation, one action per device).
 "use strict";

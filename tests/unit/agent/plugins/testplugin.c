@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tiny plugins for the loader's tests (tests/unit/agent/test_plugins.c),
  * one per TP_MODE: a good one, and one per way of being refused. Built
  * from the public headers only. */
