@@ -84,9 +84,8 @@ static void test_policies_refusals(void **state)
     char err[300];
 
     (void)state;
-    assert_int_equal(
-        omadm_enroll_parse_policies(no_attrs2, strlen(no_attrs2), &p, err, sizeof err),
-        OMADM_ERR_PROTOCOL);
+    assert_int_equal(omadm_enroll_parse_policies(no_attrs2, strlen(no_attrs2), &p, err, sizeof err),
+                     OMADM_ERR_PROTOCOL);
     assert_string_equal(err, "GetPolicies answer has no response/policies/policy/attributes");
     for (size_t i = 0; i < sizeof not_numbers / sizeof not_numbers[0]; i++) {
         char value[64], *doc;

@@ -192,8 +192,7 @@ static void test_check_cert_key(void **state)
 
     (void)state;
     assert_int_equal(omadm_enroll_check_cert_key(pem, e->key_pem, err, sizeof err), OMADM_OK);
-    assert_int_equal(omadm_enroll_make_key_csr(&pol, "X", &other, &csr, err, sizeof err),
-                     OMADM_OK);
+    assert_int_equal(omadm_enroll_make_key_csr(&pol, "X", &other, &csr, err, sizeof err), OMADM_OK);
     assert_int_equal(omadm_enroll_check_cert_key(pem, other, err, sizeof err), OMADM_ERR_PROTOCOL);
     assert_string_equal(err, "issued certificate does not match the device key");
     assert_int_equal(omadm_enroll_check_cert_key("junk", other, err, sizeof err), OMADM_ERR_PARSE);

@@ -388,8 +388,7 @@ static void test_more_parts(void **state)
                          "<characteristic type=\"APPAUTH\"><parm name=\"AAUTHLEVEL\" "
                          "value=\"OTHER\"/><parm name=\"AAUTHNAME\" value=\"x\"/>"
                          "</characteristic>");
-    assert_int_equal(omadm_enroll_parse_provdoc(doc2, strlen(doc2), &p, err, sizeof err),
-                     OMADM_OK);
+    assert_int_equal(omadm_enroll_parse_provdoc(doc2, strlen(doc2), &p, err, sizeof err), OMADM_OK);
     assert_string_equal(p.addr, ADDR);
     /* the inserted APPSRV comes first: it counts, whole (no secret of the
      * later one mixed in) */
