@@ -201,8 +201,11 @@ omadm_status omadm__fs_read(const char *path, size_t max, char **data, size_t *l
     int fd;
     omadm_status st;
 
+    /* O_NONBLOCK: a FIFO planted in the state directory must not block
+     * open() forever (read_fd refuses anything but a regular file, on which
+     * O_NONBLOCK has no effect). */
     do
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return omadm__status_from_errno(errno);

@@ -58,6 +58,12 @@ static void test_read_bounds(void **state)
     assert_null(data);
     assert_int_equal(omadm__fs_read(dir, 100, &data, &len), OMADM_ERR_IO);
     free(file);
+    /* a FIFO is refused at once, not waited on for a writer */
+    file = tu_path(dir, "fifo", NULL);
+    assert_int_equal(mkfifo(file, 0600), 0);
+    assert_int_equal(omadm__fs_read(file, 100, &data, &len), OMADM_ERR_IO);
+    assert_null(data);
+    free(file);
     file = tu_path(dir, "absent", NULL);
     assert_int_equal(omadm__fs_read(file, 100, &data, &len), OMADM_ERR_NOT_FOUND);
     /* /proc reports size 0: read to the end, still bounded */
