@@ -33,6 +33,10 @@ static omadm_status base64_decode(const char *text, unsigned char **out, size_t 
 
     if (n == 0 || n % 4 != 0 || n > 65536)
         return OMADM_ERR_PARSE;
+    /* Padding only at the end: EVP_DecodeBlock would take "ab=c". */
+    size_t eq = strcspn(text, "=");
+    if (eq < n && (eq < n - 2 || text[n - 1] != '='))
+        return OMADM_ERR_PARSE;
     raw = omadm__malloc(n / 4 * 3 + 1);
     if (!raw)
         return OMADM_ERR_NOMEM;

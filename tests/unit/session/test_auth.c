@@ -57,7 +57,10 @@ static void test_md5_known_values(void **state)
 
 static void test_md5_nonce_not_base64(void **state)
 {
-    static const char *const bad[] = { "", "abc", "abcde", "!!!!", "ab c" };
+    static const char *const bad[] = {
+        "",     "abc",  "abcde", "!!!!",     "ab c",     "ab=c",
+        "a=bc", "=abc", "a===",  "abcd=bcd", "abcda=cd", "abcdabc=d"
+    };
 
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
