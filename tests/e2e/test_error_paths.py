@@ -159,6 +159,12 @@ class StorageErrors(unittest.TestCase):
         # The agent as nobody: its state directory (and the files it reads)
         # its own, then the directory 0500: no file may be created in it.
         nobody = pwd.getpwnam("nobody")
+        # A copy of the agent nobody can reach: the build tree may sit
+        # below a directory only root may enter (mktemp -d is 0700).
+        agent = os.path.join(self.w.dir, "omadm-agent")
+        shutil.copy2(self.w.agent, agent)
+        os.chmod(agent, 0o755)
+        self.w.agent = agent
         for root, dirs, files in os.walk(self.w.dir):
             for name in [root] + [os.path.join(root, n) for n in dirs + files]:
                 os.chown(name, nobody.pw_uid, nobody.pw_gid)
