@@ -20,13 +20,22 @@ if [ -f "$build/build.ninja" ]; then
 else
   CC=gcc meson setup "$build" --buildtype=debug -Db_coverage=true -Dtest_hooks=true >/dev/null
 fi
-meson compile -C "$build" >/dev/null
+# Quiet when it builds; the whole compiler output when it does not.
+if ! out=$(meson compile -C "$build" 2>&1); then
+  printf '%s\n' "$out" | tail -40
+  echo "coverage: the coverage build ($build) failed to compile" >&2
+  exit 1
+fi
 find "$build" -name '*.gcda' -delete
 # Failures are reported by the other tiers; here they only lower the figures.
 meson test -C "$build" --suite unit --num-processes 2 --logbase coverage >/dev/null ||
   echo "coverage: some tests failed in the coverage build (figures still printed)"
-gcovr -r "$top" --object-directory "$build" --json-summary "$build/coverage.json" \
-  --filter 'omadm/' --filter 'platform/' --filter 'agent/' "$build" >/dev/null 2>&1
+if ! out=$(gcovr -r "$top" --object-directory "$build" --json-summary "$build/coverage.json" \
+  --filter 'omadm/' --filter 'platform/' --filter 'agent/' "$build" 2>&1); then
+  printf '%s\n' "$out" | tail -20
+  echo "coverage: gcovr failed" >&2
+  exit 1
+fi
 /usr/bin/python3 - "$build/coverage.json" <<'PY'
 import json, sys
 with open(sys.argv[1]) as f:

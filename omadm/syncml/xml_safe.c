@@ -49,11 +49,12 @@ static void on_xml_error(void *ctx, xmlErrorPtr e)
     for (i = 0; i < n; i++)
         if (msg[i] == '\n')
             msg[i] = ' ';
+    /* Cut to `full` on purpose: the message is one bounded line. */
     if (x->where)
-        snprintf(full, sizeof full, "malformed XML at line %d in <%.64s>: %s", e->line, x->where(x),
-                 msg);
+        snprintf(full, sizeof full, "malformed XML at line %d in <%.64s>: %.150s", e->line,
+                 x->where(x), msg);
     else
-        snprintf(full, sizeof full, "malformed XML at line %d: %s", e->line, msg);
+        snprintf(full, sizeof full, "malformed XML at line %d: %.200s", e->line, msg);
     x->refuse(x, OMADM_ERR_PARSE, e->line > 0 ? (unsigned)e->line : 0, full);
 }
 
