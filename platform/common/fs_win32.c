@@ -279,7 +279,7 @@ omadm_status omadm__fs_write_new(const char *path, const void *data, size_t len)
         return st;
     }
     st = write_all(h, data, len);
-    if (st == OMADM_OK && flush && !FlushFileBuffers(h))
+    if (st == OMADM_OK && !FlushFileBuffers(h))
         st = status_from_win32(GetLastError());
     if (!CloseHandle(h) && st == OMADM_OK)
         st = OMADM_ERR_IO;
@@ -345,7 +345,7 @@ omadm_status omadm__fs_append(const char *path, const void *data, size_t len, co
         return st;
     }
     st = write_all(h, data, len);
-    if (st == OMADM_OK && !FlushFileBuffers(h))
+    if (st == OMADM_OK && flush && !FlushFileBuffers(h))
         st = status_from_win32(GetLastError());
     if (!CloseHandle(h) && st == OMADM_OK)
         st = OMADM_ERR_IO;
