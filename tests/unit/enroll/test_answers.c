@@ -151,9 +151,12 @@ static void test_rstr_refusals(void **state)
         assert_non_null(tok);
         {
             const char *end = strchr(tok, '<');
-            char *copy = strndup(tok + 1, (size_t)(end - tok - 1));
+            size_t n = (size_t)(end - tok - 1);
+            char *copy = malloc(n + 1); /* no strndup in mingw's C library */
 
             assert_non_null(copy);
+            memcpy(copy, tok + 1, n);
+            copy[n] = '\0';
             not_b64 = etest_replace(bad, copy, "!!!!");
             free(copy);
         }
