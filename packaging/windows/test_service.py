@@ -532,6 +532,9 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     # rolls back; with STARTSERVICE=0 it succeeds, and a later start stops
     # at once with a configuration error (Event ID 130).
     os.remove(conf_path)
+    # The imaging step's enrollment names a server too: without it as well.
+    if os.path.exists(os.path.join(state_dir, "enrollment")):
+        os.remove(os.path.join(state_dir, "enrollment"))
     rc, out = wine(["msiexec", "/i", args.msi, "/qn", "/l*v", r"C:\omadm-test\install-nourl.log"])
     if rc == 0 or os.path.exists(program):
         fail("msiexec /i without SERVERURL: exit %d, program %s:\n%s"
