@@ -14,9 +14,6 @@
 #include "agent/outcomes.h"
 #include "agent/plugin_os.h"
 #include "agent/plugins.h"
-#include "csp/devdetail/devdetail.h"
-#include "csp/devinfo/devinfo.h"
-#include "platform/sim/sim.h"
 
 static void errf(char *err, size_t errsize, const char *what, omadm_status st)
 {
@@ -26,59 +23,44 @@ static void errf(char *err, size_t errsize, const char *what, omadm_status st)
 int agent_device_open(agent_device *d, const agent_config *cfg, const char *state_dir,
                       enum agent_device_mode mode, char *err, size_t errsize)
 {
-    omadm_status st;
-    unsigned corrupt = 0;
-    char what[600];
+    omadm_device_config dc = OMADM_DEVICE_CONFIG_INIT;
+    omadm_status st = OMADM_OK;
+    char why[300];
+    /* The agent requests armed restarts itself (sync, run), and runs the
+     * start-up once its own CSPs are in the tree. */
+    unsigned flags = OMADM_DEVICE_OPEN_NO_FLUSH |
+                     (mode == AGENT_DEVICE_STATUS ? OMADM_DEVICE_OPEN_STATE_ONLY
+                                                  : OMADM_DEVICE_OPEN_DEFER_STARTUP);
 
     memset(d, 0, sizeof *d);
     d->cfg = cfg;
     d->state_dir = state_dir;
-    if (cfg->platform == AGENT_PLATFORM_SIM)
-        st = omadm_platform_sim_new(&d->platform, state_dir);
-    else
-        st = (omadm_status)agent_os_native_platform(&d->platform, state_dir,
-                                                    mode == AGENT_DEVICE_SESSION);
+    dc.platform = cfg->platform == AGENT_PLATFORM_SIM ? OMADM_DEVICE_PLATFORM_SIM
+                                                      : OMADM_DEVICE_PLATFORM_NATIVE;
+    dc.state_dir = state_dir;
+    dc.device_id = cfg->device_id;
+    dc.allow_restart = mode == AGENT_DEVICE_SESSION;
+    st = omadm_device_open(&d->dev, &dc, flags, why, sizeof why);
     if (st != OMADM_OK) {
-        snprintf(what, sizeof what, "cannot open the %s platform on %s",
-                 agent_platform_name(cfg->platform), state_dir);
-        errf(err, errsize, what, st);
+        snprintf(err, errsize, "cannot open the device (%s platform, state %s): %s",
+                 agent_platform_name(cfg->platform), state_dir, why);
         return -1;
     }
+    d->platform = *omadm_device_get_platform(d->dev);
     d->have_platform = 1;
-    st = omadm_outbox_open(&d->outbox, &d->platform, NULL, &corrupt);
-    if (st != OMADM_OK) {
-        snprintf(what, sizeof what, "cannot open the outbox in %s", state_dir);
-        errf(err, errsize, what, st);
-        goto fail;
-    }
-    if (corrupt)
-        agent_log(OMADM_LOG_WARN, "outbox: %u corrupt record(s) set aside as *.bad in %s", corrupt,
-                  state_dir);
-    st = omadm__reboot_new(&d->reboot, &d->platform, d->outbox);
-    if (st != OMADM_OK) {
-        errf(err, errsize, "cannot load the restart state", st);
-        goto fail;
-    }
+    d->outbox = omadm_device_get_outbox(d->dev);
     if (mode == AGENT_DEVICE_STATUS)
         return 0;
 
-    st = omadm_tree_new(&d->tree);
-    if (st == OMADM_OK)
-        st = omadm__devinfo_register(d->tree, &d->platform, cfg->device_id);
-    if (st == OMADM_OK)
-        st = omadm__devdetail_register(d->tree, &d->platform);
-    if (st == OMADM_OK)
-        st = omadm__dmclient_register(d->tree, &d->platform, &d->dmclient);
-    if (st == OMADM_OK)
-        st = omadm__reboot_register(d->reboot, d->tree);
+    d->tree = omadm_device_tree(d->dev);
     /* An enrolled device's DM account credentials (the server rotates them). */
-    if (st == OMADM_OK && cfg->enrolled && cfg->enrolled_provider &&
+    if (cfg->enrolled && cfg->enrolled_provider &&
         agent_dmacc_register(d->tree, &d->platform, cfg->enrolled_provider) < 0)
         st = OMADM_ERR_NOMEM;
     /* ... and its DMClient provider, which the enrollment created (Fleet
      * reads Provider/<id>/Push/ChannelURI at every check-in). */
-    if (st == OMADM_OK && cfg->enrolled && cfg->enrolled_provider && d->dmclient) {
-        omadm_status pst = omadm__dmclient_ensure_provider(d->dmclient, cfg->enrolled_provider);
+    if (st == OMADM_OK && cfg->enrolled && cfg->enrolled_provider) {
+        omadm_status pst = omadm_device_dmclient_provider(d->dev, cfg->enrolled_provider);
         if (pst != OMADM_OK)
             agent_log(OMADM_LOG_WARN, "DMClient provider %s: %s", cfg->enrolled_provider,
                       omadm_status_str(pst));
@@ -102,24 +84,21 @@ fail:
 
 void agent_device_close(agent_device *d)
 {
-    /* The tree first: it borrows the CSPs. */
-    omadm_tree_free(d->tree);
-    d->tree = NULL;
-    d->dmclient = NULL;
-    agent_plugins_unload(d->plugins); /* after the tree: it borrows their CSPs */
+    /* The plugins' CSPs leave the tree, then the plugins shut down while
+     * the platform (their stores') is still there, then the device. */
+    agent_plugins_withdraw(d->plugins);
+    agent_plugins_unload(d->plugins);
     d->plugins = NULL;
-    omadm__reboot_free(d->reboot);
-    d->reboot = NULL;
-    omadm_outbox_close(d->outbox);
+    d->tree = NULL;
     d->outbox = NULL;
-    if (d->have_platform && d->platform.destroy)
-        d->platform.destroy(d->platform.ctx);
+    omadm_device_free(d->dev);
+    d->dev = NULL;
     d->have_platform = 0;
 }
 
 int agent_device_startup(agent_device *d, char *err, size_t errsize)
 {
-    omadm_status st = omadm__reboot_startup(d->reboot);
+    omadm_status st = omadm_device_startup(d->dev);
 
     if (st != OMADM_OK) {
         errf(err, errsize, "restart lifecycle start-up failed", st);

@@ -9,9 +9,10 @@
 #include <stdint.h>
 
 #include "agent/config.h"
-#include "csp/dmclient/dmclient.h"
-#include "csp/reboot/reboot.h"
 #include "omadm/csp.h"
+#include "omadm/device.h"
+#include "omadm/dmclient.h"
+#include "omadm/restart.h"
 #include "outbox/outbox.h"
 #include "platform/platform.h"
 #include "session/session.h"
@@ -21,15 +22,17 @@
 #define AGENT_FILE_LAST_SESSION "agent-last-session"
 #define AGENT_FILE_POLL_STATE   "agent-poll-state"
 
+/* The agent's device is an omadm_device (omadm/device.h): it opens the
+ * platform, the outbox and the restart state and registers the built-in
+ * CSPs; the agent adds its own (DMAcc, plugins) to its tree. */
 typedef struct agent_device {
     const agent_config *cfg;
     const char *state_dir; /* borrowed */
-    omadm_platform platform;
+    omadm_device *dev;
+    omadm_platform platform; /* a copy of the device's: its ctx is the device's */
     int have_platform;
-    omadm_outbox *outbox;
-    omadm_tree *tree;
-    omadm_reboot *reboot;
-    omadm_dmclient *dmclient;      /* borrowed from the tree */
+    omadm_outbox *outbox;          /* the device's */
+    omadm_tree *tree;              /* the device's; NULL in STATUS mode */
     struct agent_plugins *plugins; /* CSP plugins (SESSION, REPLAY) */
 } agent_device;
 

@@ -10,9 +10,8 @@
 #include <string.h>
 
 #include "agent/log.h"
-#include "core/alloc.h"
-#include "core/buf.h"
-#include "csp/reboot/rbkv.h"
+#include "omadm/record.h"
+#include "omadm/restart.h"
 
 #define OUTCOMES_FILE_MAX 65536
 
@@ -21,7 +20,7 @@ static void copy_kv(const char *line, size_t len, const char *key, char *buf, si
     char *v = NULL;
 
     buf[0] = '\0';
-    if (omadm__reboot_kv_get(line, len, key, &v) == OMADM_OK) {
+    if (omadm_record_get(line, len, key, &v) == OMADM_OK) {
         snprintf(buf, size, "%s", v);
         for (char *p = buf; *p; p++) { /* for a terminal */
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -52,7 +51,7 @@ int agent_outcome_parse(agent_outcome *o, const char *data)
 static int is_outcome(const omadm_outbox_entry *e)
 {
     return e && e->kind == OMADM_OUTBOX_OUTCOME && e->data && e->type &&
-           strcmp(e->type, OMADM_REBOOT_OUTCOME_TYPE) == 0;
+           strcmp(e->type, omadm_restart_outcome_type()) == 0;
 }
 
 /* The file's records, oldest first; returns how many (at most max). */
@@ -73,9 +72,9 @@ static size_t load(const agent_device *d, agent_outcome *out, size_t max)
         char *raw = NULL;
         agent_outcome o;
 
-        if (omadm__reboot_kv_get_i64(line, llen, "id", &id) == OMADM_OK && id > 0 &&
-            omadm__reboot_kv_get_i64(line, llen, "created", &created) == OMADM_OK &&
-            omadm__reboot_kv_get(line, llen, "data", &raw) == OMADM_OK &&
+        if (omadm_record_get_i64(line, llen, "id", &id) == OMADM_OK && id > 0 &&
+            omadm_record_get_i64(line, llen, "created", &created) == OMADM_OK &&
+            omadm_record_get(line, llen, "data", &raw) == OMADM_OK &&
             agent_outcome_parse(&o, raw) == 0) {
             o.id = (uint64_t)id;
             o.created = created;
@@ -107,8 +106,10 @@ void agent_outcomes_remember(agent_device *d, agent_outcome_ids *waiting)
 {
     agent_outcome list[AGENT_OUTCOMES_MAX];
     size_t n = load(d, list, AGENT_OUTCOMES_MAX), added = 0;
-    omadm_buf b = OMADM_BUF_INIT;
+    omadm_record *b = NULL;
     omadm_status st = OMADM_OK;
+    const char *text;
+    size_t text_len = 0;
 
     waiting->n = 0;
     for (size_t i = 0, count = omadm_outbox_count(d->outbox); i < count; i++) {
@@ -130,26 +131,29 @@ void agent_outcomes_remember(agent_device *d, agent_outcome_ids *waiting)
     }
     if (!added)
         return;
-    st = omadm__buf_append(&b, "v=1\n", 4);
+    st = omadm_record_new(&b);
+    if (st == OMADM_OK)
+        st = omadm_record_append(b, "v=1\n", 4);
     for (size_t i = 0; i < n && st == OMADM_OK; i++) {
-        st = omadm__reboot_kv_put_i64(&b, "id", (int64_t)list[i].id);
+        st = omadm_record_put_i64(b, "id", (int64_t)list[i].id);
         if (st == OMADM_OK)
-            st = omadm__reboot_kv_put_i64(&b, "created", list[i].created);
+            st = omadm_record_put_i64(b, "created", list[i].created);
         if (st == OMADM_OK)
-            st = omadm__reboot_kv_put(&b, "data", list[i].raw);
+            st = omadm_record_put(b, "data", list[i].raw);
         if (st == OMADM_OK)
-            st = omadm__buf_append(&b, "\n", 1);
+            st = omadm_record_append(b, "\n", 1);
     }
     /* A report of the past for `status` (the outbox keeps what must reach
      * the server): atomic, not flushed. */
+    text = omadm_record_text(b, &text_len);
     if (st == OMADM_OK && d->platform.file_replace_with)
-        st = d->platform.file_replace_with(d->platform.ctx, AGENT_FILE_OUTCOMES, b.data, b.len,
+        st = d->platform.file_replace_with(d->platform.ctx, AGENT_FILE_OUTCOMES, text, text_len,
                                            OMADM_FILE_FLUSH_NONE);
     else if (st == OMADM_OK)
-        st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_OUTCOMES, b.data, b.len);
+        st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_OUTCOMES, text, text_len);
     if (st != OMADM_OK)
         agent_log(OMADM_LOG_WARN, "cannot write %s: %s", AGENT_FILE_OUTCOMES, omadm_status_str(st));
-    omadm__buf_free(&b);
+    omadm_record_free(b);
 }
 
 void agent_outcomes_log_reported(const agent_device *d, const agent_outcome_ids *waiting)

@@ -10,7 +10,7 @@
 #include "agent/log.h"
 #include "agent/plugin_os.h"
 #include "omadm/plugin.h"
-#include "plugin/kv.h"
+#include "omadm/kv.h"
 
 typedef struct plugin {
     agent_plugins *owner;
@@ -24,7 +24,7 @@ typedef struct plugin {
     char *roots[AGENT_PLUGIN_MAX_ROOTS]; /* as the plugin spelt them */
     size_t n_roots;
     char overlap[200]; /* a root refused as overlapping */
-    omadm__kv *kv;
+    omadm_kv *kv;
     omadm_status kv_status; /* of opening the store; OMADM_OK when kv is usable */
 } plugin;
 
@@ -126,7 +126,7 @@ static omadm_status h_kv_get(void *ctx, const char *key, char *buf, size_t size,
         return p->kv_status;
     if (!len || (!buf && size))
         return OMADM_ERR_INVALID;
-    st = omadm__kv_get(p->kv, key, &v, &n);
+    st = omadm_kv_get(p->kv, key, &v, &n);
     if (st != OMADM_OK)
         return st;
     *len = n;
@@ -143,14 +143,14 @@ static omadm_status h_kv_set(void *ctx, const char *key, const void *value, size
 {
     plugin *p = ctx;
 
-    return p->kv ? omadm__kv_set(p->kv, key, value, len) : p->kv_status;
+    return p->kv ? omadm_kv_set(p->kv, key, value, len) : p->kv_status;
 }
 
 static omadm_status h_kv_delete(void *ctx, const char *key)
 {
     plugin *p = ctx;
 
-    return p->kv ? omadm__kv_delete(p->kv, key) : p->kv_status;
+    return p->kv ? omadm_kv_delete(p->kv, key) : p->kv_status;
 }
 
 static omadm_status h_kv_list(void *ctx, omadm_plugin_kv_fn fn, void *user)
@@ -159,7 +159,7 @@ static omadm_status h_kv_list(void *ctx, omadm_plugin_kv_fn fn, void *user)
 
     if (!fn)
         return OMADM_ERR_INVALID;
-    return p->kv ? omadm__kv_list(p->kv, fn, user) : p->kv_status;
+    return p->kv ? omadm_kv_list(p->kv, fn, user) : p->kv_status;
 }
 
 /* ---- loading ----------------------------------------------------------- */
@@ -209,7 +209,7 @@ static void plugin_free(plugin *p)
         return;
     for (size_t i = 0; i < p->n_roots; i++)
         free(p->roots[i]);
-    omadm__kv_free(p->kv);
+    omadm_kv_free(p->kv);
     agent_plugin_os_close(p->module);
     free(p->file);
     free(p);
@@ -230,7 +230,7 @@ static void open_store(plugin *p)
     char file[64], err[256];
 
     snprintf(file, sizeof file, "plugin.%s.kv", p->name);
-    p->kv_status = omadm__kv_open(&p->kv, p->owner->platform, file, err, sizeof err);
+    p->kv_status = omadm_kv_open(&p->kv, p->owner->platform, file, err, sizeof err);
     if (p->kv_status == OMADM_ERR_CORRUPT)
         agent_log(OMADM_LOG_ERROR,
                   "plugin %s: its key-value store %s is corrupt (%s); every store call fails "
@@ -444,6 +444,14 @@ nomem:
         withdraw(ps->loaded[i]);
     agent_plugins_unload(ps);
     return -1;
+}
+
+void agent_plugins_withdraw(agent_plugins *ps)
+{
+    if (!ps)
+        return;
+    for (size_t i = ps->n_loaded; i > 0; i--)
+        withdraw(ps->loaded[i - 1]);
 }
 
 void agent_plugins_unload(agent_plugins *ps)

@@ -38,8 +38,12 @@ typedef struct agent_plugins agent_plugins;
 int agent_plugins_load(agent_plugins **out, const char *dir, int configured, omadm_tree *tree,
                        const omadm_platform *platform, const char *device_id, int64_t now);
 
+/* Withdraws the plugins' CSPs from the tree (which must still exist), so
+ * that they can be unloaded before it is freed. Accepts NULL. */
+void agent_plugins_withdraw(agent_plugins *plugins);
+
 /* Shuts the plugins down and unloads them. Call after the tree that holds
- * their CSPs is freed. Accepts NULL. */
+ * their CSPs is freed, or after agent_plugins_withdraw. Accepts NULL. */
 void agent_plugins_unload(agent_plugins *plugins);
 
 /* Number of plugins loaded / refused. */

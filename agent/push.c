@@ -19,8 +19,9 @@
 #include "agent/creds.h"
 #include "agent/log.h"
 #include "agent/os.h"
-#include "notify/notify.h"
-#include "transport/tls.h"
+#include "omadm/cert.h"
+#include "omadm/notify.h"
+#include "transport/transport.h"
 
 #define PERIOD_MIN_S      5
 #define PERIOD_MAX_S      86400
@@ -65,7 +66,7 @@ struct agent_push {
     unsigned period_s;
     unsigned failures;
     uint32_t rng;
-    omadm_notify_guard *guard;
+    omadm_notify_replay *guard;
     unsigned char body[OMADM_NOTIFY_DEFAULT_MAX];
     size_t body_len;
     int body_over;
@@ -203,9 +204,10 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user)
 /* The same TLS options as the session transport (transport/tls.h). */
 static int setup_easy(agent_push *p, const agent_config *cfg, char *err, size_t errsize)
 {
-    omadm_transport_config tls = OMADM_TRANSPORT_CONFIG_INIT;
+    omadm_transport_config creds = OMADM_TRANSPORT_CONFIG_INIT;
+    omadm_tls_config tls = OMADM_TLS_CONFIG_INIT;
     const char *failed = NULL;
-    CURLcode rc;
+    int rc;
     const char *proxy = cfg->proxy && strcmp(cfg->proxy, "none") == 0 ? "" : cfg->proxy;
     struct curl_slist *l = curl_slist_append(NULL, "Accept: " AGENT_PUSH_CONTENT_TYPE);
 
@@ -217,9 +219,15 @@ static int setup_easy(agent_push *p, const agent_config *cfg, char *err, size_t 
     SETOPT(CURLOPT_URL, p->url);
     SETOPT(CURLOPT_PROTOCOLS_STR, "https");
     SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-    agent_creds_tls(cfg, &tls);
-    rc = omadm__transport_tls_setopt(p->easy, &tls, &failed);
-    if (rc != CURLE_OK) {
+    agent_creds_tls(cfg, &creds);
+    tls.ca_file = creds.ca_file;
+    tls.ca_pem = creds.ca_pem;
+    tls.cert_file = creds.cert_file;
+    tls.key_file = creds.key_file;
+    tls.cert_pem = creds.cert_pem;
+    tls.key_pem = creds.key_pem;
+    rc = omadm_tls_setopt(p->easy, &tls, &failed);
+    if (rc != (int)CURLE_OK) {
         snprintf(err, errsize, "push: cannot set %s", failed);
         return -1;
     }
@@ -322,8 +330,11 @@ static enum outcome transfer(agent_push *p, long *http, char *why, size_t whysiz
 /* Checks the notification in p->body; 0 when it asks for a session. */
 static int accept_notification(agent_push *p, char *why, size_t whysize)
 {
-    omadm_notification n;
-    omadm_status st = omadm__notify_parse(p->body, p->body_len, 0, &n);
+    omadm_notify_info n;
+    omadm_status st;
+
+    n.size = sizeof n;
+    st = omadm_notify_parse(p->body, p->body_len, 0, &n);
 
     if (st != OMADM_OK) {
         snprintf(why, whysize, "malformed notification (%s)", omadm_status_str(st));
@@ -335,14 +346,14 @@ static int accept_notification(agent_push *p, char *why, size_t whysize)
     }
     if (p->secret) {
         const char *nonce = p->nonce ? p->nonce : OMADM_NOTIFY_RESET_NONCE;
-        st = omadm__notify_verify(&n, p->server_id, p->secret, (const unsigned char *)nonce,
-                                  strlen(nonce));
+        st = omadm_notify_verify(p->body, p->body_len, p->server_id, p->secret,
+                                 (const unsigned char *)nonce, strlen(nonce));
         if (st != OMADM_OK) {
             snprintf(why, whysize, "notification digest does not verify");
             return -1;
         }
     }
-    st = omadm__notify_guard_check(p->guard, &n, p->body, p->body_len);
+    st = omadm_notify_replay_check(p->guard, p->body, p->body_len);
     if (st != OMADM_OK) {
         snprintf(why, whysize, "%s",
                  st == OMADM_ERR_EXISTS ? "replayed notification" : "replay check failed");
@@ -438,7 +449,7 @@ static void push_free(agent_push *p)
     if (p->easy)
         curl_easy_cleanup(p->easy);
     curl_slist_free_all(p->headers);
-    omadm__notify_guard_free(p->guard);
+    omadm_notify_replay_free(p->guard);
     free(p->url);
     free(p->server_id);
     if (p->secret)
@@ -482,7 +493,7 @@ int agent_push_start(agent_push **out, const agent_config *cfg, const char *url,
     p->server_id = dup_opt(cfg->push_server_id, &oom);
     p->secret = dup_opt(cfg->push_secret, &oom);
     p->nonce = dup_opt(cfg->push_nonce, &oom);
-    if (oom || !p->url || omadm__notify_guard_new(&p->guard, 64) != OMADM_OK) {
+    if (oom || !p->url || omadm_notify_replay_new(&p->guard, 64) != OMADM_OK) {
         snprintf(err, errsize, "out of memory");
         push_free(p);
         return -1;

@@ -70,8 +70,8 @@ static int r_session(void *user, const char *why, int64_t *retry_after)
     r->seen_id = newest_sendable(r->dev.outbox);
     agent_https_exchange(&ex, r->transport);
     /* DMClient Push/ChannelURI and Status tell the server what we hold. */
-    if (omadm__dmclient_push_set_channel(r->dev.dmclient, r->push ? r->push_url : NULL,
-                                         (int)agent_push_status(r->push)) != OMADM_OK)
+    if (omadm_device_push_channel(r->dev.dev, r->push ? r->push_url : NULL,
+                                  (int)agent_push_status(r->push)) != OMADM_OK)
         agent_log(OMADM_LOG_WARN, "out of memory updating DMClient Push");
     /* A waiting notification makes this session the one it asked for,
      * whatever woke us: notifications never wait for a second session. */
@@ -92,7 +92,7 @@ static int64_t r_tick(void *user, int *report)
     struct run_ctx *r = user;
     int64_t next = INT64_MAX;
 
-    if (omadm__reboot_tick(r->dev.reboot, &next) != OMADM_OK) {
+    if (omadm_device_tick(r->dev.dev, &next) != OMADM_OK) {
         agent_log(OMADM_LOG_ERROR, "restart lifecycle tick failed; trying again in a minute");
         next = agent_device_now(&r->dev) + 60;
     }
@@ -103,9 +103,17 @@ static int64_t r_tick(void *user, int *report)
 static void r_schedule(void *user, agent_poll_schedule *s, int *set)
 {
     struct run_ctx *r = user;
-    omadm_poll_schedule ps;
+    omadm_poll_schedule_info ps;
 
-    omadm__dmclient_poll_get(r->dev.dmclient, &ps, set);
+    memset(&ps, 0, sizeof ps);
+    ps.size = sizeof ps;
+    if (omadm_device_poll_schedule(r->dev.dev, &ps) != OMADM_OK) {
+        /* Cannot happen with the tree: DMClient's defaults. */
+        ps.interval_first = 15;
+        ps.count_first = 10;
+    }
+    if (set)
+        *set = ps.from_server;
     s->interval[0] = ps.interval_first;
     s->count[0] = ps.count_first;
     s->interval[1] = ps.interval_second;
@@ -286,7 +294,7 @@ int agent_cmd_run(agent_config *cfg)
     {
         /* Schedules due now fire before the start-up session reports. */
         int64_t next;
-        if (omadm__reboot_tick(r.dev.reboot, &next) != OMADM_OK)
+        if (omadm_device_tick(r.dev.dev, &next) != OMADM_OK)
             agent_log(OMADM_LOG_ERROR, "restart lifecycle tick failed");
     }
     agent_log(OMADM_LOG_INFO, "running: server %s, device %s, state %s (%s platform)",
@@ -306,7 +314,7 @@ int agent_cmd_run(agent_config *cfg)
     /* Stopping: a restart the server was promised (armed, not yet
      * requested) is requested now rather than left to a process that is
      * going away. Everything else is already durable. */
-    if (omadm__reboot_flush(r.dev.reboot) != OMADM_OK)
+    if (omadm_device_restart_flush(r.dev.dev) != OMADM_OK)
         agent_log(OMADM_LOG_ERROR, "requesting the armed restart failed");
     agent_log(OMADM_LOG_INFO, "stopped");
 out:

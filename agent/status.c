@@ -25,7 +25,7 @@ struct status {
     int have_last;
     agent_last_session last;
     size_t n_pending;
-    omadm_reboot_schedule sched[OMADM_REBOOT_KIND_COUNT];
+    omadm_restart_schedule sched[OMADM_RESTART_KIND_COUNT];
     int poll_from_server;
     agent_poll_schedule poll;
     agent_poll_plan plan;
@@ -65,11 +65,18 @@ static int read_file(struct status *s, const char *name, char **data)
                                                                                                : -1;
 }
 
+/* Restart intent `i`, borrowed until the next call on the device. */
+static omadm_status pending_at(const struct status *s, size_t i, omadm_restart_pending *p)
+{
+    memset(p, 0, sizeof *p);
+    p->size = sizeof *p;
+    return omadm_device_restart_pending_at(s->dev.dev, i, p);
+}
+
 static int collect(struct status *s, char *err, size_t errsize)
 {
     char *data = NULL;
-    omadm_poll_schedule ps;
-    int set = 0;
+    omadm_poll_schedule_info ps;
 
     if (!agent_os_is_dir(s->cfg->state_dir))
         return 0; /* nothing yet: no session has run */
@@ -85,13 +92,16 @@ static int collect(struct status *s, char *err, size_t errsize)
         free(data);
         data = NULL;
     }
-    s->n_pending = omadm__reboot_pending_count(s->dev.reboot);
-    for (int k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
-        if (omadm__reboot_schedule_get(s->dev.reboot, (omadm_reboot_kind)k, &s->sched[k]) !=
+    s->n_pending = omadm_device_restart_pending_count(s->dev.dev);
+    for (int k = 0; k < OMADM_RESTART_KIND_COUNT; k++) {
+        s->sched[k].size = sizeof s->sched[k];
+        if (omadm_device_restart_schedule(s->dev.dev, (omadm_restart_kind)k, &s->sched[k]) !=
             OMADM_OK)
             s->sched[k].set = 0;
     }
-    if (omadm__dmclient_load_schedule(&s->dev.platform, &ps, &set) == OMADM_OK && set) {
+    memset(&ps, 0, sizeof ps);
+    ps.size = sizeof ps;
+    if (omadm_device_poll_schedule(s->dev.dev, &ps) == OMADM_OK && ps.from_server) {
         s->poll_from_server = 1;
         s->poll.interval[0] = ps.interval_first;
         s->poll.count[0] = ps.count_first;
@@ -186,7 +196,7 @@ static void j_ktime(FILE *f, int *first, const char *key, int64_t t)
     j_time(f, t);
 }
 
-static void j_pending(FILE *f, const omadm_reboot_pending *p)
+static void j_pending(FILE *f, const omadm_restart_pending *p)
 {
     int first = 1;
 
@@ -321,16 +331,16 @@ static void print_json(FILE *f, struct status *s)
     }
 
     {
-        omadm_reboot_pending p;
+        omadm_restart_pending p;
         j_key(f, &first, "pending_restart");
-        if (s->n_pending && omadm__reboot_pending_at(s->dev.reboot, 0, &p) == OMADM_OK)
+        if (s->n_pending && pending_at(s, 0, &p) == OMADM_OK)
             j_pending(f, &p);
         else
             fputs("null", f);
         j_key(f, &first, "pending_restarts");
         fputc('[', f);
         for (size_t i = 0; i < s->n_pending; i++) {
-            if (omadm__reboot_pending_at(s->dev.reboot, i, &p) != OMADM_OK)
+            if (pending_at(s, i, &p) != OMADM_OK)
                 break;
             if (i)
                 fputc(',', f);
@@ -345,8 +355,8 @@ static void print_json(FILE *f, struct status *s)
         fputc('{', f);
         j_key(f, &f2, "reboot");
         fputc('{', f);
-        for (int k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
-            const omadm_reboot_schedule *r = &s->sched[k];
+        for (int k = 0; k < OMADM_RESTART_KIND_COUNT; k++) {
+            const omadm_restart_schedule *r = &s->sched[k];
             j_key(f, &f3, kind_names[k]);
             if (r->set) {
                 int f4 = 1;
@@ -477,8 +487,8 @@ static void print_text(FILE *f, struct status *s)
     if (s->n_pending == 0)
         fprintf(f, "pending restart: none\n");
     for (size_t i = 0; i < s->n_pending; i++) {
-        omadm_reboot_pending p;
-        if (omadm__reboot_pending_at(s->dev.reboot, i, &p) != OMADM_OK)
+        omadm_restart_pending p;
+        if (pending_at(s, i, &p) != OMADM_OK)
             break;
         agent_words_pending(&p, words, sizeof words);
         fprintf(f, "%s%s\n", i ? "                 " : "pending restart: ", words);
@@ -493,8 +503,8 @@ static void print_text(FILE *f, struct status *s)
     fprintf(f, "restart schedules:");
     {
         int any = 0;
-        for (int k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
-            const omadm_reboot_schedule *r = &s->sched[k];
+        for (int k = 0; k < OMADM_RESTART_KIND_COUNT; k++) {
+            const omadm_restart_schedule *r = &s->sched[k];
             if (!r->set)
                 continue;
             fprintf(f, "%s%s %s, next %s\n", any ? "                   " : " ", kind_names[k],

@@ -69,7 +69,7 @@ static const char *when(int64_t t, char *buf, size_t size)
     return buf;
 }
 
-void agent_words_pending(const omadm_reboot_pending *p, char *buf, size_t size)
+void agent_words_pending(const omadm_restart_pending *p, char *buf, size_t size)
 {
     char by[200], t1[40], t2[40];
 

@@ -10,7 +10,7 @@
 
 #include "agent/outcomes.h"
 #include "agent/poll_schedule.h"
-#include "csp/reboot/reboot.h"
+#include "omadm/restart.h"
 
 /* "90 seconds", "15 minutes", "1 hour", "2 days". */
 void agent_words_duration(int64_t seconds, char *buf, size_t size);
@@ -21,7 +21,7 @@ void agent_words_poll_plan(const agent_poll_plan *plan, int from_server, char *b
 
 /* "the server's RebootNow (command 5b0e...), accepted at T: requested from
  * the system at T, to happen by T" and the like. */
-void agent_words_pending(const omadm_reboot_pending *p, char *buf, size_t size);
+void agent_words_pending(const omadm_restart_pending *p, char *buf, size_t size);
 
 /* "restarted: the server's RebootNow (command 5b0e...), requested T;
  * reported to the server" and the like. */

@@ -140,7 +140,7 @@ int agent_cmd_sync(const agent_config *cfg)
     if (agent_device_startup(&dev, err, sizeof err) < 0)
         agent_log(OMADM_LOG_ERROR, "%s", err);
     /* Schedules due now fire before the session, so that it reports them. */
-    if (omadm__reboot_tick(dev.reboot, &next) != OMADM_OK)
+    if (omadm_device_tick(dev.dev, &next) != OMADM_OK)
         agent_log(OMADM_LOG_ERROR, "restart lifecycle tick failed");
     if (agent_https_open(&t, cfg, err, sizeof err) < 0) {
         agent_log(OMADM_LOG_ERROR, "%s", err);
@@ -151,7 +151,7 @@ int agent_cmd_sync(const agent_config *cfg)
     }
     /* A restart armed by this session is requested now: nothing of this
      * process will be left to do it by its deadline. */
-    if (omadm__reboot_flush(dev.reboot) != OMADM_OK)
+    if (omadm_device_restart_flush(dev.dev) != OMADM_OK)
         agent_log(OMADM_LOG_ERROR, "requesting the armed restart failed");
     omadm_transport_free(t);
     agent_device_close(&dev);

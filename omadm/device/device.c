@@ -13,38 +13,11 @@
 #include "csp/devinfo/devinfo.h"
 #include "csp/dmclient/dmclient.h"
 #include "csp/reboot/reboot.h"
+#include "device/device_int.h"
 #include "outbox/outbox.h"
 #include "platform/open.h"
 #include "session/session.h"
 #include "transport/transport.h"
-
-/* The SessionID counter, a plain file in the state directory. */
-#define DEVICE_FILE_SESSION_ID "device-session-id"
-
-struct omadm_device_session {
-    omadm_device *device;
-    omadm_session *s;
-    omadm_status failed; /* set by fail */
-    int64_t retry_after;
-    char detail[256];
-};
-
-struct omadm_device {
-    omadm_platform platform;
-    int have_platform;
-    omadm_outbox *outbox;
-    omadm_reboot *reboot;
-    omadm_tree *tree;
-    omadm_dmclient *dmclient;
-    omadm_transport *transport; /* made at the first sync */
-    omadm_device_session session;
-    int in_session;
-    /* copies of the configuration */
-    char *device_id, *server_url, *ca_file, *cert_file, *key_file, *auth_name, *auth_secret,
-        *user_agent;
-    omadm_device_result last;
-    int have_last;
-};
 
 static void free_secret(char *s)
 {
@@ -60,7 +33,8 @@ void omadm_device_free(omadm_device *d)
         return;
     if (d->in_session)
         omadm_session_free(d->session.s);
-    if (d->reboot && d->tree && omadm__reboot_flush(d->reboot) != OMADM_OK)
+    if (d->reboot && d->tree && !(d->flags & OMADM_DEVICE_OPEN_NO_FLUSH) &&
+        omadm__reboot_flush(d->reboot) != OMADM_OK)
         omadm__log(OMADM_LOG_ERROR, "device: requesting the armed restart failed");
     omadm_transport_free(d->transport);
     omadm_tree_free(d->tree); /* first: it borrows the CSPs */
@@ -89,23 +63,42 @@ static int copy_opt(char **dst, const char *src)
     return *dst ? 0 : -1;
 }
 
-omadm_status omadm_device_new(omadm_device **out, const omadm_device_config *cfg)
+#define OPEN_FLAGS                                                                                 \
+    (OMADM_DEVICE_OPEN_STATE_ONLY | OMADM_DEVICE_OPEN_DEFER_STARTUP | OMADM_DEVICE_OPEN_NO_FLUSH)
+
+static void why_set(char *why, size_t whysize, const char *what, omadm_status st)
+{
+    if (why && whysize)
+        snprintf(why, whysize, "%s: %s", what, omadm_status_str(st));
+}
+
+omadm_status omadm_device_open(omadm_device **out, const omadm_device_config *cfg, unsigned flags,
+                               char *why, size_t whysize)
 {
     omadm_device *d;
     omadm_status st;
     unsigned corrupt = 0;
+    const char *what = "out of memory";
 
+    if (why && whysize)
+        why[0] = '\0';
     if (!out)
         return OMADM_ERR_INVALID;
     *out = NULL;
     if (!cfg || cfg->size < sizeof *cfg || !cfg->state_dir || !cfg->state_dir[0] ||
-        !cfg->device_id || !cfg->device_id[0] ||
+        ((!cfg->device_id || !cfg->device_id[0]) && !(flags & OMADM_DEVICE_OPEN_STATE_ONLY)) ||
         (cfg->platform != OMADM_DEVICE_PLATFORM_NATIVE &&
-         cfg->platform != OMADM_DEVICE_PLATFORM_SIM))
+         cfg->platform != OMADM_DEVICE_PLATFORM_SIM) ||
+        (flags & ~(unsigned)OPEN_FLAGS)) {
+        why_set(why, whysize, "invalid device configuration", OMADM_ERR_INVALID);
         return OMADM_ERR_INVALID;
+    }
     d = omadm__calloc(1, sizeof *d);
-    if (!d)
+    if (!d) {
+        why_set(why, whysize, what, OMADM_ERR_NOMEM);
         return OMADM_ERR_NOMEM;
+    }
+    d->flags = flags;
     if (copy_opt(&d->device_id, cfg->device_id) < 0 ||
         copy_opt(&d->server_url, cfg->server_url) < 0 || copy_opt(&d->ca_file, cfg->ca_file) < 0 ||
         copy_opt(&d->cert_file, cfg->cert_file) < 0 || copy_opt(&d->key_file, cfg->key_file) < 0 ||
@@ -115,20 +108,25 @@ omadm_status omadm_device_new(omadm_device **out, const omadm_device_config *cfg
         st = OMADM_ERR_NOMEM;
         goto fail;
     }
+    what = "cannot open the platform";
     st = omadm__platform_open(&d->platform, cfg->platform == OMADM_DEVICE_PLATFORM_SIM,
                               cfg->state_dir, cfg->allow_restart);
     if (st != OMADM_OK)
         goto fail;
     d->have_platform = 1;
+    what = "cannot open the outbox";
     st = omadm_outbox_open(&d->outbox, &d->platform, NULL, &corrupt);
     if (st != OMADM_OK)
         goto fail;
     if (corrupt)
-        omadm__log(OMADM_LOG_WARN, "device: %u corrupt outbox record(s) set aside as *.bad",
-                   corrupt);
+        omadm__log(OMADM_LOG_WARN, "outbox: %u corrupt record(s) set aside as *.bad in %s", corrupt,
+                   cfg->state_dir);
+    what = "cannot load the restart state";
     st = omadm__reboot_new(&d->reboot, &d->platform, d->outbox);
-    if (st == OMADM_OK)
-        st = omadm_tree_new(&d->tree);
+    if (st != OMADM_OK || (flags & OMADM_DEVICE_OPEN_STATE_ONLY))
+        goto done;
+    what = "cannot build the DM tree";
+    st = omadm_tree_new(&d->tree);
     if (st == OMADM_OK)
         st = omadm__devinfo_register(d->tree, &d->platform, d->device_id);
     if (st == OMADM_OK)
@@ -137,18 +135,48 @@ omadm_status omadm_device_new(omadm_device **out, const omadm_device_config *cfg
         st = omadm__dmclient_register(d->tree, &d->platform, &d->dmclient);
     if (st == OMADM_OK)
         st = omadm__reboot_register(d->reboot, d->tree);
-    if (st == OMADM_OK)
+    if (st == OMADM_OK && !(flags & OMADM_DEVICE_OPEN_DEFER_STARTUP)) {
+        what = "restart lifecycle start-up failed";
         st = omadm__reboot_startup(d->reboot);
+        d->started = 1;
+    }
+done:
     if (st != OMADM_OK)
         goto fail;
     *out = d;
     return OMADM_OK;
 fail:
+    why_set(why, whysize, what, st);
     /* Nothing was promised yet: no flush. */
     omadm_tree_free(d->tree);
     d->tree = NULL;
     omadm_device_free(d);
     return st;
+}
+
+omadm_status omadm_device_new(omadm_device **out, const omadm_device_config *cfg)
+{
+    return omadm_device_open(out, cfg, 0, NULL, 0);
+}
+
+omadm_status omadm_device_startup(omadm_device *d)
+{
+    if (!d)
+        return OMADM_ERR_INVALID;
+    if (!d->tree || d->started)
+        return OMADM_ERR_STATE;
+    d->started = 1;
+    return omadm__reboot_startup(d->reboot);
+}
+
+struct omadm_platform *omadm_device_get_platform(omadm_device *d)
+{
+    return d ? &d->platform : NULL;
+}
+
+struct omadm_outbox *omadm_device_get_outbox(omadm_device *d)
+{
+    return d ? d->outbox : NULL;
 }
 
 omadm_tree *omadm_device_tree(omadm_device *d)
@@ -163,6 +191,11 @@ omadm_status omadm_device_tick(omadm_device *d, int64_t *next_due)
 
     if (!d)
         return OMADM_ERR_INVALID;
+    if (!d->tree) { /* OMADM_DEVICE_OPEN_STATE_ONLY: reads, never acts */
+        if (next_due)
+            *next_due = next;
+        return OMADM_ERR_STATE;
+    }
     st = omadm__reboot_tick(d->reboot, &next);
     if (next_due)
         *next_due = next;
@@ -211,7 +244,7 @@ omadm_status omadm_device_session_start(omadm_device *d, omadm_device_session **
     if (!d || !out || !d->server_url)
         return OMADM_ERR_INVALID;
     *out = NULL;
-    if (d->in_session)
+    if (d->in_session || !d->tree)
         return OMADM_ERR_STATE;
     memset(&d->last, 0, sizeof d->last);
     d->last.size = sizeof d->last;

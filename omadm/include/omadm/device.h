@@ -104,6 +104,44 @@ typedef struct omadm_device_session omadm_device_session;
  * platform's or the outbox's error otherwise. */
 OMADM_API omadm_status omadm_device_new(omadm_device **out, const omadm_device_config *cfg);
 
+/* Flags of omadm_device_open (or-ed; other bits: OMADM_ERR_INVALID). */
+/* Platform, outbox and restart state only: no tree, no CSPs, no start-up;
+ * the device only reads (omadm_device_tree returns NULL; tick, startup
+ * and sessions answer OMADM_ERR_STATE). For a status report; the device
+ * id may be NULL. */
+#define OMADM_DEVICE_OPEN_STATE_ONLY 0x1u
+/* The restart lifecycle's start-up is left to omadm_device_startup (call
+ * it once, before the first session), so that CSPs registered after the
+ * open are in the tree first. */
+#define OMADM_DEVICE_OPEN_DEFER_STARTUP 0x2u
+/* omadm_device_free does not request an armed restart: the caller does
+ * it with omadm_device_restart_flush (omadm/restart.h) when it decides. */
+#define OMADM_DEVICE_OPEN_NO_FLUSH 0x4u
+
+/* omadm_device_new with `flags` (0: the same). On failure `why` (may be
+ * NULL; `whysize` bytes) receives one line naming the step that failed
+ * and the status ("cannot open the outbox: ..."). */
+OMADM_API omadm_status omadm_device_open(omadm_device **out, const omadm_device_config *cfg,
+                                         unsigned flags, char *why, size_t whysize);
+
+/* The restart lifecycle's start-up of a device opened with
+ * OMADM_DEVICE_OPEN_DEFER_STARTUP: resolves restarts requested before
+ * this boot (so the next session reports them). Once: OMADM_ERR_STATE
+ * when it already ran (omadm_device_new runs it) or on a STATE_ONLY
+ * device. */
+OMADM_API omadm_status omadm_device_startup(omadm_device *device);
+
+/* The device's platform (struct omadm_platform of libomadm's platform
+ * interface, platform/platform.h in the source tree; opaque here) and
+ * outbox (struct omadm_outbox, outbox/outbox.h): borrowed, valid until
+ * omadm_device_free. For an agent built in libomadm's tree (its own state
+ * files, status); omadm_kv_open (omadm/kv.h) takes the platform. NULL for
+ * a NULL device. */
+struct omadm_platform;
+struct omadm_outbox;
+OMADM_API struct omadm_platform *omadm_device_get_platform(omadm_device *device);
+OMADM_API struct omadm_outbox *omadm_device_get_outbox(omadm_device *device);
+
 /* Requests an armed restart still pending (it was promised to the server)
  * and frees everything. Your CSPs registered on the tree are not freed:
  * free them after this call. Accepts NULL. */

@@ -11,5 +11,10 @@
 #include "omadm/plugin.h"
 #include "omadm/enroll.h"
 #include "omadm/cert.h"
+#include "omadm/restart.h"
+#include "omadm/dmclient.h"
+#include "omadm/record.h"
+#include "omadm/kv.h"
+#include "omadm/notify.h"
 
 #endif
