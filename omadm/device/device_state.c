@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/versioned.h"
 #include "device/device_int.h"
 
 /* The internal and public kinds name the same schedules. */
@@ -38,16 +39,13 @@ omadm_status omadm_device_restart_pending_at(const omadm_device *d, size_t index
 {
     omadm_reboot_pending p;
     omadm_status st;
-    size_t size;
 
     if (!d || !out || out->size < sizeof *out)
         return OMADM_ERR_INVALID;
     st = omadm__reboot_pending_at(d->reboot, index, &p);
     if (st != OMADM_OK)
         return st;
-    size = out->size;
-    memset(out, 0, sizeof *out);
-    out->size = size;
+    omadm__versioned_clear(out, sizeof *out);
     out->trigger = p.trigger;
     out->uri = p.uri;
     out->cmdref = p.cmdref;
@@ -63,7 +61,6 @@ omadm_status omadm_device_restart_schedule(const omadm_device *d, omadm_restart_
 {
     omadm_reboot_schedule s;
     omadm_status st;
-    size_t size;
 
     if (!d || !out || out->size < sizeof *out || (int)kind < 0 ||
         (int)kind >= (int)OMADM_RESTART_KIND_COUNT)
@@ -71,9 +68,7 @@ omadm_status omadm_device_restart_schedule(const omadm_device *d, omadm_restart_
     st = omadm__reboot_schedule_get(d->reboot, (omadm_reboot_kind)kind, &s);
     if (st != OMADM_OK)
         return st;
-    size = out->size;
-    memset(out, 0, sizeof *out);
-    out->size = size;
+    omadm__versioned_clear(out, sizeof *out);
     out->set = s.set;
     out->node = s.node;
     out->text = s.text;
@@ -93,7 +88,6 @@ omadm_status omadm_device_poll_schedule(const omadm_device *d, omadm_poll_schedu
     omadm_poll_schedule ps = OMADM_POLL_SCHEDULE_DEFAULT;
     omadm_status st = OMADM_OK;
     int has = 0;
-    size_t size;
 
     if (!d || !out || out->size < sizeof *out)
         return OMADM_ERR_INVALID;
@@ -103,9 +97,7 @@ omadm_status omadm_device_poll_schedule(const omadm_device *d, omadm_poll_schedu
         st = omadm__dmclient_load_schedule(&d->platform, &ps, &has);
     if (st != OMADM_OK)
         return st;
-    size = out->size;
-    memset(out, 0, sizeof *out);
-    out->size = size;
+    omadm__versioned_clear(out, sizeof *out);
     out->interval_first = ps.interval_first;
     out->count_first = ps.count_first;
     out->interval_second = ps.interval_second;

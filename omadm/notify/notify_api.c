@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/versioned.h"
 #include "notify/notify.h"
 
 struct omadm_notify_replay {
@@ -24,16 +25,13 @@ omadm_status omadm_notify_parse(const unsigned char *data, size_t len, size_t ma
 {
     omadm_notification n;
     omadm_status st;
-    size_t size;
 
     if (!data || !out || out->size < sizeof *out)
         return OMADM_ERR_INVALID;
     st = omadm__notify_parse(data, len, max_len, &n);
     if (st != OMADM_OK)
         return st;
-    size = out->size;
-    memset(out, 0, sizeof *out);
-    out->size = size;
+    omadm__versioned_clear(out, sizeof *out);
     out->version = n.version;
     out->ui_mode = (int)n.ui_mode;
     out->server_initiated = n.server_initiated;
