@@ -40,8 +40,8 @@ struct omadm_device {
         *user_agent;
     omadm_device_result last;
     int have_last;
-    unsigned flags;  /* OMADM_DEVICE_OPEN_* */
-    int started;     /* the restart lifecycle's start-up ran */
+    unsigned flags; /* OMADM_DEVICE_OPEN_* */
+    int started;    /* the restart lifecycle's start-up ran */
 };
 
 #endif
