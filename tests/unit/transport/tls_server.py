@@ -15,7 +15,7 @@ connections in the kernel and never answers (a TLS handshake that hangs).
 the handshake itself). `notls` answers every connection with plain text (a
 handshake that fails).
 
-Behaviour is chosen by the URL path, see Handler.do_POST.
+Behaviour is chosen by the URL path, see Handler.do_POST and do_GET.
 """
 import email.utils
 import http.server
@@ -64,9 +64,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def stream(self, chunked):
+    def stream(self, chunked, code=200):
         """Sends BIG bytes until the client gives up; returns what was sent."""
-        self.send_response(200)
+        self.send_response(code)
         self.send_header("Content-Type", SYNCML)
         if chunked:
             self.send_header("Transfer-Encoding", "chunked")
@@ -156,6 +156,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
         elif path == "/500":
             self.reply(500, b"<html>Internal Server Error</html>", "text/html")
+        elif path == "/500stream":  # an endless error page
+            self.stream(chunked=True, code=500)
+        elif path == "/503":
+            self.reply(503, b"", "text/plain", [("Retry-After", "30")])
+        elif path == "/429huge":
+            self.reply(429, b"", "text/plain", [("Retry-After", "9" * 30)])
+        elif path == "/429trailing":
+            self.reply(429, b"", "text/plain", [("Retry-After", "60 s")])
+        elif path == "/429past":  # a date before the server's own Date
+            date = 1000000000
+            self.send_response_only(429)
+            self.send_header("Date", email.utils.formatdate(date, usegmt=True))
+            self.send_header("Retry-After", email.utils.formatdate(date - 90, usegmt=True))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path == "/ctspaced":  # blanks before the parameters
+            self.reply(200, body, SYNCML + " \t;charset=utf-8")
+        elif path == "/soap":  # another type, announced by the client
+            h = self.headers
+            text = "ct=%s\naccept=%s\n" % (h.get("Content-Type"), h.get("Accept"))
+            self.reply(200, text.encode(), "application/soap+xml; charset=utf-8")
+        else:
+            self.reply(404, b"", "text/plain")
+
+    def do_GET(self):
+        """The enrollment reachability probe: any type, no body sent."""
+        path = self.path.split("?", 1)[0]
+        if path == "/ok":
+            text = "GET %s len=%s" % (path, self.headers.get("Content-Length"))
+            self.reply(200, text.encode(), "text/html")
+        elif path == "/empty":
+            self.reply(200, b"", None)
         else:
             self.reply(404, b"", "text/plain")
 
