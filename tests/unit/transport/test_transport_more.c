@@ -64,8 +64,7 @@ static void test_get_then_post(void **state)
     assert_int_equal(omadm_transport_set_url(t, url(port_good, "/html")), OMADM_OK);
     assert_int_equal(omadm_transport_post(t, "x", 1, &resp, &len, &info), OMADM_ERR_PROTOCOL);
     assert_null(resp);
-    assert_string_equal(info.error,
-                        "Content-Type text/html is not application/vnd.syncml.dm+xml");
+    assert_string_equal(info.error, "Content-Type text/html is not application/vnd.syncml.dm+xml");
     omadm_transport_free(t);
 }
 
@@ -360,12 +359,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup(fn, transport_each_setup)
-        T(test_get_then_post),       T(test_get_outcomes),
-        T(test_set_url),             T(test_pem_in_memory),
-        T(test_pem_config_refused),  T(test_content_type),
-        T(test_content_type_blanks), T(test_retry_after_edges),
-        T(test_error_page_over_cap), T(test_pkcs12_unusable),
-        T(test_get_alloc_failures),
+        T(test_get_then_post),       T(test_get_outcomes),       T(test_set_url),
+        T(test_pem_in_memory),       T(test_pem_config_refused), T(test_content_type),
+        T(test_content_type_blanks), T(test_retry_after_edges),  T(test_error_page_over_cap),
+        T(test_pkcs12_unusable),     T(test_get_alloc_failures),
 #undef T
     };
 

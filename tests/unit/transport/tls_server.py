@@ -21,6 +21,7 @@ import email.utils
 import http.server
 import itertools
 import os
+import re
 import select
 import socket
 import socketserver
@@ -173,6 +174,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
         elif path == "/ctspaced":  # blanks before the parameters
             self.reply(200, body, SYNCML + " \t;charset=utf-8")
+        elif path == "/dm":
+            answer = dm_reply(body.decode("utf-8", "replace"))
+            if answer is None:
+                self.reply(400, b"no Results with the device id", "text/plain")
+            else:
+                self.reply(200, answer.encode())
+        elif path == "/dmgarbage":  # 200, the right type, not SyncML
+            self.reply(200, b"<html>not SyncML</html>")
         elif path == "/soap":  # another type, announced by the client
             h = self.headers
             text = "ct=%s\naccept=%s\n" % (h.get("Content-Type"), h.get("Accept"))
@@ -190,6 +199,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(200, b"", None)
         else:
             self.reply(404, b"", "text/plain")
+
+
+def dm_reply(msg):
+    """A two-package DM server: Gets ./DevInfo/DevId in answer to package 1,
+    ends the session (header Status only) when the Results carry the id;
+    None (answered with HTTP 400) when they do not."""
+    def first(tag, text):
+        m = re.search(r"<%s>(.*?)</%s>" % (tag, tag), text, re.S)
+        return m.group(1) if m else ""
+    hdr = first("SyncHdr", msg)
+    sid, mid = first("SessionID", hdr), first("MsgID", hdr)
+    device = first("LocURI", first("Source", hdr))
+    server = first("LocURI", first("Target", hdr))
+    body = ("<Status><CmdID>1</CmdID><MsgRef>%s</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd>"
+            "<TargetRef>%s</TargetRef><SourceRef>%s</SourceRef><Data>200</Data></Status>"
+            % (mid, server, device))
+    if mid == "1":
+        body += ("<Get><CmdID>2</CmdID><Item><Target><LocURI>./DevInfo/DevId</LocURI></Target>"
+                 "</Item></Get>")
+    elif "<Data>%s</Data>" % device not in first("Results", msg):
+        return None
+    return ("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD>"
+            "<VerProto>DM/1.2</VerProto><SessionID>%s</SessionID><MsgID>%s</MsgID>"
+            "<Target><LocURI>%s</LocURI></Target><Source><LocURI>%s</LocURI></Source>"
+            "</SyncHdr><SyncBody>%s<Final/></SyncBody></SyncML>" % (sid, mid, device, server, body))
 
 
 class TLSServer(http.server.ThreadingHTTPServer):
