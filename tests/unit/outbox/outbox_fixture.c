@@ -31,6 +31,8 @@ static omadm_status w_now(void *ctx, int64_t *t)
 static omadm_status w_read(void *ctx, const char *name, size_t max, char **data, size_t *len)
 {
     faulty *w = ctx;
+    if (w->fail_read_name && strcmp(name, w->fail_read_name) == 0)
+        return w->fail_read_status;
     return w->inner.file_read(w->inner.ctx, name, max, data, len);
 }
 
@@ -64,6 +66,7 @@ void faults_reset(fixture *f)
     f->fw.fail_replace_at = f->fw.fail_remove_at = 0;
     f->fw.fail_sticky = 0;
     f->fw.fail_only = NULL;
+    f->fw.fail_read_name = NULL;
 }
 
 /* Warnings the outbox logged, to check it reports what it drops. */

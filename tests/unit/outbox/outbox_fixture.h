@@ -16,7 +16,9 @@ typedef struct faulty {
     long replace_calls, remove_calls;
     long fail_replace_at, fail_remove_at; /* 0 = never; counts from 1 */
     int fail_sticky;
-    const char *fail_only; /* when set, only names containing this fail */
+    const char *fail_only;         /* when set, only names containing this fail */
+    const char *fail_read_name;    /* file_read of this name fails... */
+    omadm_status fail_read_status; /* ...with this */
 } faulty;
 
 typedef struct fixture {
@@ -53,5 +55,6 @@ void assert_same_disk(disk_snap *a, disk_snap *b);
 int outbox_record_tests(void);
 int outbox_limit_tests(void);
 int outbox_failure_tests(void);
+int outbox_edge_tests(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The outbox: records (test_outbox_records.c), limits and acknowledgement
- * (test_outbox_limits.c), failures (test_outbox_failures.c), one fixture
+ * (test_outbox_limits.c), failures (test_outbox_failures.c), the sequence file
+ * and id space (test_outbox_edges.c), one fixture
  * (outbox_fixture.c). One program, so the meson test stays `outbox`. */
 #include "outbox_fixture.h"
 
@@ -10,5 +11,6 @@ int main(void)
 
     failed += outbox_limit_tests();
     failed += outbox_failure_tests();
+    failed += outbox_edge_tests();
     return failed;
 }
