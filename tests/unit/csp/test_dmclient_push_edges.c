@@ -17,6 +17,7 @@
 #include "csp/dmclient/dmclient.h"
 #include "csp/dmclient/push.h"
 #include "dispatch/dispatch.h"
+#include "cspone.h"
 #include "dmtest.h"
 #include "fakeplat.h"
 #include "omadm/log.h"
@@ -79,16 +80,6 @@ static int teardown(void **state)
     free(f);
     current = NULL;
     return 0;
-}
-
-static void one(fixture *f, syncml_cmd_type type, const char *target, const char *data,
-                const char *format, const char *want)
-{
-    syncml_msg *in = dm_msg("1");
-
-    dm_item(in, dm_cmd(in, &in->body, type, "1"), target, data, format);
-    dm_expect(f->tree, in, want);
-    syncml_msg_free(in);
 }
 
 /* Reopens on `content` as the push file; returns the Get of Fleet's PFN. */
