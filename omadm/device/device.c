@@ -207,16 +207,15 @@ omadm_status omadm_device_session_start(omadm_device *d, omadm_device_session **
     omadm_session_config scfg;
     omadm_status st;
     unsigned id = 0;
+    int64_t started;
 
     if (!d || !out || !d->server_url)
         return OMADM_ERR_INVALID;
     *out = NULL;
     if (d->in_session)
         return OMADM_ERR_STATE;
-    memset(&d->last, 0, sizeof d->last);
-    d->last.size = sizeof d->last;
-    d->last.retry_after = -1;
-    d->last.started = now_of(d);
+    /* The last result stays as it was until this session has started. */
+    started = now_of(d);
     st = next_session_id(d, &id);
     if (st != OMADM_OK)
         return st;
@@ -233,6 +232,10 @@ omadm_status omadm_device_session_start(omadm_device *d, omadm_device_session **
     st = omadm_session_new(&d->session.s, &scfg);
     if (st != OMADM_OK)
         return st;
+    memset(&d->last, 0, sizeof d->last);
+    d->last.size = sizeof d->last;
+    d->last.retry_after = -1;
+    d->last.started = started;
     d->session.device = d;
     d->session.retry_after = -1;
     d->last.session_id = id;
@@ -250,9 +253,16 @@ omadm_status omadm_device_session_next(omadm_device_session *s, char **msg, size
 
 omadm_status omadm_device_session_feed(omadm_device_session *s, const char *reply, size_t len)
 {
+    omadm_status st;
+
     if (!s || (!reply && len))
         return OMADM_ERR_INVALID;
-    return omadm_session_feed(s->s, reply, len);
+    st = omadm_session_feed(s->s, reply, len);
+    /* The reply ended the session: finish returns why (out of memory is
+     * not a protocol error). */
+    if (st != OMADM_OK && !s->failed && omadm_session_get_state(s->s) == OMADM_SESSION_FAILED)
+        s->failed = st;
+    return st;
 }
 
 void omadm_device_session_fail(omadm_device_session *s, omadm_status why, const char *detail,
@@ -322,7 +332,10 @@ omadm_status omadm_device_sync(omadm_device *d)
 
         st = omadm_device_session_next(s, &msg, &len);
         if (st != OMADM_OK) {
-            omadm_device_session_fail(s, st, "cannot build the next message", -1);
+            char why[96];
+
+            snprintf(why, sizeof why, "cannot build the next message: %s", omadm_status_str(st));
+            omadm_device_session_fail(s, st, why, -1);
             continue;
         }
         if (!msg)

@@ -442,9 +442,9 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     switch ((frame_kind)parent->kind) {
     case F_ROOT:
         if (is(local, "SyncHdr")) {
-            if (p->seen_hdr || p->seen_body) {
-                fail(p, OMADM_ERR_PARSE, "%s SyncHdr in SyncML",
-                     p->seen_hdr ? "duplicate" : "misplaced");
+            /* (a SyncBody cannot precede it: that fails at the SyncBody) */
+            if (p->seen_hdr) {
+                fail(p, OMADM_ERR_PARSE, "duplicate SyncHdr in SyncML");
                 return;
             }
             p->seen_hdr = true;
@@ -579,8 +579,14 @@ static void truncate_cmd_id(parser *p, frame *f, const xmlChar *ch, size_t len, 
     k = p->text.len;
     while (k > 0 && ((unsigned char)p->text.data[k - 1] & 0xC0) == 0x80)
         k--;
-    if (k > 0 && ((unsigned char)p->text.data[k - 1] & 0x80))
-        p->text.len = k - 1; /* the lead byte of a cut character */
+    if (k > 0 && ((unsigned char)p->text.data[k - 1] & 0x80)) {
+        /* A lead byte: the character goes unless all its bytes are kept. */
+        unsigned char lead = (unsigned char)p->text.data[k - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+
+        if (p->text.len - (k - 1) < need)
+            p->text.len = k - 1;
+    }
 }
 
 static void data_end(parser *p, frame *f)

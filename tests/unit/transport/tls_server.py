@@ -15,12 +15,13 @@ connections in the kernel and never answers (a TLS handshake that hangs).
 the handshake itself). `notls` answers every connection with plain text (a
 handshake that fails).
 
-Behaviour is chosen by the URL path, see Handler.do_POST.
+Behaviour is chosen by the URL path, see Handler.do_POST and do_GET.
 """
 import email.utils
 import http.server
 import itertools
 import os
+import re
 import select
 import socket
 import socketserver
@@ -64,9 +65,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def stream(self, chunked):
+    def stream(self, chunked, code=200):
         """Sends BIG bytes until the client gives up; returns what was sent."""
-        self.send_response(200)
+        self.send_response(code)
         self.send_header("Content-Type", SYNCML)
         if chunked:
             self.send_header("Transfer-Encoding", "chunked")
@@ -156,8 +157,73 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
         elif path == "/500":
             self.reply(500, b"<html>Internal Server Error</html>", "text/html")
+        elif path == "/500stream":  # an endless error page
+            self.stream(chunked=True, code=500)
+        elif path == "/503":
+            self.reply(503, b"", "text/plain", [("Retry-After", "30")])
+        elif path == "/429huge":
+            self.reply(429, b"", "text/plain", [("Retry-After", "9" * 30)])
+        elif path == "/429trailing":
+            self.reply(429, b"", "text/plain", [("Retry-After", "60 s")])
+        elif path == "/429past":  # a date before the server's own Date
+            date = 1000000000
+            self.send_response_only(429)
+            self.send_header("Date", email.utils.formatdate(date, usegmt=True))
+            self.send_header("Retry-After", email.utils.formatdate(date - 90, usegmt=True))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path == "/ctspaced":  # blanks before the parameters
+            self.reply(200, body, SYNCML + " \t;charset=utf-8")
+        elif path == "/dm":
+            answer = dm_reply(body.decode("utf-8", "replace"))
+            if answer is None:
+                self.reply(400, b"no Results with the device id", "text/plain")
+            else:
+                self.reply(200, answer.encode())
+        elif path == "/dmgarbage":  # 200, the right type, not SyncML
+            self.reply(200, b"<html>not SyncML</html>")
+        elif path == "/soap":  # another type, announced by the client
+            h = self.headers
+            text = "ct=%s\naccept=%s\n" % (h.get("Content-Type"), h.get("Accept"))
+            self.reply(200, text.encode(), "application/soap+xml; charset=utf-8")
         else:
             self.reply(404, b"", "text/plain")
+
+    def do_GET(self):
+        """The enrollment reachability probe: any type, no body sent."""
+        path = self.path.split("?", 1)[0]
+        if path == "/ok":
+            text = "GET %s len=%s" % (path, self.headers.get("Content-Length"))
+            self.reply(200, text.encode(), "text/html")
+        elif path == "/empty":
+            self.reply(200, b"", None)
+        else:
+            self.reply(404, b"", "text/plain")
+
+
+def dm_reply(msg):
+    """A two-package DM server: Gets ./DevInfo/DevId in answer to package 1,
+    ends the session (header Status only) when the Results carry the id;
+    None (answered with HTTP 400) when they do not."""
+    def first(tag, text):
+        m = re.search(r"<%s>(.*?)</%s>" % (tag, tag), text, re.S)
+        return m.group(1) if m else ""
+    hdr = first("SyncHdr", msg)
+    sid, mid = first("SessionID", hdr), first("MsgID", hdr)
+    device = first("LocURI", first("Source", hdr))
+    server = first("LocURI", first("Target", hdr))
+    body = ("<Status><CmdID>1</CmdID><MsgRef>%s</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd>"
+            "<TargetRef>%s</TargetRef><SourceRef>%s</SourceRef><Data>200</Data></Status>"
+            % (mid, server, device))
+    if mid == "1":
+        body += ("<Get><CmdID>2</CmdID><Item><Target><LocURI>./DevInfo/DevId</LocURI></Target>"
+                 "</Item></Get>")
+    elif "<Data>%s</Data>" % device not in first("Results", msg):
+        return None
+    return ("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD>"
+            "<VerProto>DM/1.2</VerProto><SessionID>%s</SessionID><MsgID>%s</MsgID>"
+            "<Target><LocURI>%s</LocURI></Target><Source><LocURI>%s</LocURI></Source>"
+            "</SyncHdr><SyncBody>%s<Final/></SyncBody></SyncML>" % (sid, mid, device, server, body))
 
 
 class TLSServer(http.server.ThreadingHTTPServer):
