@@ -113,10 +113,31 @@ static void test_atomic_exec_allocation_failures(void **state)
     assert_true(committed_seen && failed_seen);
 }
 
+/* The same RebootNow twice in one Atomic (a non-integer CmdID, so the
+ * server's resend of one command): one intent, one restart. */
+static void test_atomic_exec_twice(void **state)
+{
+    rbt *t = *state;
+    char *reply = rbt_process(t, "1", "1",
+                              "<Atomic><CmdID>at</CmdID>"
+                              "<Exec><CmdID>x1</CmdID><Item><Target><LocURI>" DEV
+                              "/RebootNow</LocURI></Target></Item></Exec>"
+                              "<Exec><CmdID>x1</CmdID><Item><Target><LocURI>" DEV
+                              "/RebootNow</LocURI></Target></Item></Exec>"
+                              "</Atomic>");
+
+    assert_int_equal(rbt_status(reply, "at"), 200);
+    free(reply);
+    assert_int_equal(rbt_intent_count(t), 1);
+    omadm__tree_session_end(t->tree, 1);
+    assert_int_equal(rbt_restarts(t), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_atomic_exec_allocation_failures),
+        cmocka_unit_test_setup_teardown(test_atomic_exec_twice, rbt_setup, rbt_teardown),
     };
     return cmocka_run_group_tests_name("reboot atomic", tests, NULL, NULL);
 }
