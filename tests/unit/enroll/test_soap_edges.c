@@ -2,7 +2,8 @@
 /* The SOAP request builders refuse what XML cannot carry or the request
  * lacks: every markup character escaped, control characters refused, missing
  * addresses, credentials and context items, an unknown authentication type,
- * and a federated token over 1 MiB (all with the exact status). */
+ * and a federated token over 1 MiB; policy answers asking for keys too large
+ * (all with the exact status). */
 #include "etest.h"
 
 #include <stdio.h>
@@ -108,6 +109,48 @@ static void test_federated_token_limit(void **state)
     free(tok);
 }
 
+/* A GetPolicies answer asking for a key size we cannot make: the largest
+ * accepted, one over (with the reason), and no error buffer. */
+static void test_policy_key_limits(void **state)
+{
+    static const struct {
+        const char *oid, *bits;
+        omadm_status want;
+        const char *why;
+    } cases[] = {
+        { "1.2.840.113549.1.1.1", "8192", OMADM_OK, "" },
+        { "1.2.840.113549.1.1.1", "8193", OMADM_ERR_UNSUPPORTED,
+          "GetPolicies answer: minimalKeyLength 8193 above 8192" },
+        { "1.2.840.10045.2.1", "384", OMADM_OK, "" },
+        { "1.2.840.10045.2.1", "385", OMADM_ERR_UNSUPPORTED,
+          "GetPolicies answer: EC key of 385 bits not supported" },
+    };
+    char *ms = etest_fixture("policies-response.xml", NULL);
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char bits[64], err[200];
+        char *alg = etest_replace(ms, "1.2.840.113549.1.1.1", cases[i].oid);
+        char *doc;
+        omadm_enroll_policy p;
+
+        snprintf(bits, sizeof bits, "<minimalKeyLength>%s<", cases[i].bits);
+        doc = etest_replace(alg, "<minimalKeyLength>3072<", bits);
+        err[0] = '\0';
+        assert_int_equal(omadm_enroll_parse_policies(doc, strlen(doc), &p, err, sizeof err),
+                         cases[i].want);
+        if (cases[i].want == OMADM_OK)
+            assert_int_equal(p.min_key_bits, (unsigned)atoi(cases[i].bits));
+        else
+            assert_string_equal(err, cases[i].why);
+        assert_int_equal(omadm_enroll_parse_policies(doc, strlen(doc), &p, NULL, 0), cases[i].want);
+        free(doc);
+        free(alg);
+    }
+    free(ms);
+}
+
 int test_soap_edges_run(void);
 int test_soap_edges_run(void)
 {
@@ -115,6 +158,7 @@ int test_soap_edges_run(void)
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_missing_parts),
         cmocka_unit_test(test_federated_token_limit),
+        cmocka_unit_test(test_policy_key_limits),
     };
 
     return cmocka_run_group_tests_name("enroll-soap-edges", tests, NULL, NULL);
