@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The outbox's sequence file (outbox.seq: what it accepts, what it ignores
- * with a warning, an unreadable one), the end of the id space, and
- * arguments the API refuses. */
+ * with a warning, an unreadable one), the end of the id space, names that
+ * look like records, and arguments the API refuses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +108,35 @@ static void test_id_space_exhausted(void **state)
     assert_int_equal(omadm_outbox_count(f->ob), 1);
 }
 
+/* Names of a record's length that are not records: left alone, not loaded. */
+static void test_names_like_records(void **state)
+{
+    static const char *const names[] = {
+        "outbox-0000000000000001.rex",     /* not .rec */
+        "outbox-0000000000000001.rec.bax", /* not .bad */
+        "outbox-000000000000000A.rec",     /* upper-case hex */
+        "outbox-0000000000000001.rec.bad", /* set aside earlier: stays so */
+    };
+    fixture *f = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        put_file(f, names[i], "not a record", 12);
+    open_ob(f, NULL, 0);
+    assert_int_equal(omadm_outbox_count(f->ob), 0);
+    /* only the set-aside record counts for ids (never reused): the next is 2 */
+    assert_int_equal(add(f, OMADM_OUTBOX_ALERT, NULL, "x"), 2);
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char *data = NULL;
+        size_t len = 0;
+
+        assert_int_equal(f->fw.inner.file_read(f->fw.inner.ctx, names[i], 64, &data, &len),
+                         OMADM_OK);
+        assert_int_equal(len, 12);
+        free(data);
+    }
+}
+
 static void test_refused_arguments(void **state)
 {
     fixture *f = *state;
@@ -133,6 +162,7 @@ int outbox_edge_tests(void)
         cmocka_unit_test_setup_teardown(test_seq_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seq_unreadable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_id_space_exhausted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names_like_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_arguments, setup, teardown),
     };
     return cmocka_run_group_tests_name("outbox edges", tests, NULL, NULL);
