@@ -115,15 +115,15 @@ static omadm_status header_start(omadm_buf *out, const char *action, const omadm
     return st;
 }
 
-/* base64 of `len` bytes, one line. */
+/* The largest federated token sent (before base64). */
+#define TOKEN_MAX ((size_t)1 << 20)
+
+/* base64 of `len` bytes (at most TOKEN_MAX), one line. */
 static char *base64(const void *data, size_t len)
 {
     size_t n = 4 * ((len + 2) / 3) + 1;
-    char *b;
+    char *b = omadm__malloc(n);
 
-    if (len > (size_t)1 << 20)
-        return NULL;
-    b = omadm__malloc(n);
     if (!b)
         return NULL;
     EVP_EncodeBlock((unsigned char *)b, data, (int)len);
@@ -153,6 +153,8 @@ static omadm_status security(omadm_buf *out, const omadm_enroll_creds *c)
     case OMADM_ENROLL_AUTH_FEDERATED:
         if (!c->secret)
             return OMADM_ERR_INVALID;
+        if (strlen(c->secret) > TOKEN_MAX)
+            return OMADM_ERR_LIMIT;
         token = base64(c->secret, strlen(c->secret));
         if (!token)
             return OMADM_ERR_NOMEM;

@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/hex.h"
 #include "core/log.h"
 #include "csp/dmclient/dmclient.h"
 
@@ -98,17 +99,6 @@ static omadm_status put_encoded(omadm_buf *b, const char *s)
     return st;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decodes `len` bytes of percent-encoded text; NULL when malformed. */
 static char *decode(const char *s, size_t len)
 {
@@ -118,8 +108,8 @@ static char *decode(const char *s, size_t len)
         return NULL;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '%') {
-            int hi = i + 2 < len ? hexval(s[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval(s[i + 2]) : -1;
+            int hi = i + 2 < len ? omadm__hex_digit(s[i + 1]) : -1;
+            int lo = i + 2 < len ? omadm__hex_digit(s[i + 2]) : -1;
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
                 omadm__free(out);
                 return NULL;

@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/hex.h"
 #include "core/log.h"
 #include "tree/uri.h"
 
@@ -161,17 +162,6 @@ static int parse_uint(const char *tok, size_t len, unsigned max, unsigned *out)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decodes a percent-encoded id of `len` bytes into a new string. */
 static int decode_id(const char *tok, size_t len, char **out)
 {
@@ -185,8 +175,8 @@ static int decode_id(const char *tok, size_t len, char **out)
         return -2;
     for (i = 0; i < len; i++) {
         if (tok[i] == '%') {
-            int hi = i + 2 < len ? hexval(tok[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval(tok[i + 2]) : -1;
+            int hi = i + 2 < len ? omadm__hex_digit(tok[i + 1]) : -1;
+            int lo = i + 2 < len ? omadm__hex_digit(tok[i + 2]) : -1;
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0) || (hi * 16 + lo) == '/') {
                 omadm__free(id);
                 return -1;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hex.h"
 
 static int must_encode(unsigned char c)
 {
@@ -53,17 +54,6 @@ omadm_status omadm__reboot_kv_put_i64(omadm_buf *buf, const char *key, int64_t v
     return omadm__reboot_kv_put(buf, key, num + i);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Locates the raw (still encoded) value of `key`. */
 static omadm_status find_raw(const char *line, size_t len, const char *key, const char **raw,
                              size_t *raw_len)
@@ -104,8 +94,8 @@ omadm_status omadm__reboot_kv_get(const char *line, size_t len, const char *key,
         return OMADM_ERR_NOMEM;
     for (i = 0; i < raw_len; i++) {
         if (raw[i] == '%') {
-            int hi = raw_len - i > 2 ? hexval(raw[i + 1]) : -1;
-            int lo = hi >= 0 ? hexval(raw[i + 2]) : -1;
+            int hi = raw_len - i > 2 ? omadm__hex_digit(raw[i + 1]) : -1;
+            int lo = hi >= 0 ? omadm__hex_digit(raw[i + 2]) : -1;
 
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
                 omadm__free(v);

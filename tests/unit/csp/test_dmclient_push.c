@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "csp/dmclient/dmclient.h"
 #include "csp/dmclient/push.h"
+#include "cspone.h"
 #include "dmtest.h"
 #include "fakeplat.h"
 #include "omadm/log.h"
@@ -54,16 +55,6 @@ static int teardown(void **state)
     fakeplat_free(&f->fp);
     free(f);
     return 0;
-}
-
-static void one(fixture *f, syncml_cmd_type type, const char *target, const char *data,
-                const char *format, const char *want)
-{
-    syncml_msg *in = dm_msg("1");
-
-    dm_item(in, dm_cmd(in, &in->body, type, "1"), target, data, format);
-    dm_expect(f->tree, in, want);
-    syncml_msg_free(in);
 }
 
 static void test_channel_nodes(void **state)

@@ -5,6 +5,7 @@ int test_messages_run(void);
 int test_provdoc_run(void);
 int test_crypto_run(void);
 int test_answers_run(void);
+int test_soap_edges_run(void);
 
 int main(void)
 {
@@ -13,5 +14,6 @@ int main(void)
     failed += test_provdoc_run();
     failed += test_crypto_run();
     failed += test_answers_run();
+    failed += test_soap_edges_run();
     return failed ? 1 : 0;
 }
