@@ -24,6 +24,9 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
     grace 0, flags 0x27 and the planned reason code (wine 8 implements it
     as a stub that returns ERROR_CALL_NOT_IMPLEMENTED: nothing restarts);
  6. the session outcome is in the Event Log (ReportEventW);
+ 6b. the Contoso plugin DLL (built from the SDK) in <install dir>\csp: the
+    service lists it in `status --json`, serves Add/Get on its node, a
+    Replace survives a service restart (service_plugin_wine.py);
  7. STOP: STOPPED with exit code 0, "service: stopped" in the Event Log;
  8. msiexec /x: service and program gone, state directory kept;
  9. the program's own verbs: service install, start, stop, status,
@@ -32,7 +35,8 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
     without the SCM;
 10. imaging: msiexec ENROLLURL/ENROLLUSER/ENROLLSECRET STARTSERVICE=0 writes
     [enroll] and an owner-only secret file, enrolls nothing; the service's
-    first start retries while the enrollment server is down, then enrolls:
+    first start retries while the enrollment server is down (Event IDs
+    140 enrollment started, 142 enrollment failed), then enrolls (141):
     certificate and non-exportable key in LocalMachine\\MY, a restart Exec
     answered, a service restart keeps the enrollment, a new MachineGuid
     enrolls afresh.
