@@ -22,8 +22,10 @@ failures = []
 
 
 def table(msi, name):
+    # In the MSI's folder: exporting the Binary table writes its streams to
+    # Binary/ under the working directory.
     out = subprocess.run(["msiinfo", "export", msi, name], check=True, capture_output=True,
-                         text=True).stdout
+                         text=True, cwd=os.path.dirname(msi)).stdout
     rows = [l.rstrip("\r").split("\t") for l in out.splitlines()[3:] if l.strip()]
     return rows
 
