@@ -2,6 +2,7 @@
 /* Windows side of agent/os.h: paths, file checks, console control events
  * and the idle wait. Strings are UTF-8; UTF-16 only at the Win32 calls. */
 #include "agent/os.h"
+#include "agent/win_error_win32.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ static wchar_t *wide(const char *s)
     return w;
 }
 
-static void win_error(char *err, size_t errsize, const char *what, DWORD code)
+void agent_win_error(char *err, size_t errsize, const char *what, DWORD code)
 {
     char msg[256] = "";
     DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
@@ -93,7 +94,7 @@ static HANDLE open_regular(const char *path, char *err, size_t errsize)
     code = GetLastError();
     free(w);
     if (h == INVALID_HANDLE_VALUE) {
-        win_error(err, errsize, "cannot open", code);
+        agent_win_error(err, errsize, "cannot open", code);
         return h;
     }
     if (GetFileType(h) != FILE_TYPE_DISK) {
@@ -153,7 +154,7 @@ int agent_os_read_file(const char *path, size_t max, char **data, size_t *len, u
         return -1;
     }
     if (size.QuadPart > 0 && !ReadFile(h, buf, (DWORD)size.QuadPart, &got, NULL)) {
-        win_error(err, errsize, "cannot read", GetLastError());
+        agent_win_error(err, errsize, "cannot read", GetLastError());
         free(buf);
         CloseHandle(h);
         return -1;
@@ -200,7 +201,7 @@ int agent_os_make_dir(const char *path, char *err, size_t errsize)
                 if (!w || (!CreateDirectoryW(w, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)) {
                     DWORD code = GetLastError();
                     free(w);
-                    win_error(err, errsize, "cannot create the directory", code);
+                    agent_win_error(err, errsize, "cannot create the directory", code);
                     return -1;
                 }
                 free(w);
@@ -376,7 +377,7 @@ int agent_os_lock_dir(const char *dir, char *err, size_t errsize)
         if (code == ERROR_SHARING_VIOLATION)
             snprintf(err, errsize, "another omadm-agent is using %s", dir);
         else
-            win_error(err, errsize, path, code);
+            agent_win_error(err, errsize, path, code);
         return -1;
     }
     locks[slot] = h;
@@ -413,7 +414,7 @@ int agent_os_lock_holder(const char *dir, long *pid, int64_t *since, char *err, 
     }
     if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND)
         return 0;
-    win_error(err, errsize, path, code);
+    agent_win_error(err, errsize, path, code);
     return -1;
 }
 
@@ -501,14 +502,14 @@ int agent_os_signals_init(char *err, size_t errsize)
     if (!wake_event) {
         wake_event = CreateEventW(NULL, FALSE, FALSE, NULL);
         if (!wake_event) {
-            win_error(err, errsize, "cannot create the wake-up event", GetLastError());
+            agent_win_error(err, errsize, "cannot create the wake-up event", GetLastError());
             return -1;
         }
     }
     InterlockedExchange(&stop_flag, 0);
     InterlockedExchange(&sync_flag, 0);
     if (!SetConsoleCtrlHandler(on_console, TRUE)) {
-        win_error(err, errsize, "cannot install the console handler", GetLastError());
+        agent_win_error(err, errsize, "cannot install the console handler", GetLastError());
         return -1;
     }
     return 0;

@@ -13,20 +13,8 @@
 #include <aclapi.h>
 #include <sddl.h>
 
+#include "agent/win_error_win32.h"
 #include "platform/win32/wstr.h"
-
-static void win_error(char *err, size_t errsize, const char *what, DWORD code)
-{
-    char msg[256] = "";
-    DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
-                             MAKELANGID(LANG_ENGLISH, SUBLANG_DEFAULT), msg, sizeof msg, NULL);
-
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r' || msg[n - 1] == '.'))
-        msg[--n] = '\0';
-    if (n == 0)
-        snprintf(msg, sizeof msg, "error %lu", (unsigned long)code);
-    snprintf(err, errsize, "%s: %s", what, msg);
-}
 
 static char default_dir[MAX_PATH * 3 + 8];
 
@@ -111,7 +99,7 @@ int agent_plugin_os_check(const char *path, int is_dir, char *err, size_t errsiz
         free(w);
         if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND)
             return 1;
-        win_error(err, errsize, "cannot read its attributes", code);
+        agent_win_error(err, errsize, "cannot read its attributes", code);
         return -1;
     }
     if (!!(attrs & FILE_ATTRIBUTE_DIRECTORY) != !!is_dir) {
@@ -124,7 +112,7 @@ int agent_plugin_os_check(const char *path, int is_dir, char *err, size_t errsiz
                                &dacl, NULL, &sd);
     free(w);
     if (rc != ERROR_SUCCESS) {
-        win_error(err, errsize, "cannot read its access control list", rc);
+        agent_win_error(err, errsize, "cannot read its access control list", rc);
         return -1;
     }
     if (!owner || !(trusted_sid(owner) || current_user_sid(owner))) {
@@ -197,7 +185,7 @@ int agent_plugin_os_list(const char *dir, size_t max, char ***names, size_t *n, 
         DWORD code = GetLastError();
         if (code == ERROR_FILE_NOT_FOUND)
             return 0;
-        win_error(err, errsize, "cannot list", code);
+        agent_win_error(err, errsize, "cannot list", code);
         return -1;
     }
     do {
@@ -252,7 +240,7 @@ void *agent_plugin_os_open(const char *path, char *err, size_t errsize)
         LoadLibraryExW(w, NULL, LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32);
     free(w);
     if (!module)
-        win_error(err, errsize, "cannot load", GetLastError());
+        agent_win_error(err, errsize, "cannot load", GetLastError());
     return (void *)module;
 }
 

@@ -239,6 +239,50 @@ nomem:
     return NULL;
 }
 
+int agent_service_check_assignments(int argc, const char *const *argv, char *err, size_t errsize)
+{
+    static const char *const secret_keys[][3] = {
+        { "enroll_secret=", "secret_file", AGENT_ENROLL_SECRET_FILE },
+        { "enroll_token=", "token_file", AGENT_ENROLL_TOKEN_FILE },
+    };
+    char file_assign[MAX_PATH * 3 + 16];
+    char *textp = _strdup(default_config), *next;
+    agent_config cfg;
+    int rc;
+
+    if (!textp) {
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *assign = argv[i];
+        /* The secrets go to files at configure time: check the file key
+         * configure writes instead, never the secret. */
+        for (size_t k = 0; k < sizeof secret_keys / sizeof secret_keys[0]; k++) {
+            size_t n = strlen(secret_keys[k][0]);
+            if (strncmp(assign, secret_keys[k][0], n) == 0) {
+                snprintf(file_assign, sizeof file_assign, "%s=%s\\%s", secret_keys[k][1],
+                         agent_os_default_state_dir(), secret_keys[k][2]);
+                assign = assign[n] ? file_assign : "";
+            }
+        }
+        if (!*assign)
+            continue;
+        next = agent_service_ini_set(textp, assign, err, errsize);
+        free(textp);
+        if (!next)
+            return -1;
+        textp = next;
+    }
+    rc = agent_config_init(&cfg) < 0 ||
+                 agent_config_parse_string(&cfg, agent_os_default_config(), textp, err, errsize) < 0
+             ? -1
+             : 0;
+    agent_config_free(&cfg);
+    free(textp);
+    return rc;
+}
+
 /* This Windows installation's MachineGuid without dashes, upper case: a
  * device id when none is configured (unique per installation; sysprep
  * makes a new one for each imaged machine). */
@@ -286,7 +330,7 @@ static int lock_down_dir(const char *dir, char *err, size_t errsize)
     LocalFree(sd);
     free(w);
     if (r != ERROR_SUCCESS) {
-        agent_service_win_error(err, errsize, "cannot restrict the state directory's access", r);
+        agent_win_error(err, errsize, "cannot restrict the state directory's access", r);
         return -1;
     }
     return 0;
@@ -316,7 +360,7 @@ static int write_file_atomic(const char *path, const char *data, char *err, size
         CloseHandle(h);
     ok = ok && MoveFileExW(wt, wp, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH);
     if (!ok) {
-        agent_service_win_error(err, errsize, path, GetLastError());
+        agent_win_error(err, errsize, path, GetLastError());
         DeleteFileW(wt);
     }
     free(wt);

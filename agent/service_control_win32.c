@@ -21,19 +21,6 @@
 
 /* ---- small helpers --------------------------------------------------------- */
 
-void agent_service_win_error(char *err, size_t errsize, const char *what, DWORD code)
-{
-    char msg[256] = "";
-    DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
-                             MAKELANGID(LANG_ENGLISH, SUBLANG_DEFAULT), msg, sizeof msg, NULL);
-
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r' || msg[n - 1] == '.'))
-        msg[--n] = '\0';
-    if (n == 0)
-        snprintf(msg, sizeof msg, "error %lu", (unsigned long)code);
-    snprintf(err, errsize, "%s: %s", what, msg);
-}
-
 int agent_service_fail(const char *verb, const char *msg)
 {
     char line[768];
@@ -49,7 +36,7 @@ int agent_service_fail_win(const char *verb, const char *what, DWORD code)
 {
     char msg[512];
 
-    agent_service_win_error(msg, sizeof msg, what, code);
+    agent_win_error(msg, sizeof msg, what, code);
     return agent_service_fail(verb, msg);
 }
 
@@ -101,7 +88,7 @@ int agent_service_set_recovery(SC_HANDLE s, char *err, size_t errsize)
     fa.cActions = (DWORD)(sizeof actions / sizeof actions[0]);
     fa.lpsaActions = actions;
     if (!ChangeServiceConfig2W(s, SERVICE_CONFIG_FAILURE_ACTIONS, &fa)) {
-        agent_service_win_error(err, errsize, "cannot set the recovery actions", GetLastError());
+        agent_win_error(err, errsize, "cannot set the recovery actions", GetLastError());
         return -1;
     }
     /* A worker that ends with an error (not only a crash) counts as a

@@ -114,7 +114,7 @@ int agent_service_register_event_source(const wchar_t *exe, char *err, size_t er
         RegCloseKey(k);
     }
     if (r != ERROR_SUCCESS) {
-        agent_service_win_error(err, errsize, "cannot register the Event Log source", (DWORD)r);
+        agent_win_error(err, errsize, "cannot register the Event Log source", (DWORD)r);
         return -1;
     }
     return 0;

@@ -52,4 +52,12 @@
  * device_id, cert, ca, log_level; an empty value leaves the key alone. */
 char *agent_service_ini_set(const char *text, const char *assignment, char *err, size_t errsize);
 
+/* What `service configure` would refuse, without writing anything: applies
+ * the `key=value` assignments (configure's, enroll_secret and enroll_token
+ * included) to the default configuration and parses the result with the
+ * agent's configuration parser. 0, or -1 with the parser's reason in err.
+ * The MSI's validation custom action (msi_check_win32.c) calls it, so a
+ * refused value fails the installation before anything is installed. */
+int agent_service_check_assignments(int argc, const char *const *argv, char *err, size_t errsize);
+
 #endif

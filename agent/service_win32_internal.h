@@ -12,12 +12,10 @@
 #include <windows.h>
 
 #include "agent/service_win32.h"
+#include "agent/win_error_win32.h"
 #include "omadm/log.h"
 
 #define SERVICE_NAME_W L"" AGENT_SERVICE_NAME
-
-/* "what: the system's message for code" into err. */
-void agent_service_win_error(char *err, size_t errsize, const char *what, DWORD code);
 
 /* Prints "omadm-agent: service VERB: message" and returns AGENT_EXIT_FAILURE.
  * `configure` runs inside msiexec, where nobody sees the output: its

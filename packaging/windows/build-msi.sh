@@ -9,6 +9,7 @@
 # Environment: OMADM_MSI_PUBLISHER (Add/Remove Programs' publisher, default
 # "omadm-agent project"), OMADM_MSI_HELPLINK (its help and about link; set
 # it to the distributor's support page).
+# The validation custom action omadm-agent-msi.dll must lie next to EXE.
 set -eu
 if [ $# -ne 3 ]; then
   echo "usage: $0 EXE VERSION OUT.msi" >&2
@@ -24,6 +25,10 @@ help=${OMADM_MSI_HELPLINK:-https://omadm-agent.invalid/support}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/omadm-msi.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
+if [ ! -f "$exedir/omadm-agent-msi.dll" ]; then
+  echo "$0: $exedir/omadm-agent-msi.dll (the MSI's validation custom action) is missing" >&2
+  exit 1
+fi
 # wixl takes sources relative to the working directory.
 (cd "$exedir" && wixl -a x64 -D Version="$version" -D AgentExe="$exe" \
   -D Publisher="$publisher" -D HelpLink="$help" -o "$out" "$here/omadm-agent.wxs")

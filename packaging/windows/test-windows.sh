@@ -73,7 +73,7 @@ if [ ! -f "$rel/build.ninja" ] || [ "$(cat "$rel/.omadm-deps" 2>/dev/null)" != "
     -Dtest_hooks=false >/dev/null
   echo "$stamp" >"$rel/.omadm-deps"
 fi
-meson compile -C "$rel" agent/omadm-agent
+meson compile -C "$rel" agent/omadm-agent agent/omadm-agent-msi
 agent="$rel/agent/omadm-agent.exe"
 if grep -q OMADM_CRASH_AT "$agent"; then
   echo "FAIL: the packaged $agent contains the crash-injection hook" >&2
@@ -97,7 +97,10 @@ PY
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/msi/sign.key" -out "$dir/msi/sign.pem" \
   -days 2 -subj "/CN=omadm-agent throwaway test signing" \
   -addext "extendedKeyUsage=codeSigning" 2>/dev/null
+# The MSI's validation custom action (agent/msi_check_win32.c), signed too.
+x86_64-w64-mingw32-strip -o "$dir/msi/omadm-agent-msi.dll" "$rel/agent/omadm-agent-msi.dll"
 sh packaging/windows/sign.sh "$dir/msi/sign.pem" "$dir/msi/sign.key" "$dir/msi/omadm-agent.exe"
+sh packaging/windows/sign.sh "$dir/msi/sign.pem" "$dir/msi/sign.key" "$dir/msi/omadm-agent-msi.dll"
 sh packaging/windows/build-msi.sh "$dir/msi/omadm-agent.exe" "$version" "$dir/omadm-agent.msi"
 sh packaging/windows/sign.sh "$dir/msi/sign.pem" "$dir/msi/sign.key" "$dir/omadm-agent.msi"
 say "MSI built and signed: $dir/omadm-agent.msi ($(du -k "$dir/omadm-agent.msi" | cut -f1) KiB)"
@@ -125,5 +128,6 @@ rm -rf "$work"
 /usr/bin/python3 packaging/windows/test_service.py --msi "$dir/omadm-agent.msi" \
   --exe "$dir/msi/omadm-agent.exe" --import-pfx "$dir/platform/win32/tests/import-pfx.exe" \
   --cert-in-store "$dir/platform/win32/tests/cert-in-store.exe" \
-  --system-log "$top/build/wine-system.log" --source-root "$top" --work "$work"
+  --system-log "$top/build/wine-system.log" --sdk "$dir/omadm-sdk.zip" \
+  --source-root "$top" --work "$work"
 say "service test passed under wine"

@@ -22,8 +22,10 @@ failures = []
 
 
 def table(msi, name):
+    # In the MSI's folder: exporting the Binary table writes its streams to
+    # Binary/ under the working directory.
     out = subprocess.run(["msiinfo", "export", msi, name], check=True, capture_output=True,
-                         text=True).stdout
+                         text=True, cwd=os.path.dirname(msi)).stdout
     rows = [l.rstrip("\r").split("\t") for l in out.splitlines()[3:] if l.strip()]
     return rows
 
@@ -43,6 +45,8 @@ def main():
         exe = os.path.join(d, "omadm-agent.exe")
         with open(exe, "wb") as f:
             f.write(b"MZ stand-in program\n")
+        with open(os.path.join(d, "omadm-agent-msi.dll"), "wb") as f:
+            f.write(b"MZ stand-in custom action DLL\n")
         msi = os.path.join(d, "omadm-agent.msi")
         env = dict(os.environ, OMADM_MSI_HELPLINK="https://support.example.test/omadm-agent")
         subprocess.run(["sh", os.path.join(here, "build-msi.sh"), exe, "1.2.3", msi],
@@ -90,6 +94,19 @@ def main():
                refusal.get("RefuseServerUrl", ""), "the refusal names SERVERURL and its value")
         expect("RefuseStartService" in refusal and "RefuseStartService" in seq,
                "a STARTSERVICE other than 0 or 1 is refused")
+        # Values only the agent can judge: its parser in a DLL custom action
+        # (msidbCustomActionTypeDll + BinaryData = 1), run before
+        # InstallInitialize, so nothing is installed when it refuses.
+        ca_rows = dict((r[0], r) for r in table(msi, "CustomAction"))
+        check = ca_rows.get("CheckProperties", ["", "0", "", ""])
+        expect(int(check[1]) & 0x3F == 1 and check[2] == "CheckDll" and
+               check[3] == "CheckProperties",
+               "CheckProperties is a DLL custom action from the Binary table (got %r)" % check)
+        binaries = [r[0] for r in table(msi, "Binary")]
+        expect("CheckDll" in binaries, "the Binary table holds CheckDll (got %r)" % binaries)
+        order = dict((r[0], int(r[2])) for r in table(msi, "InstallExecuteSequence"))
+        expect(order.get("CheckProperties", 10**6) < order.get("InstallInitialize", 0),
+               "CheckProperties runs before InstallInitialize (%r)" % order.get("CheckProperties"))
         files = table(msi, "File")
         expect(len(files) == 1 and files[0][4] == "1.2.3.0",
                "File table version 1.2.3.0 (got %r)" % [f[4] for f in files])

@@ -11,9 +11,9 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
  2. the mock MDM server on loopback with mutual TLS, a restart queued for
     the device before it ever checked in;
  3. msiexec /i with SERVERURL=http://... is refused (the reason in the
-    /l*v log); with POLLINTERVAL=soon configure refuses it (the reason in
-    the Event Log) and the installation rolls back: no program or service
-    behind;
+    /l*v log); POLLINTERVAL=soon is refused by the CheckProperties custom
+    action (the agent's configuration parser, its reason in the /l*v log)
+    before anything is installed: no program or service behind;
     msiexec /i omadm-agent.msi /qn SERVERURL=... DEVICEID=... CERT=<pfx>
     CA=... LOGLEVEL=debug: the properties land in agent.conf, the service
     reaches RUNNING;
@@ -24,6 +24,9 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
     grace 0, flags 0x27 and the planned reason code (wine 8 implements it
     as a stub that returns ERROR_CALL_NOT_IMPLEMENTED: nothing restarts);
  6. the session outcome is in the Event Log (ReportEventW);
+ 6b. the Contoso plugin DLL (built from the SDK) in <install dir>\csp: the
+    service lists it in `status --json`, serves Add/Get on its node, a
+    Replace survives a service restart (service_plugin_wine.py);
  7. STOP: STOPPED with exit code 0, "service: stopped" in the Event Log;
  8. msiexec /x: service and program gone, state directory kept;
  9. the program's own verbs: service install, start, stop, status,
@@ -32,7 +35,8 @@ fixme+advapi and +eventlog on. Steps (each bounded in time):
     without the SCM;
 10. imaging: msiexec ENROLLURL/ENROLLUSER/ENROLLSECRET STARTSERVICE=0 writes
     [enroll] and an owner-only secret file, enrolls nothing; the service's
-    first start retries while the enrollment server is down, then enrolls:
+    first start retries while the enrollment server is down (Event IDs
+    140 enrollment started, 142 enrollment failed), then enrolls (141):
     certificate and non-exportable key in LocalMachine\\MY, a restart Exec
     answered, a service restart keeps the enrollment, a new MachineGuid
     enrolls afresh.
@@ -186,6 +190,7 @@ def main():
     ap.add_argument("--cert-in-store", required=True,
                     help="platform/win32/tests' cert-in-store.exe")
     ap.add_argument("--system-log", required=True)
+    ap.add_argument("--sdk", required=True, help="the SDK archive (make-sdk.sh): contoso.dll")
     ap.add_argument("--source-root", required=True)
     ap.add_argument("--work", required=True)
     args = ap.parse_args()
@@ -253,23 +258,34 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     step("SERVERURL=http://... refused (exit %d), nothing installed, reason in the /l*v log"
          % rc)
 
-    # A value only the agent can judge: the configure action fails, the
-    # installation is rolled back, the reason is in the Event Log.
+    # A value only the agent can judge: the CheckProperties custom action
+    # (omadm-agent-msi.dll, the agent's configuration parser) refuses it
+    # before anything is installed, with the parser's reason in the log.
     rc, out = wine(["msiexec", "/i", args.msi, "/qn", "SERVERURL=https://mdm.example/x",
                     "POLLINTERVAL=soon", "/l*v", r"C:\omadm-test\install-bad2.log"],
                    debug="-all,+eventlog")
     if rc == 0:
         fail("msiexec /i with POLLINTERVAL=soon succeeded")
     if os.path.exists(program):
-        fail("a rolled-back installation left %s behind" % program)
-    if not re.search(r'ReportEventW L"service configure: .*soon', out):
-        fail("the failed configure is not in the Event Log:\n%s" % out)
+        fail("a refused installation left %s behind" % program)
+    rc2, out2 = wine(["reg", "query", r"HKLM\System\CurrentControlSet\Services\omadm-agent"])
+    if rc2 == 0:
+        fail("a refused installation left the service registered:\n%s" % out2)
     text = open(bad_log.replace("install-bad.log", "install-bad2.log"), encoding="utf-8",
                  errors="replace").read().replace("\0", "")
-    if "ConfigureAgent" not in text:
-        fail("the /l*v log does not name the failed action:\n%s" % text[-3000:])
-    step("POLLINTERVAL=soon: configure refuses it (exit %d), rolled back, reason in the "
-         "Event Log" % rc)
+    reason = re.search(r"omadm-agent: the installation's properties are refused: "
+                       r"[^\r\n]*\"soon\" is not an interval[^\r\n]*", text)
+    if not reason:
+        fail("the /l*v log does not give the agent's reason:\n%s" % text[-3000:])
+    # wine 8 logs "Return value 0" for the failed action (Windows: 3): the
+    # reason right after the action's start, and no install step after it.
+    if not re.search(r"Action start [^\r\n]*: CheckProperties\.\r?\n" + re.escape(reason.group(0)),
+                     text):
+        fail("the reason does not follow CheckProperties' start:\n%s" % text[-3000:])
+    if re.search(r"Action (start|ended)[^\r\n]*(InstallFiles|ConfigureAgent)", text):
+        fail("the configure action ran although the properties were refused")
+    step("POLLINTERVAL=soon refused by CheckProperties (exit %d), nothing installed; /l*v log: %s"
+         % (rc, reason.group(0)))
 
     rc, out = wine(["msiexec", "/i", args.msi, "/qn", "SERVERURL=" + server,
                     "DEVICEID=" + DEVICE, r"CERT=C:\omadm-test\device.pfx",
@@ -392,6 +408,12 @@ def run(args, mock, prefix, state_dir, program, exe, started):
     figures.sort()
     step("push under wine: the session's first message %.2f/%.2f/%.2f s (min/median/max of "
          "5) after the Sync action" % (figures[0], figures[2], figures[-1]))
+
+    # The Contoso plugin DLL in <install dir>\csp, served by the service.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import service_plugin_wine
+    service_plugin_wine.run(args, admin, DEVICE, exe, program, wine, step, fail, wait_for,
+                            running)
 
     # Event IDs per kind (agent/event_ids.h, messages_win32.mc): wine's
     # ReportEventW stub prints the ID (severity bits included) on advapi.
@@ -621,7 +643,14 @@ def imaging(args, prefix, state_dir, exe):
         sys_log = open(args.system_log, encoding="utf-8", errors="replace").read()
         return len(re.findall(r"enrollment server cannot be reached \(attempt", sys_log)) >= 2
     wait_for("two enrollment retries while the server is down", retries, 90)
-    step("service started with the enrollment server down: retries with back-off")
+    # Enrollment Event IDs (messages_win32.mc): each attempt is 140 (started,
+    # informational) then 142 (failed, error: the server cannot be reached).
+    for kind, event_id, etype in (("enrollment started", 0x4000008C, 1 << 2),
+                                  ("enrollment failed", 0xC000008E, 1)):
+        wait_for("Event ID %d (%s) in the Event Log" % (event_id & 0xFFFF, kind),
+                 lambda event_id=event_id, etype=etype: event_logged(args, event_id, etype), 30)
+    step("service started with the enrollment server down: retries with back-off; Event IDs "
+         "140 (enrollment started) and 142 (enrollment failed) in the Event Log")
 
     mock_err = open(os.path.join(args.work, "mockserver-enroll.log"), "w")
     mock = subprocess.Popen(
@@ -639,6 +668,14 @@ def imaging(args, prefix, state_dir, exe):
         stop_mock(mock, mock_err)
         wine([exe, "service", "stop"])
         wine(["msiexec", "/x", args.msi, "/qn"])
+
+
+def event_logged(args, event_id, etype, text=None):
+    """Whether wine's ReportEventW trace (fixme+advapi) shows the Event ID
+    (severity bits included) with the event type, and text in its line."""
+    sys_log = open(args.system_log, encoding="utf-8", errors="replace").read()
+    pattern = r"ReportEventW \([0-9a-fA-F]+,0x%04x,0x0000,0x%08x,[^\n]*" % (etype, event_id)
+    return any(text is None or text in m for m in re.findall(pattern, sys_log))
 
 
 def enrollment_state(state_dir):
@@ -670,7 +707,10 @@ def imaging_managed(args, mock, state_dir, exe):
     # is the unit test agent-enroll-store-win32's, checked on Windows.
     if rc != 0 or not re.search(r"found key=yes .*subject=%s$" % device, out.strip()):
         fail("LocalMachine\\MY: %s (exit %d)" % (out.strip(), rc))
-    step("enrolled as %s; certificate in %s with its key" % (device, store))
+    wait_for("Event ID 141 (enrollment succeeded) in the Event Log",
+             lambda: event_logged(args, 0x4000008D, 1 << 2), 30)
+    step("enrolled as %s; certificate in %s with its key; Event ID 141 (enrollment "
+         "succeeded) in the Event Log" % (device, store))
 
     action = admin.call("POST", "/api/devices/%s/actions" % device, {"action": "restart"})
 

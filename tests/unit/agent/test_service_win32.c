@@ -131,6 +131,41 @@ static void test_refused(void **state)
     }
 }
 
+/* The MSI's CheckProperties (agent_service_check_assignments): the
+ * agent's parser judges the properties, nothing is written. */
+static void test_check_assignments(void **state)
+{
+    static const char *const good[] = {
+        "server=https://mdm.example/x",
+        "device_id=",
+        "log_level=debug",
+        "proxy=none",
+        "poll_interval=20m",
+        "enroll_url=",
+        "enroll_secret=s3cret ;x",
+    };
+    static const char *const soon[] = { "server=https://mdm.example/x", "poll_interval=soon" };
+    static const char *const loud[] = { "log_level=loud" };
+    static const char *const secret[] = { "enroll_url=https://e.example/",
+                                          "enroll_user=u@example.com", "enroll_secret=top s3cret",
+                                          "poll_interval=x" };
+    char err[512] = "";
+
+    (void)state;
+    assert_int_equal(agent_service_check_assignments(7, good, err, sizeof err), 0);
+    assert_int_equal(agent_service_check_assignments(2, soon, err, sizeof err), -1);
+    assert_non_null(strstr(err, "\"soon\" is not an interval"));
+    err[0] = '\0';
+    assert_int_equal(agent_service_check_assignments(1, loud, err, sizeof err), -1);
+    assert_non_null(strstr(err, "loud"));
+    /* The secret goes to a file at configure time: never into the check's
+     * text, so never into a reason the installation log shows. */
+    err[0] = '\0';
+    assert_int_equal(agent_service_check_assignments(4, secret, err, sizeof err), -1);
+    assert_null(strstr(err, "s3cret"));
+    assert_non_null(strstr(err, "\"x\" is not an interval"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_same_name_elsewhere_and_duplicates),
         cmocka_unit_test(test_empty_value_keeps_text),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_check_assignments),
     };
     return cmocka_run_group_tests_name("agent-service-win32", tests, NULL, NULL);
 }
