@@ -133,14 +133,31 @@ void agent_format_time(int64_t unix_seconds, char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The SessionID file is a log: one line "N\n" per session, appended and
- * flushed before N is used (one flush, where the platform can append), so
- * that two sessions never share one across a crash; the last well-formed
- * line is the last id used. An append torn by a crash was never used: a
- * partial line is skipped (the next append starts a new line). Past
- * SESSION_ID_LOG_MAX bytes the log is replaced by its newest line. */
+/* Session ids (1..255, cyclic) never repeat across a crash or a power loss,
+ * at one flush per SESSION_ID_BLOCK sessions rather than one per session.
+ *
+ * AGENT_FILE_SESSION_ID is a durable log: one line "N\n" per reservation,
+ * appended and flushed before any id of the block is used (one flush, where
+ * the platform can append); its last well-formed line N means "no id after
+ * N has been used". A block is the SESSION_ID_BLOCK ids ending at N. An
+ * append torn by a crash was never used: a partial line is skipped (the
+ * next append starts a new line). Past SESSION_ID_LOG_MAX bytes the log is
+ * replaced by its newest line. Logs written before blocks (one line per id)
+ * read the same way: their last line is the last id used.
+ *
+ * AGENT_FILE_SESSION_USED says which id of the block was used last, with
+ * the boot it was used in and the block's end: "<boot id> <N> <id>\n",
+ * replaced before the id is used and never flushed. A process crash keeps
+ * it (the kernel holds it); a power loss may lose it, but also changes the
+ * boot id, so a record from another boot or for another block is ignored
+ * and the next block starts after the whole of the last one. Without a
+ * boot id or an unflushed replace (file_replace_with), or when the record
+ * cannot be written (a full disk, a read-only directory), every session
+ * reserves its own block. */
 #define SESSION_ID_LOG_MAX  2048
 #define SESSION_ID_READ_MAX 65536
+#define SESSION_ID_BLOCK    16u
+#define SESSION_ID_MAX      255u
 
 /* The last well-formed id line (1..255, or 0 for "none yet"); -1 if none. */
 static long last_session_id(const char *data, size_t len)
@@ -165,46 +182,132 @@ static long last_session_id(const char *data, size_t len)
     return last;
 }
 
+static unsigned session_id_after(unsigned id)
+{
+    return id % SESSION_ID_MAX + 1;
+}
+
+/* A decimal 1..SESSION_ID_MAX at *p, ended by `end`; 0 if none. */
+static unsigned session_id_field(const char **p, const char *stop, char end)
+{
+    unsigned long v = 0;
+    const char *q = *p;
+
+    while (q < stop && *q >= '0' && *q <= '9' && v <= SESSION_ID_MAX)
+        v = v * 10 + (unsigned long)(*q++ - '0');
+    if (q == *p || q == stop || *q != end || v == 0 || v > SESSION_ID_MAX)
+        return 0;
+    *p = q + 1;
+    return (unsigned)v;
+}
+
+/* The id used last in this boot inside the block ending at `reserved`, or
+ * 0 when the record is missing, from another boot or for another block. */
+static unsigned session_id_used_in_block(agent_device *d, const char *boot, unsigned reserved)
+{
+    char *data = NULL;
+    size_t len = 0, blen = strlen(boot);
+    unsigned block = 0, used = 0;
+
+    if (!reserved || d->platform.file_read(d->platform.ctx, AGENT_FILE_SESSION_USED, 256, &data,
+                                           &len) != OMADM_OK)
+        return 0;
+    if (len > blen + 1 && memcmp(data, boot, blen) == 0 && data[blen] == ' ') {
+        const char *p = data + blen + 1;
+
+        block = session_id_field(&p, data + len, ' ');
+        if (block)
+            used = session_id_field(&p, data + len, '\n');
+        if (p != data + len)
+            used = 0;
+    }
+    free(data);
+    if (block != reserved || !used)
+        return 0;
+    return (reserved + SESSION_ID_MAX - used) % SESSION_ID_MAX < SESSION_ID_BLOCK ? used : 0;
+}
+
+/* Reserves the block that starts at `first`: its last id goes to the log.
+ * `log` is the log's content (NULL when absent or unreadable). */
+static omadm_status session_id_reserve(agent_device *d, const char *log, size_t len, unsigned first,
+                                       unsigned *reserved)
+{
+    char buf[16];
+    unsigned last = (first - 1 + SESSION_ID_BLOCK - 1) % SESSION_ID_MAX + 1;
+    int append = log && len < SESSION_ID_LOG_MAX && d->platform.file_append;
+    /* after a torn append, start a new line */
+    int n = snprintf(buf, sizeof buf, "%s%u\n", append && len && log[len - 1] != '\n' ? "\n" : "",
+                     last);
+    omadm_status st;
+
+    if (append)
+        st = d->platform.file_append(d->platform.ctx, AGENT_FILE_SESSION_ID, buf, (size_t)n);
+    else /* new, compacted or rewritten: its own line only */
+        st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_SESSION_ID,
+                                      buf + (buf[0] == '\n'), (size_t)n - (buf[0] == '\n'));
+    if (st != OMADM_OK)
+        agent_log(OMADM_LOG_ERROR, "cannot write %s: %s", AGENT_FILE_SESSION_ID,
+                  omadm_status_str(st));
+    *reserved = last;
+    return st;
+}
+
+/* Records `id` as used in this boot's block ending at `reserved`. */
+static omadm_status session_id_record(agent_device *d, const char *boot, unsigned reserved,
+                                      unsigned id)
+{
+    char line[160];
+    int n = snprintf(line, sizeof line, "%s %u %u\n", boot, reserved, id);
+
+    if (n < 0 || (size_t)n >= sizeof line)
+        return OMADM_ERR_LIMIT;
+    return d->platform.file_replace_with(d->platform.ctx, AGENT_FILE_SESSION_USED, line, (size_t)n,
+                                         OMADM_FILE_FLUSH_NONE);
+}
+
 static int next_session_id(agent_device *d, unsigned *out)
 {
-    char *data = NULL, buf[16];
+    char *data = NULL, boot[128] = "";
     size_t len = 0;
-    unsigned last = 0;
-    long found;
+    unsigned reserved = 0, used = 0, next;
+    long found = -1;
     omadm_status st;
-    int n, append = 0;
 
     st = d->platform.file_read(d->platform.ctx, AGENT_FILE_SESSION_ID, SESSION_ID_READ_MAX, &data,
                                &len);
     if (st == OMADM_OK) {
         found = last_session_id(data, len);
         if (found >= 0)
-            last = (unsigned)found;
+            reserved = (unsigned)found;
         else
             agent_log(OMADM_LOG_WARN, "%s is corrupt: starting again at 1", AGENT_FILE_SESSION_ID);
-        append = found >= 0 && len < SESSION_ID_LOG_MAX && d->platform.file_append;
-        /* after a torn append, start a new line */
-        n = snprintf(buf, sizeof buf, "%s%u\n", len && data[len - 1] != '\n' ? "\n" : "",
-                     last % 255 + 1);
-        free(data);
     } else if (st != OMADM_ERR_NOT_FOUND) {
         agent_log(OMADM_LOG_ERROR, "cannot read %s: %s", AGENT_FILE_SESSION_ID,
                   omadm_status_str(st));
         return -1;
-    } else {
-        n = snprintf(buf, sizeof buf, "%u\n", last % 255 + 1);
     }
-    *out = last % 255 + 1;
-    if (append)
-        st = d->platform.file_append(d->platform.ctx, AGENT_FILE_SESSION_ID, buf, (size_t)n);
-    else /* new, compacted or rewritten: its own line only */
-        st = d->platform.file_replace(d->platform.ctx, AGENT_FILE_SESSION_ID,
-                                      buf + (buf[0] == '\n'), (size_t)n - (buf[0] == '\n'));
-    if (st != OMADM_OK) {
-        agent_log(OMADM_LOG_ERROR, "cannot write %s: %s", AGENT_FILE_SESSION_ID,
-                  omadm_status_str(st));
+    if (d->platform.boot_id && d->platform.file_replace_with &&
+        d->platform.boot_id(d->platform.ctx, boot, sizeof boot) == OMADM_OK && boot[0] &&
+        !strpbrk(boot, " \n"))
+        used = session_id_used_in_block(d, boot, reserved);
+    else
+        boot[0] = '\0';
+    if (used && used != reserved &&
+        session_id_record(d, boot, reserved, session_id_after(used)) == OMADM_OK) {
+        *out = session_id_after(used); /* inside the reserved block: no flush */
+        free(data);
+        return 0;
+    }
+    next = session_id_after(reserved);
+    st = session_id_reserve(d, found >= 0 ? data : NULL, len, next, &reserved);
+    free(data);
+    if (st != OMADM_OK)
         return -1;
-    }
+    /* Unrecorded, the next session reserves the next block: still no repeat. */
+    if (boot[0] && session_id_record(d, boot, reserved, next) != OMADM_OK)
+        agent_log(OMADM_LOG_DEBUG, "cannot write %s: every session reserves its ids",
+                  AGENT_FILE_SESSION_USED);
+    *out = next;
     return 0;
 }
 

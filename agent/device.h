@@ -19,6 +19,7 @@
 
 /* State files the agent itself keeps (through the platform's file API). */
 #define AGENT_FILE_SESSION_ID   "agent-session-id"
+#define AGENT_FILE_SESSION_USED "agent-session-used"
 #define AGENT_FILE_LAST_SESSION "agent-last-session"
 #define AGENT_FILE_POLL_STATE   "agent-poll-state"
 

@@ -139,7 +139,10 @@ def _rename_paths(ev):
     return _abs(_fd_path(a[0]), _unquote(a[1])), _abs(_fd_path(a[2]), _unquote(a[3]))
 
 
-REPORTS = ("agent-last-session", "agent-plugins", "agent-restart-outcomes")
+# Written unflushed on purpose: reports of the past, and the session id
+# used last in this boot (its block is reserved durably, agent/device.c).
+REPORTS = ("agent-last-session", "agent-plugins", "agent-restart-outcomes",
+           "agent-session-used")
 LOCKS = ("agent.lock",)
 # The simulated platform's own files stand for the OS (sim.h): not state.
 SIM_DIR = "sim/"

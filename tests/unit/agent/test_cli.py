@@ -334,8 +334,39 @@ class Agent(AgentCase):
         st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
                                    "--platform", "sim").stdout)
         self.assertEqual(st["last_session"]["session_id"], 2)
-        # ...and wraps from 255 to 1.
-        with open(os.path.join(self.state, "agent-session-id"), "w") as f:
+        # Ids are reserved in blocks of 16: the log holds the block's end,
+        # flushed once; the id used last in this boot is kept unflushed.
+        log = os.path.join(self.state, "agent-session-id")
+        used = os.path.join(self.state, "agent-session-used")
+        with open(os.path.join(self.state, "sim", "boot-id")) as f:
+            boot = f.read().strip()
+        with open(log) as f:
+            self.assertEqual(f.read(), "16\n")
+        with open(used) as f:
+            self.assertEqual(f.read(), "%s 16 2\n" % boot)
+        # A new boot (after a power loss the unflushed record may be stale or
+        # gone) starts after the whole block: no id of it is used twice.
+        with open(os.path.join(self.state, "sim", "boot-id"), "w") as f:
+            f.write("another-boot\n")
+        self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
+                   "--state-dir", self.state)
+        st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
+                                   "--platform", "sim").stdout)
+        self.assertEqual(st["last_session"]["session_id"], 17)
+        with open(log) as f:
+            self.assertEqual(f.read(), "16\n32\n")
+        # A record of this boot outside the block is ignored too.
+        with open(used, "w") as f:
+            f.write("another-boot 32 40\n")
+        self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
+                   "--state-dir", self.state)
+        st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
+                                   "--platform", "sim").stdout)
+        self.assertEqual(st["last_session"]["session_id"], 33)
+        # Logs from before blocks (one line per id) read the same way: their
+        # last line is the last id used. They wrap from 255 to 1.
+        os.remove(used)
+        with open(log, "w") as f:
             f.write("255\n")
         self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
                    "--state-dir", self.state)
@@ -344,15 +375,16 @@ class Agent(AgentCase):
         self.assertEqual(st["last_session"]["session_id"], 1)
         # The file is a log of ids, appended: a torn last append (no newline)
         # was never used and is skipped; the next id goes on a line of its own.
-        with open(os.path.join(self.state, "agent-session-id"), "w") as f:
+        os.remove(used)
+        with open(log, "w") as f:
             f.write("6\n7\n1")
         self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
                    "--state-dir", self.state)
         st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
                                    "--platform", "sim").stdout)
         self.assertEqual(st["last_session"]["session_id"], 8)
-        with open(os.path.join(self.state, "agent-session-id")) as f:
-            self.assertEqual(f.read(), "6\n7\n1\n8\n")
+        with open(log) as f:
+            self.assertEqual(f.read(), "6\n7\n1\n23\n")
 
     @unittest.skipUnless(os.path.exists(MOCKSERVER), "no mock server in this tree")
     def test_sync_completes_against_the_mock_server(self):
@@ -456,7 +488,7 @@ class Agent(AgentCase):
             self.assertEqual(st["outbox"]["entries"], 0)
             self.assertIsNone(st["pending_restart"])
             with open(os.path.join(self.state, "agent-session-id")) as f:
-                self.assertEqual(f.read(), "1\n")
+                self.assertEqual(f.read(), "16\n")
             self.assertEqual([n for n in os.listdir(self.state) if n.startswith(".tmp-")], [])
         finally:
             if proc.poll() is None:
