@@ -338,53 +338,50 @@ class Agent(AgentCase):
         # flushed once; the id used last in this boot is kept unflushed.
         log = os.path.join(self.state, "agent-session-id")
         used = os.path.join(self.state, "agent-session-used")
-        with open(os.path.join(self.state, "sim", "boot-id")) as f:
-            boot = f.read().strip()
-        with open(log) as f:
-            self.assertEqual(f.read(), "16\n")
-        with open(used) as f:
-            self.assertEqual(f.read(), "%s 16 2\n" % boot)
+
+        def write(path, text):
+            with open(path, "w") as f:
+                f.write(text)
+
+        def read(path):
+            with open(path) as f:
+                return f.read()
+
+        def next_session_id():
+            self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
+                       "--state-dir", self.state)
+            return json.loads(self.agent("status", "--json", "--state-dir", self.state,
+                                         "--platform", "sim").stdout)["last_session"]["session_id"]
+
+        boot = read(os.path.join(self.state, "sim", "boot-id")).strip()
+        self.assertEqual(read(log), "16\n")
+        self.assertEqual(read(used), "%s 16 2\n" % boot)
         # A new boot (after a power loss the unflushed record may be stale or
         # gone) starts after the whole block: no id of it is used twice.
-        with open(os.path.join(self.state, "sim", "boot-id"), "w") as f:
-            f.write("another-boot\n")
-        self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
-                   "--state-dir", self.state)
-        st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
-                                   "--platform", "sim").stdout)
-        self.assertEqual(st["last_session"]["session_id"], 17)
-        with open(log) as f:
-            self.assertEqual(f.read(), "16\n32\n")
-        # A record of this boot outside the block is ignored too.
-        with open(used, "w") as f:
-            f.write("another-boot 32 40\n")
-        self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
-                   "--state-dir", self.state)
-        st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
-                                   "--platform", "sim").stdout)
-        self.assertEqual(st["last_session"]["session_id"], 33)
+        write(os.path.join(self.state, "sim", "boot-id"), "another-boot\n")
+        self.assertEqual(next_session_id(), 17)
+        self.assertEqual(next_session_id(), 18)
+        self.assertEqual(read(log), "16\n32\n", "one reservation for both")
+        # A record outside the block, or for another block, is ignored.
+        write(used, "another-boot 32 40\n")
+        self.assertEqual(next_session_id(), 33)
+        self.assertEqual(read(used), "another-boot 48 33\n")
+        write(used, "another-boot 48 34\n")
+        self.assertEqual(next_session_id(), 35)
+        write(used, "another-boot 32 34\n")
+        self.assertEqual(next_session_id(), 49)
+        self.assertEqual(read(log), "16\n32\n48\n64\n")
         # Logs from before blocks (one line per id) read the same way: their
         # last line is the last id used. They wrap from 255 to 1.
         os.remove(used)
-        with open(log, "w") as f:
-            f.write("255\n")
-        self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
-                   "--state-dir", self.state)
-        st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
-                                   "--platform", "sim").stdout)
-        self.assertEqual(st["last_session"]["session_id"], 1)
+        write(log, "255\n")
+        self.assertEqual(next_session_id(), 1)
         # The file is a log of ids, appended: a torn last append (no newline)
         # was never used and is skipped; the next id goes on a line of its own.
         os.remove(used)
-        with open(log, "w") as f:
-            f.write("6\n7\n1")
-        self.agent("sync", "--platform", "sim", "--server", url, "--device-id", DEVICE,
-                   "--state-dir", self.state)
-        st = json.loads(self.agent("status", "--json", "--state-dir", self.state,
-                                   "--platform", "sim").stdout)
-        self.assertEqual(st["last_session"]["session_id"], 8)
-        with open(log) as f:
-            self.assertEqual(f.read(), "6\n7\n1\n23\n")
+        write(log, "6\n7\n1")
+        self.assertEqual(next_session_id(), 8)
+        self.assertEqual(read(log), "6\n7\n1\n23\n")
 
     @unittest.skipUnless(os.path.exists(MOCKSERVER), "no mock server in this tree")
     def test_sync_completes_against_the_mock_server(self):
