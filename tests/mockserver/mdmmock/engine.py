@@ -38,7 +38,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 
-from . import checker, inventory, syncml
+from . import checker, dmauth, inventory, syncml
 from .store import Store, TERMINAL
 
 DEFAULT_CONFIG = {
@@ -100,6 +100,7 @@ class Session:
         self.remaining = []       # command rows for later parts
         self.server_pkg_open = False
         self.ended = False
+        self.auth = None          # dmauth: (code, nonce) of package 1
 
 
 class Reply:
@@ -118,6 +119,7 @@ class Engine:
         self.sessions = {}       # device -> Session (current or last)
         self.push = None         # push.Hub when the push channel is on
         self.inventory = False   # True: Get DevDetail at check-in
+        self.dmauth = None       # dmauth.DMAuth when --dm-auth is on
         self.log_file = log
 
     def log(self, fmt, *args):
@@ -229,11 +231,20 @@ class Engine:
         viol = checker.check_envelope(msg, ctype)
         sess, first, v = self._session_for(dev, msg)
         viol += v
+        pkg1 = first
+        if self.dmauth is not None and (
+                sess.auth is None or sess.auth[0] != "212"):
+            sess.auth = self.dmauth.check(dev, msg)
+            if sess.auth[0] != "212":
+                self.store.add_message(dev, "in", sid, mid, body)
+                self._violate(dev, sid, mid, viol)
+                return self._challenge(dev, sess, msg)
+            pkg1 = True  # package 1, sent again after a challenge
         if sess.announced and len(body) > self.max_msg_size:
             viol.append(("msg-size", "message of %d bytes, the server"
                          " announced MaxMsgSize %d" % (len(body),
                                                        self.max_msg_size)))
-        if first:
+        if pkg1:
             viol += checker.check_package1(msg)
             if self.inventory:
                 inventory.queue(self.store, dev)
@@ -424,8 +435,7 @@ class Engine:
 
         taken = {c.cmd_id for _, _, c in parts_cmds}
         counter = _Counter(taken)
-        parts = [syncml.status_xml(counter.next(), msg.msg_id, "0", "SyncHdr",
-                                   "200")]
+        parts = [self._hdr_status(sess, msg, counter.next())]
         for cmd_id, name, code in client_statuses:
             parts.append(syncml.status_xml(counter.next(), msg.msg_id,
                                            cmd_id, name, code))
@@ -461,6 +471,27 @@ class Engine:
                                 self.max_msg_size)
         sess.announced = True
         body = syncml.message_xml(hdr, parts, final and cfg["final"])
+        return self._send(dev, sess, Reply(200, body.encode()), smid)
+
+    def _hdr_status(self, sess, msg, cmd_id):
+        """200, or 212 with the next nonce on the message that
+        authenticated (dmauth)."""
+        if sess.auth is not None and sess.auth[1] is not None:
+            status = dmauth.chal_status_xml(cmd_id, msg.msg_id, *sess.auth)
+            sess.auth = (sess.auth[0], None)  # the nonce goes out once
+            return status
+        return syncml.status_xml(cmd_id, msg.msg_id, "0", "SyncHdr", "200")
+
+    def _challenge(self, dev, sess, msg):
+        """Only the SyncHdr Status with the Chal: the client sends package
+        1 again with its Cred."""
+        sess.server_msg_id += 1
+        smid = sess.server_msg_id
+        hdr = syncml.header_xml(sess.session_id, smid, dev, self.server_uri,
+                                self.max_msg_size)
+        sess.announced = True
+        body = syncml.message_xml(hdr, [dmauth.chal_status_xml(
+            1, msg.msg_id, *sess.auth)], True)
         return self._send(dev, sess, Reply(200, body.encode()), smid)
 
     def _take_part(self, sess, cfg, n_statuses):

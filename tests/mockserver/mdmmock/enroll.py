@@ -394,6 +394,8 @@ class EnrollmentService:
                 st.mark_answered(row["id"], "cancelled")
         self.store.enroll(dev, auth, user, ctx["EnrollmentType"], ctx,
                           issued)
+        if self.engine.dmauth is not None:
+            self.engine.dmauth.provision(dev)
         st.ensure_device(dev)
         st.set_device_info(dev, {}, ctx.get("DeviceName") or None)
         self.log("device %s enrolled (%s), certificate serial %s until %s",
@@ -506,7 +508,11 @@ class EnrollmentService:
             urllib.parse.quote("My\\" + store, safe=""))
         # APPAUTH (w7 APPLICATION CSP): APPSRV = how the client authenticates
         # to the server (DMAcc AppAuth CLCRED), CLIENT = how the server
-        # authenticates to the client (SRVCRED). Fresh secrets per device.
+        # authenticates to the client (SRVCRED). Fresh secrets per device;
+        # with --dm-auth the server keeps the device's to check them.
+        creds = (self.engine.dmauth.current(dev)
+                 if self.engine.dmauth is not None else None)
+        creds = creds or (dev, secrets.token_hex(16))
         app = char(
             "APPLICATION",
             parm("APPID", "w7"), parm("PROVIDER-ID", pid),
@@ -524,8 +530,8 @@ class EnrollmentService:
                      secrets.token_bytes(16)).decode())),
             char("APPAUTH", parm("AAUTHLEVEL", "APPSRV"),
                  parm("AAUTHTYPE", "DIGEST"),
-                 parm("AAUTHNAME", dev),
-                 parm("AAUTHSECRET", secrets.token_hex(16)),
+                 parm("AAUTHNAME", creds[0]),
+                 parm("AAUTHSECRET", creds[1]),
                  parm("AAUTHDATA", base64.b64encode(
                      secrets.token_bytes(16)).decode())))
         # Poll: a 1-minute first interval repeated forever

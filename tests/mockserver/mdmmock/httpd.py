@@ -255,6 +255,12 @@ class AdminHandler(_Base):
                     return self._json(200, eng.config(dev))
                 if rest == ["push"] and eng.push is not None:
                     return self._json(200, eng.push.device_stats(dev))
+                if rest == ["dm-auth"] and eng.dmauth is not None:
+                    a = eng.dmauth.state(dev)
+                    if a is None:
+                        return self._error(404, "device %s has no DM"
+                                           " credentials" % dev)
+                    return self._json(200, a)
         return self._error(404, "no such resource")
 
     def do_POST(self):
@@ -273,6 +279,14 @@ class AdminHandler(_Base):
         dev, what = parts[2], parts[3]
         if not valid_device_id(dev):
             return self._error(400, "bad device id")
+        if what == "rotate-credentials" and eng.dmauth is not None:
+            with eng.lock:
+                out = eng.dmauth.rotate(
+                    dev, lambda xml: eng.queue_raw(dev, xml))
+            if out is None:
+                return self._error(404, "device %s has no DM credentials"
+                                   % dev)
+            return self._json(201, out)
         if what == "retire":
             enr = getattr(eng, "enrollment", None)
             with eng.lock:
