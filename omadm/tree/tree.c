@@ -386,25 +386,44 @@ omadm_status omadm_tree_unregister(omadm_tree *tree, const char *root)
 
 /* ---- lookup -------------------------------------------------------------- */
 
+/* Matches a node table path (with "*" segments) against `want` segment by segment,
+ * stopping at the first mismatch (most entries fail on their first
+ * segment): -1 no match, else the number of literal (non-'*') matches. */
+static long match_score(const char *have, const split_path *want)
+{
+    long score = 0;
+    size_t j;
+
+    if (want->n == 0)
+        return *have ? -1 : 0;
+    for (j = 0; j < want->n; j++) {
+        const char *slash = strchr(have, '/');
+        size_t len = slash ? (size_t)(slash - have) : strlen(have);
+
+        if (len == 0 || (j + 1 < want->n) != (slash != NULL))
+            return -1;
+        if (seg_eq(have, len, want->seg[j], want->len[j]))
+            score++;
+        else if (!seg_is_star(have, len))
+            return -1;
+        have = slash ? slash + 1 : have + len;
+    }
+    return score;
+}
+
 const omadm_node_def *omadm__tree_match(const omadm_tree_reg *reg, const char *path)
 {
-    split_path want, have;
+    split_path want;
     const omadm_node_def *best = NULL;
-    size_t i, j, best_score = 0;
+    long best_score = -1;
+    size_t i;
 
     if (split(path, &want) != 0)
         return NULL;
     for (i = 0; i < reg->n_nodes; i++) {
-        size_t score = 0;
-        if (split(reg->nodes[i].path, &have) != 0 || have.n != want.n)
-            continue;
-        for (j = 0; j < want.n; j++) {
-            if (seg_eq(have.seg[j], have.len[j], want.seg[j], want.len[j]))
-                score++;
-            else if (!seg_is_star(have.seg[j], have.len[j]))
-                break;
-        }
-        if (j == want.n && (!best || score > best_score)) {
+        long score = match_score(reg->nodes[i].path, &want);
+
+        if (score > best_score) {
             best = &reg->nodes[i];
             best_score = score;
         }
