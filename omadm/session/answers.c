@@ -55,6 +55,23 @@ static void decimal(unsigned v, char *buf)
     buf[n] = '\0';
 }
 
+/* What the pending answers add to a message, at most `max` bytes: their
+ * tails plus a generous allowance for each command's head. */
+static size_t pending_size(const omadm_session *s, size_t max)
+{
+    const answer_batch *b;
+    size_t want = 0;
+
+    for (b = s->batches; b && want < max; b = b->next) {
+        const syncml_cmd *c;
+
+        want += b->tails.len - (b->sent ? b->tail_end[b->sent - 1] : 0);
+        for (c = b->head; c && want < max; c = c->next)
+            want += 64;
+    }
+    return want < max ? want : max;
+}
+
 /* Appends as many pending answers to `out` (a message opened with
  * omadm__syncml_write_open) as fit in the server's MaxMsgSize, each from
  * its tail encoded when it was queued. */
@@ -66,6 +83,16 @@ omadm_status omadm__session_pack_answers(omadm_session *s, omadm_buf *out, unsig
     omadm_status st;
 
     *added = 0;
+    /* One allocation for what this message will hold rather than doubling
+     * through it (each doubling copies and touches fresh pages); if it
+     * fails, the appends below grow the buffer as they need. */
+    if (s->server_max > out->len) {
+        size_t want = pending_size(s, s->server_max - out->len);
+
+        if (out->limit && want > out->limit - out->len)
+            want = out->limit > out->len ? out->limit - out->len : 0;
+        (void)omadm__buf_reserve(out, want);
+    }
     while (s->batches) {
         answer_batch *b = s->batches;
 
