@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hex.h"
 #include "core/log.h"
 #include "dispatch/dispatch.h"
 #include "session/session_priv.h"
@@ -37,22 +38,6 @@ int omadm__session_answers_pending(const omadm_session *s)
         if (b->head)
             return 1;
     return 0;
-}
-
-/* `v` in decimal into buf (at least 11 bytes); snprintf costs more than
- * the rest of packing an answer. */
-static void decimal(unsigned v, char *buf)
-{
-    char tmp[12];
-    size_t n = 0, i;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
-    buf[n] = '\0';
 }
 
 /* What the pending answers add to a message, at most `max` bytes: their
@@ -100,7 +85,7 @@ omadm_status omadm__session_pack_answers(omadm_session *s, omadm_buf *out, unsig
             size_t from = b->sent ? b->tail_end[b->sent - 1] : 0, len = b->tail_end[b->sent] - from;
             char id[16];
 
-            decimal(*counter, id);
+            omadm__dec_u64(*counter, id);
             cmd_size = omadm__syncml_cmd_size_from_tail(b->head, id, len);
             if (*added && size + cmd_size + final_size > s->server_max)
                 return OMADM_OK;

@@ -279,16 +279,19 @@ static int table_valid(const omadm_node_def *nodes, size_t n_nodes)
  * 2: the URI is a proper prefix of the root; 0: neither. */
 static int root_relation(const omadm_tree_reg *reg, const omadm_uri *uri)
 {
-    split_path sp;
-    size_t i, n;
+    const char *r = reg->root;
+    size_t i;
 
-    if (split(reg->root, &sp) != 0)
-        return 0;
-    n = sp.n < uri->n ? sp.n : uri->n;
-    for (i = 0; i < n; i++)
-        if (!seg_eq(sp.seg[i], sp.len[i], uri->seg[i], uri->seg_len[i]))
+    /* reg->root is "a/b/c" with reg->root_n non-empty segments */
+    for (i = 0; i < reg->root_n && i < uri->n; i++) {
+        const char *slash = strchr(r, '/');
+        size_t len = slash ? (size_t)(slash - r) : strlen(r);
+
+        if (!seg_eq(r, len, uri->seg[i], uri->seg_len[i]))
             return 0;
-    return uri->n >= sp.n ? 1 : 2;
+        r = slash ? slash + 1 : r + len;
+    }
+    return uri->n >= reg->root_n ? 1 : 2;
 }
 
 static omadm_status tree_register(omadm_tree *tree, const char *root, const omadm_csp_ops *ops,
@@ -521,13 +524,8 @@ int omadm__tree_exists(const omadm_tree_target *target, const omadm_csp_request 
         int rc, found;
 
         /* prefix = the first i segments under the root */
-        prefix[0] = '\0';
-        {
-            omadm_uri cut = *uri;
-            cut.n = reg->root_n + i;
-            if (omadm__uri_join(&cut, reg->root_n, prefix, sizeof prefix) != 0)
-                return 414;
-        }
+        if (omadm__uri_join_range(uri, reg->root_n, reg->root_n + i, prefix, sizeof prefix) != 0)
+            return 414;
         def = omadm__tree_match(reg, prefix);
         if (!def) {
             *exists = 0;
