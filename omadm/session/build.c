@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Building our messages: the SyncHdr (with Cred) and package 1. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/hex.h"
+#include "core/log.h"
 #include "dispatch/dispatch.h"
 #include "session/auth.h"
 #include "session/session_priv.h"
@@ -194,6 +196,19 @@ static omadm_status add_devinfo_replace(omadm_session *s, syncml_msg *m, unsigne
     for (c = answers; c; c = c->next) {
         syncml_item *src, *it;
 
+        if (c->type == SYNCML_CMD_STATUS && c->data && strcmp(c->data, "200") != 0) {
+            /* A node the CSP cannot read (404, or 500 for a failure,
+             * out of memory included) is left out of the Replace: the
+             * device still checks in, and the log says what is missing. */
+            size_t k = c->cmd_ref ? strtoul(c->cmd_ref, NULL, 10) : 0;
+
+            omadm__log(OMADM_LOG_WARN, "package 1: %s left out of the DevInfo Replace (Get: %s)",
+                       k >= 1 && k <= sizeof devinfo_nodes / sizeof devinfo_nodes[0]
+                           ? devinfo_nodes[k - 1]
+                           : "a DevInfo node",
+                       c->data);
+            continue;
+        }
         if (c->type != SYNCML_CMD_RESULTS)
             continue;
         for (src = c->items; src; src = src->next) {
