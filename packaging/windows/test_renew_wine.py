@@ -138,6 +138,8 @@ def run(args, mock, host_dir, port, log_path):
 
     # the renewal, and the session of the same sync with the new certificate
     rc, out = agent(["sync"])
+    with open(os.path.join(args.work, "agent-sync-renew.log"), "w") as f:
+        f.write(out)  # the Renew exchange as traced at debug level
     if rc != 0 or "certificate renewed" not in out:
         fail("sync with the certificate in its renewal period (exit %d):\n%s" % (rc, out))
     for secret in ("PRIVATE KEY", SECRET):
