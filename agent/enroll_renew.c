@@ -45,19 +45,17 @@ static omadm_status renew_exchange(const agent_config *cfg, agent_enrollment *e,
     omadm_status st;
 
     (void)p;
-#ifdef _WIN32
     if (!e->key_pem && !e->cert_store) {
-#else
-    if (!e->key_pem) {
-        /* a state written on Windows: its key is in that machine's store */
-#endif
-        if (e->cert_store)
-            snprintf(err, errsize, "the enrollment's key is in %s, which this system cannot reach",
-                     e->cert_store);
-        else
-            snprintf(err, errsize, "the enrollment holds no key to renew with");
+        snprintf(err, errsize, "the enrollment holds no key to renew with");
         return OMADM_ERR_UNSUPPORTED;
     }
+#ifndef _WIN32
+    if (!e->key_pem) { /* a state written on Windows: the key is in its store */
+        snprintf(err, errsize, "the enrollment's key is in %s, which this system cannot reach",
+                 e->cert_store);
+        return OMADM_ERR_UNSUPPORTED;
+    }
+#endif
     if (!e->enroll_url) {
         snprintf(err, errsize, "the enrollment names no enrollment service to renew with");
         return OMADM_ERR_STATE;
