@@ -43,6 +43,13 @@ int agent__enroll_store_has_key(const char *path);
 /* Removes it (when there): 0, or -1 when it could not be removed. */
 int agent__enroll_store_remove(const char *path);
 
+/* The PKCS#7 of a renewal (RequestType Renew): csr_b64 (base64 DER
+ * PKCS#10) signed with the key of the store entry `path` (which never leaves
+ * the store), as omadm_enroll_sign_renewal signs with a PEM key. *p7_b64:
+ * base64 DER, free(). 0, or -1 with a reason. */
+int agent__enroll_store_sign_renewal(const char *path, const char *csr_b64, char **p7_b64,
+                                     char *err, size_t errsize);
+
 struct agent_enrollment;
 /* The enrollment's certificate and key into the store: e->cert_store set,
  * e->key_pem wiped and freed. 0, or -1 with a reason. */

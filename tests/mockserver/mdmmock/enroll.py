@@ -569,6 +569,7 @@ class EnrollmentService:
             return "client certificate not issued by the device CA"
         if owner[0] != source:
             return "client certificate issued to another device"
+        self.store.note_session_cert(source, sha)
         return None
 
     def refuse_syncml(self, msg_id, why):
