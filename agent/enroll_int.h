@@ -16,6 +16,10 @@ void agent__enroll_close_platform(omadm_platform *p);
 /* The platform's machine identity. 0, or -1 with a message. */
 int agent__enroll_machine_id(const omadm_platform *p, char *buf, size_t size, char *err,
                              size_t errsize);
+/* What an RST's context says of the hardware: HWDevID (64 hex digits, ""
+ * when the machine id is unreadable) and OSVersion as a dotted quad. */
+void agent__enroll_hardware_facts(const omadm_platform *p, char hwdevid[65], char *os_quad,
+                                  size_t os_size);
 /* POSTs a SOAP message to url (traced at debug level, secrets elided). On
  * failure *transient (when non-NULL) says whether it is worth retrying. */
 omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, const char *url,

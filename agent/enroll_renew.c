@@ -37,14 +37,17 @@ static omadm_status renew_exchange(const agent_config *cfg, agent_enrollment *e,
     char *csr = NULL, *p7 = NULL, *p7_store = NULL, *resp = NULL, *doc = NULL, msg_id[64];
     size_t resp_len = 0, doc_len = 0;
     omadm_enroll_addr addr = { e->enroll_url, msg_id };
-    const omadm_enroll_context_item items[] = {
-        { "DeviceID", e->device_id },
-        { "EnrollmentType", "Full" },
-        { "DeviceType", "CIMClient_Windows" },
+    char hwdevid[65], os[64];
+    /* The items Fleet requires on every RST (HWDevID, OSEdition, OSVersion
+     * besides DeviceID), as the first enrollment sends them. */
+    omadm_enroll_context_item items[] = {
+        { "DeviceID", e->device_id }, { "HWDevID", hwdevid },
+        { "OSEdition", "4" },         { "OSVersion", os },
+        { "EnrollmentType", "Full" }, { "DeviceType", "CIMClient_Windows" },
     };
     omadm_status st;
 
-    (void)p;
+    agent__enroll_hardware_facts(p, hwdevid, os, sizeof os);
     if (!e->key_pem && !e->cert_store) {
         snprintf(err, errsize, "the enrollment holds no key to renew with");
         return OMADM_ERR_UNSUPPORTED;
