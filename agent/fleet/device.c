@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -62,11 +63,13 @@ static int device_open(fleet *f, fleet_device *d, double now)
     double t[2];
 
     fleet_dev_path(f, d, NULL, dir);
-    fleet_dev_path(f, d, "fleet-cert.pem", cert);
-    fleet_dev_path(f, d, "fleet-key.pem", keyf);
+    fleet_dev_path(f, d, f->o->enroll ? FLEET_ENROLL_CERT : FLEET_ISSUED_CERT, cert);
+    fleet_dev_path(f, d, f->o->enroll ? FLEET_ENROLL_KEY : FLEET_ISSUED_KEY, keyf);
     fleet_dev_id(d, id);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         snprintf(err, sizeof err, "%.200s: %s", dir, strerror(errno));
+    else if (f->o->enroll)
+        snprintf(err, sizeof err, "%s", access(cert, R_OK) == 0 ? "" : "not enrolled");
     else if (fleet_issue(f->ca, id, cert, keyf, err, sizeof err) == 0)
         err[0] = '\0';
     if (err[0]) {
@@ -251,8 +254,8 @@ static void pump(fleet *f, fleet_device *d, double now)
     f->st->messages++;
     d->msg = msg;
     d->reply_len = 0;
-    fleet_dev_path(f, d, "fleet-cert.pem", cert);
-    fleet_dev_path(f, d, "fleet-key.pem", keyf);
+    fleet_dev_path(f, d, f->o->enroll ? FLEET_ENROLL_CERT : FLEET_ISSUED_CERT, cert);
+    fleet_dev_path(f, d, f->o->enroll ? FLEET_ENROLL_KEY : FLEET_ISSUED_KEY, keyf);
     curl_easy_setopt(e, CURLOPT_SSLCERT, cert);
     curl_easy_setopt(e, CURLOPT_SSLKEY, keyf);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, msg);

@@ -46,7 +46,7 @@ void fleet_dev_path(const fleet *f, const fleet_device *d, const char *name, cha
 
 void fleet_dev_id(const fleet_device *d, char *out)
 {
-    snprintf(out, 33, "F1EE7%027" PRIu32, d->index); /* 32 hex digits, like a DevId */
+    snprintf(out, 33, FLEET_ID_FORMAT, d->index);
 }
 
 int fleet_write_small(const char *path, const char *text)

@@ -150,7 +150,8 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
                "\"rss_start_kb\": %ld, \"rss_end_kb\": %ld, \"rss_peak_kb\": %ld, "
                "\"bytes_per_idle_device\": %ld, \"engine_cpu_us_per_session\": %.1f, "
                "\"engine_sys_us_per_session\": %.1f, "
-               "\"bringup_cpu_us_per_device\": %.1f, \"process_cpu_us_per_session\": %.1f}\n",
+               "\"bringup_cpu_us_per_device\": %.1f, \"process_cpu_us_per_session\": %.1f, "
+               "\"enrolled\": %llu, \"enroll_reused\": %llu, \"enroll_failed\": %llu}\n",
                o->devices, st->devices_up, (unsigned long long)st->device_errors, st->checked_in,
                secs, (unsigned long long)st->sessions, (unsigned long long)st->sessions_ok,
                (unsigned long long)st->sessions_failed, errs, (double)st->sessions / secs,
@@ -160,7 +161,8 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
                (unsigned long long)st->restarts_requested, (unsigned long long)st->reboots,
                (unsigned long long)st->reboot_twice, st->rss_start_kb, st->rss_end_kb,
                peak_rss_kb(), per_dev, st->engine_cpu * 1e6 / n, st->engine_sys * 1e6 / n,
-               st->up_cpu * 1e6 / ups, cpu * 1e6 / n);
+               st->up_cpu * 1e6 / ups, cpu * 1e6 / n, (unsigned long long)st->enrolled,
+               (unsigned long long)st->enroll_reused, (unsigned long long)st->enroll_failed);
         return;
     }
     printf("omadm-fleet: %u/%u devices up (%llu could not start), %u checked in, %.1f s\n",
@@ -171,6 +173,10 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
            (unsigned long long)st->sessions_ok, (unsigned long long)st->sessions_failed,
            errs[0] ? ": " : "", errs, (unsigned long long)st->messages,
            (unsigned long long)st->new_connections);
+    if (o->enroll)
+        printf("enrollment: %llu enrolled now, %llu already enrolled, %llu failed\n",
+               (unsigned long long)st->enrolled, (unsigned long long)st->enroll_reused,
+               (unsigned long long)st->enroll_failed);
     printf("tls: %llu handshakes, %llu resumed a session\n", (unsigned long long)st->tls_handshakes,
            (unsigned long long)st->tls_resumed);
     printf("latency: p50 %u ms, p90 %u ms, p99 %u ms\n", fleet_latency_pct(st, 50),
