@@ -79,14 +79,17 @@ static omadm_status sim_write_int(sim_ctx *c, const char *name, int64_t value)
     return omadm__durable_replace(&c->sim, name, text, (size_t)n);
 }
 
-/* Real unix time with its fraction. */
+/* Real unix time with its fraction (whole seconds where the C library
+ * lacks C11's timespec_get, as mingw's msvcrt does). */
 static double real_time(void)
 {
+#ifdef TIME_UTC
     struct timespec ts;
 
-    if (timespec_get(&ts, TIME_UTC) != TIME_UTC)
-        return (double)time(NULL);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    if (timespec_get(&ts, TIME_UTC) == TIME_UTC)
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+#endif
+    return (double)time(NULL);
 }
 
 static omadm_status sim_now(void *ctx, int64_t *unix_seconds)
