@@ -232,7 +232,7 @@ static void pump(fleet *f, fleet_device *d, double now)
     double t[2];
 
     for (;;) {
-        fleet_cpu_begin(t);
+        fleet_cpu_begin_dev(d, t);
         st = omadm_device_session_next(d->sess, &msg, &len);
         if (st != OMADM_OK)
             omadm_device_session_fail(d->sess, st, "cannot build the next message", -1);
@@ -310,7 +310,7 @@ void fleet_transfer_done(void *user, CURL *e, CURLcode rc)
     curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ctype);
     curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &retry);
     f->st->new_connections += (uint64_t)conns;
-    fleet_cpu_begin(t);
+    fleet_cpu_begin_dev(d, t);
     if (rc != CURLE_OK) {
         snprintf(detail, sizeof detail, "%s", curl_easy_strerror(rc));
         omadm_device_session_fail(d->sess, curl_status(rc), detail, -1);
@@ -341,7 +341,9 @@ void fleet_session_start(fleet *f, fleet_device *d, double now)
     omadm_status st;
     double t[2];
 
-    fleet_cpu_begin(t);
+    d->cpu_sampled = f->sessions_started++ % FLEET_CPU_SAMPLE == 0;
+    f->st->engine_sessions += d->cpu_sampled;
+    fleet_cpu_begin_dev(d, t);
     omadm_device_tick(d->dev, &next);
     st = omadm_device_session_start(d->dev, &d->sess);
     fleet_cpu_end(f, t);
@@ -368,7 +370,7 @@ static void session_end(fleet *f, fleet_device *d, double now)
     double t[2], wait;
     unsigned ms;
 
-    fleet_cpu_begin(t);
+    fleet_cpu_begin_dev(d, t);
     st = omadm_device_session_finish(d->sess);
     memset(&res, 0, sizeof res);
     res.size = sizeof res;
@@ -435,7 +437,7 @@ void fleet_device_due(fleet *f, fleet_device *d, double now)
         fleet_make_ready(f, d);
         return;
     }
-    fleet_cpu_begin(t);
+    fleet_cpu_begin_dev(d, t);
     omadm_device_tick(d->dev, &next);
     fleet_cpu_end(f, t);
     d->tick_at = fleet_real_at(f, next);

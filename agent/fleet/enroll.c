@@ -368,9 +368,18 @@ static int step(en_run *r, en_dev *d, CURLcode rc)
     else if (d->step == EN_POLICIES)
         st = omadm_enroll_parse_policies(d->resp ? d->resp : "", d->resp_len, &d->pol, d->err,
                                          sizeof d->err);
+    else if (code != 200) { /* the fault's text, when the answer is one */
+        char *doc = NULL;
+        size_t doc_len = 0;
+        st = omadm_enroll_parse_rstr(d->resp ? d->resp : "", d->resp_len, &doc, &doc_len, d->err,
+                                     sizeof d->err);
+        if (doc)
+            OPENSSL_cleanse(doc, doc_len);
+        omadm_free(doc);
+    }
     if (st != OMADM_OK)
         return -1;
-    if (code != 200) { /* a SOAP fault is reported by the parser above */
+    if (code != 200) {
         snprintf(d->err, sizeof d->err, "HTTP %ld", code);
         return -1;
     }

@@ -58,6 +58,7 @@ typedef struct fleet_device {
     uint16_t reboots;
     uint8_t state;
     uint8_t checked_in;
+    uint8_t cpu_sampled; /* this session's libomadm CPU is measured */
 } fleet_device;
 
 typedef struct fleet_stats {
@@ -70,9 +71,12 @@ typedef struct fleet_stats {
     unsigned devices_up, checked_in;
     uint64_t enrolled, enroll_reused, enroll_failed; /* --enroll */
     uint32_t latency_ms[FLEET_LAT_BUCKETS + 1];
-    double engine_cpu; /* seconds in libomadm for sessions and ticks (thread CPU) */
+    /* Seconds in libomadm for the sampled sessions (one in 16) and their
+     * devices' ticks (thread CPU); engine_sessions: how many. */
+    double engine_cpu;
     double engine_sys; /* the kernel's part of engine_cpu (file I/O) */
-    double up_cpu;     /* seconds in omadm_device_new/free (bring-up, reboots) */
+    uint64_t engine_sessions;
+    double up_cpu; /* seconds in omadm_device_new/free (bring-up, reboots) */
     double started, ended;
     long rss_start_kb, rss_up_kb, rss_end_kb;
 } fleet_stats;

@@ -66,10 +66,20 @@ void fleet_cpu_begin(double *t)
     fleet_thread_times(&t[0], &t[1]);
 }
 
+void fleet_cpu_begin_dev(const fleet_device *d, double *t)
+{
+    if (d->cpu_sampled)
+        fleet_thread_times(&t[0], &t[1]);
+    else
+        t[0] = -1;
+}
+
 void fleet_cpu_end(fleet *f, const double *t)
 {
     double cpu, sys;
 
+    if (t[0] < 0)
+        return; /* not a sampled device */
     fleet_thread_times(&cpu, &sys);
     f->st->engine_cpu += cpu - t[0];
     f->st->engine_sys += sys - t[1];
