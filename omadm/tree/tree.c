@@ -577,7 +577,8 @@ static int list_virtual(const omadm_tree *tree, const omadm_tree_target *target,
 
         if (!reg_visible(reg, target->uri.scope) || root_relation(reg, &target->uri) != 2)
             continue;
-        if (split(reg->root, &sp) != 0 || sp.len[target->uri.n] > OMADM_URI_MAX_SEGMENT)
+        if (split(reg->root, &sp) != 0 || sp.n <= target->uri.n ||
+            sp.len[target->uri.n] > OMADM_URI_MAX_SEGMENT)
             continue;
         memcpy(name, sp.seg[target->uri.n], sp.len[target->uri.n]);
         name[sp.len[target->uri.n]] = '\0';
