@@ -530,7 +530,7 @@ static int enroll_with(const agent_config *cfg, omadm_platform *p, int quiet, in
     if (st == OMADM_OK)
         st = policies(&f, &d, &pol);
     if (st == OMADM_OK)
-        st = omadm_enroll_make_key_csr(&pol, f.device_id, &key_pem, &csr, f.err, sizeof f.err);
+        st = agent__enroll_make_key_csr(&pol, f.device_id, &key_pem, &csr, f.err, sizeof f.err);
     if (st == OMADM_OK)
         st = request_token(&f, &d, csr, &prov);
     if (st == OMADM_OK)
@@ -594,6 +594,26 @@ out:
     free(ca_pem);
     omadm_transport_free(f.t);
     return rc;
+}
+
+omadm_status agent__enroll_make_key_csr(const omadm_enroll_policy *policy, const char *common_name,
+                                        char **key_pem, char **csr_b64, char *err, size_t errsize)
+{
+    omadm_status st = omadm_enroll_make_key_csr(policy, common_name, key_pem, csr_b64, err, errsize);
+
+#ifdef _WIN32
+    for (int tries = 1; st == OMADM_OK && !agent__enroll_store_key_importable(*key_pem); tries++) {
+        omadm_enroll_secret_free(*key_pem);
+        omadm_free(*csr_b64);
+        *key_pem = *csr_b64 = NULL;
+        if (tries == 32) {
+            snprintf(err, errsize, "no key wine can import in %d tries", tries);
+            return OMADM_ERR_UNSUPPORTED;
+        }
+        st = omadm_enroll_make_key_csr(policy, common_name, key_pem, csr_b64, err, errsize);
+    }
+#endif
+    return st;
 }
 
 int agent_cmd_enroll(const agent_config *cfg)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "agent/config.h"
+#include "omadm/enroll.h"
 #include "platform/platform.h"
 #include "transport/transport.h"
 
@@ -30,6 +31,12 @@ omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, con
  * fault, a 4xx, a TLS failure or a malformed answer is a refusal. */
 int agent__enroll_transient(omadm_status st, const omadm_transport_info *info);
 
+/* omadm_enroll_make_key_csr; under wine, a new key (up to 32 tries) while
+ * the key is one wine's PFX import mis-reads
+ * (agent__enroll_store_key_importable). */
+omadm_status agent__enroll_make_key_csr(const omadm_enroll_policy *policy, const char *common_name,
+                                        char **key_pem, char **csr_b64, char *err, size_t errsize);
+
 #ifdef _WIN32
 /* The enrollment's certificate and key into LocalMachine\MY
  * (agent/enroll_store_win32.c), the key non-exportable in the machine's key
@@ -42,6 +49,10 @@ int agent__enroll_store_put(const char *cert_pem, const char *key_pem, int expor
 /* Non-zero under wine only: its Schannel exports the client key to hand it
  * to GnuTLS, so there the key must be exportable (Windows never needs it). */
 int agent__enroll_store_on_wine(void);
+/* 1 when the PEM key can go into the store here: always on Windows; under
+ * wine, unless it is an RSA key with a short private component, which wine
+ * mis-imports (see agent__enroll_make_key_csr). */
+int agent__enroll_store_key_importable(const char *key_pem);
 /* Whether the store entry `path` exists with its private key. */
 int agent__enroll_store_has_key(const char *path);
 /* Removes it (when there): 0, or -1 when it could not be removed. */

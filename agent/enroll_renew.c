@@ -82,7 +82,7 @@ static omadm_status renew_exchange(const agent_config *cfg, agent_enrollment *e,
                  omadm_status_str(st));
         return st;
     }
-    st = omadm_enroll_make_key_csr(&policy, e->device_id, new_key, &csr, err, errsize);
+    st = agent__enroll_make_key_csr(&policy, e->device_id, new_key, &csr, err, errsize);
     if (st == OMADM_OK && e->key_pem)
         st = omadm_enroll_sign_renewal(csr, e->cert_pem, e->key_pem, &p7, err, errsize);
 #ifdef _WIN32

@@ -17,6 +17,8 @@
 #include <ncrypt.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -57,6 +59,46 @@ int agent__enroll_store_on_wine(void)
     HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
 
     return ntdll && GetProcAddress(ntdll, "wine_get_version") != NULL;
+}
+
+/* wine 8's PFX import mis-reads an RSA key one of whose private components
+ * has a zero top byte (d shorter than the modulus, or a CRT part shorter
+ * than half of it): the key in the store then signs garbage ("Public key
+ * signing has failed"; about 1.6% of 2048-bit keys). Windows pads them. */
+static int component_bytes(const EVP_PKEY *key, const char *name)
+{
+    BIGNUM *bn = NULL;
+    int n = EVP_PKEY_get_bn_param(key, name, &bn) ? BN_num_bytes(bn) : -1;
+
+    BN_clear_free(bn);
+    return n;
+}
+
+int agent__enroll_store_key_importable(const char *key_pem)
+{
+    static const char *const halves[] = { OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+                                          OSSL_PKEY_PARAM_RSA_EXPONENT1,
+                                          OSSL_PKEY_PARAM_RSA_EXPONENT2,
+                                          OSSL_PKEY_PARAM_RSA_COEFFICIENT1 };
+    BIO *kb;
+    EVP_PKEY *key;
+    int bytes, ok = 1;
+
+    if (!agent__enroll_store_on_wine())
+        return 1;
+    kb = BIO_new_mem_buf(key_pem, -1);
+    key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    BIO_free(kb);
+    if (!key)
+        return 0;
+    if (EVP_PKEY_is_a(key, "RSA")) {
+        bytes = (EVP_PKEY_get_bits(key) + 7) / 8;
+        ok = component_bytes(key, OSSL_PKEY_PARAM_RSA_D) == bytes;
+        for (size_t i = 0; ok && i < sizeof halves / sizeof halves[0]; i++)
+            ok = component_bytes(key, halves[i]) == bytes / 2;
+    }
+    EVP_PKEY_free(key);
+    return ok;
 }
 
 int agent__enroll_store_put(const char *cert_pem, const char *key_pem, int exportable, char *path,
