@@ -333,10 +333,8 @@ static void test_sign_renewal(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_not_exportable),
-        cmocka_unit_test(test_exportable_for_wine),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_key_importable),
+        cmocka_unit_test(test_not_exportable), cmocka_unit_test(test_exportable_for_wine),
+        cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_key_importable),
         cmocka_unit_test(test_sign_renewal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
