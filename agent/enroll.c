@@ -599,7 +599,8 @@ out:
 omadm_status agent__enroll_make_key_csr(const omadm_enroll_policy *policy, const char *common_name,
                                         char **key_pem, char **csr_b64, char *err, size_t errsize)
 {
-    omadm_status st = omadm_enroll_make_key_csr(policy, common_name, key_pem, csr_b64, err, errsize);
+    omadm_status st =
+        omadm_enroll_make_key_csr(policy, common_name, key_pem, csr_b64, err, errsize);
 
 #ifdef _WIN32
     for (int tries = 1; st == OMADM_OK && !agent__enroll_store_key_importable(*key_pem); tries++) {
