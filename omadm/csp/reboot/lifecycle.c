@@ -225,7 +225,7 @@ omadm_status omadm__rb_intents_load(omadm_reboot *rb)
 omadm_status omadm__rb_intent_add(omadm_reboot *rb, rb_trigger trigger, const char *uri,
                                   const char *server, const char *session, const char *msgref,
                                   const char *cmdref, int64_t requested, const char *boot,
-                                  uint64_t *id)
+                                  unsigned flush, uint64_t *id)
 {
     rb_intent in;
     omadm_buf b = OMADM_BUF_INIT;
@@ -251,7 +251,7 @@ omadm_status omadm__rb_intent_add(omadm_reboot *rb, rb_trigger trigger, const ch
         e.created = requested;
         e.source_uri = (char *)uri;
         e.data = b.data;
-        st = omadm_outbox_add(rb->outbox, &e, id);
+        st = omadm_outbox_add_with(rb->outbox, &e, flush, id);
     }
     omadm__buf_free(&b);
     if (st != OMADM_OK)
