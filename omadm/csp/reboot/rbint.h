@@ -7,6 +7,8 @@
 
 #include "csp/reboot/reboot.h"
 
+#define RB_BOOT_ID_MAX 128
+
 typedef enum rb_trigger { RB_NOW = 0, RB_SINGLE, RB_DAILY, RB_WEEKLY } rb_trigger;
 typedef enum rb_state { RB_ARMED = 0, RB_REQUESTED } rb_state;
 
@@ -49,12 +51,19 @@ typedef struct rb_history {
 
 struct omadm_reboot {
     const omadm_platform *platform;
+    /* The boot identity, read once: it cannot change while the process
+     * lives ("" when the first read failed: asked again each time). */
+    char boot[RB_BOOT_ID_MAX];
     omadm_outbox *outbox;
     rb_intent *intents; /* cache of the outbox's INTENT records */
     size_t n_intents;
     int intents_current; /* the last load succeeded: the cache is the outbox's */
     rb_history *history;
     size_t n_history;
+    /* "requested" marks (requested.c): intents of boot req_boot */
+    char *req_boot;
+    uint64_t *req_ids;
+    size_t n_req;
     rb_schedule sched[OMADM_REBOOT_KIND_COUNT];
     /* Atomic */
     int in_txn;
@@ -111,6 +120,17 @@ int omadm__rb_history_has(const omadm_reboot *rb, const char *server, const char
  * OMADM_REBOOT_HISTORY_DAYS). */
 omadm_status omadm__rb_history_add(omadm_reboot *rb, const char *server, const char *cmdref,
                                    const char *boot, int64_t now);
+
+/* ---- requested.c ---- */
+omadm_status omadm__rb_requested_load(omadm_reboot *rb);
+void omadm__rb_requested_clear(omadm_reboot *rb);
+/* Whether intent `id` of `boot` is marked requested. */
+int omadm__rb_requested_has(const omadm_reboot *rb, uint64_t id, const char *boot);
+/* Marks the intents i with mark[i] == 1 (all of `boot`) requested, keeping
+ * this boot's earlier marks; not flushed (requested.c). The intent cache
+ * must be reloaded after it. */
+omadm_status omadm__rb_requested_mark(omadm_reboot *rb, const unsigned char *mark,
+                                      const char *boot);
 
 /* ---- reboot.c ---- */
 /* Opens the current message's group (the schedules saved for a rollback)

@@ -10,8 +10,6 @@
 #include "csp/reboot/rbint.h"
 #include "dispatch/dispatch.h"
 
-#define BOOT_ID_MAX 128
-
 static const omadm_node_def reboot_nodes[] = {
     { "", OMADM_FORMAT_NODE, OMADM_ACCESS_GET, OMADM_NODE_INTERIOR, NULL },
     { "RebootNow", OMADM_FORMAT_NULL, OMADM_ACCESS_EXEC | OMADM_ACCESS_GET, 0, NULL },
@@ -221,7 +219,7 @@ static int rb_exec(void *csp, const omadm_csp_request *req, const char *data, si
 static omadm_status write_group(omadm_reboot *rb, const rb_pending_exec *pending, int sched_dirty,
                                 size_t *written)
 {
-    char boot[BOOT_ID_MAX];
+    char boot[RB_BOOT_ID_MAX];
     uint64_t ids[64];
     size_t n = 0, i;
     const rb_pending_exec *p;
@@ -446,9 +444,13 @@ omadm_status omadm__reboot_new(omadm_reboot **out, const omadm_platform *platfor
         return OMADM_ERR_NOMEM;
     rb->platform = platform;
     rb->outbox = outbox;
+    if (platform->boot_id(platform->ctx, rb->boot, sizeof(rb->boot)) != OMADM_OK)
+        rb->boot[0] = '\0';
     st = omadm__rb_sched_load(rb);
     if (st == OMADM_OK)
         st = omadm__rb_history_load(rb);
+    if (st == OMADM_OK)
+        st = omadm__rb_requested_load(rb);
     if (st == OMADM_OK)
         st = omadm__rb_intents_load(rb);
     if (st != OMADM_OK) {
@@ -474,6 +476,7 @@ void omadm__reboot_free(omadm_reboot *rb)
     for (k = 0; k < OMADM_REBOOT_KIND_COUNT; k++)
         omadm__rb_sched_free(&rb->sched[k]);
     omadm__rb_history_clear(rb);
+    omadm__rb_requested_clear(rb);
     omadm__rb_intents_clear(rb);
     omadm__free(rb);
 }
@@ -497,7 +500,7 @@ size_t omadm__reboot_pending_count(const omadm_reboot *rb)
 omadm_status omadm__reboot_pending_at(const omadm_reboot *rb, size_t index,
                                       omadm_reboot_pending *out)
 {
-    char boot[BOOT_ID_MAX];
+    char boot[RB_BOOT_ID_MAX];
     const rb_intent *in;
 
     if (!rb || !out)
