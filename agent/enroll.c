@@ -142,6 +142,18 @@ static void dotted_quad(const char *v, char *out, size_t size)
              part[3] % 100000);
 }
 
+void agent__enroll_hardware_facts(const omadm_platform *p, char hwdevid[65], char *os_quad,
+                                  size_t os_size)
+{
+    char machine[128], why[256], os[64] = "";
+
+    hwdevid[0] = '\0';
+    if (agent__enroll_machine_id(p, machine, sizeof machine, why, sizeof why) == 0)
+        derive(machine, "omadm-agent hardware id:", hwdevid, 64);
+    p->device_fact(p->ctx, OMADM_FACT_OS_VERSION, os, sizeof os);
+    dotted_quad(os, os_quad, os_size);
+}
+
 /* Replaces what follows each `after` up to `end` with "(elided)"; the
  * buffer has room for it (see trace). */
 static void elide(char *s, const char *after, char end)

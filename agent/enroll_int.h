@@ -16,6 +16,10 @@ void agent__enroll_close_platform(omadm_platform *p);
 /* The platform's machine identity. 0, or -1 with a message. */
 int agent__enroll_machine_id(const omadm_platform *p, char *buf, size_t size, char *err,
                              size_t errsize);
+/* What an RST's context says of the hardware: HWDevID (64 hex digits, ""
+ * when the machine id is unreadable) and OSVersion as a dotted quad. */
+void agent__enroll_hardware_facts(const omadm_platform *p, char hwdevid[65], char *os_quad,
+                                  size_t os_size);
 /* POSTs a SOAP message to url (traced at debug level, secrets elided). On
  * failure *transient (when non-NULL) says whether it is worth retrying. */
 omadm_status agent__enroll_soap(const agent_config *cfg, omadm_transport *t, const char *url,
@@ -42,6 +46,13 @@ int agent__enroll_store_on_wine(void);
 int agent__enroll_store_has_key(const char *path);
 /* Removes it (when there): 0, or -1 when it could not be removed. */
 int agent__enroll_store_remove(const char *path);
+
+/* The PKCS#7 of a renewal (RequestType Renew): csr_b64 (base64 DER
+ * PKCS#10) signed with the key of the store entry `path` (which never leaves
+ * the store), as omadm_enroll_sign_renewal signs with a PEM key. *p7_b64:
+ * base64 DER, free(). 0, or -1 with a reason. */
+int agent__enroll_store_sign_renewal(const char *path, const char *csr_b64, char **p7_b64,
+                                     char *err, size_t errsize);
 
 struct agent_enrollment;
 /* The enrollment's certificate and key into the store: e->cert_store set,

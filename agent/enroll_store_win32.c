@@ -14,6 +14,8 @@
 
 #include <wincrypt.h>
 
+#include <ncrypt.h>
+
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -165,9 +167,162 @@ int agent__enroll_store_remove(const char *path)
     /* every copy (CertDeleteCertificateFromStore frees the context) */
     while (ok && (cert = find(my, path)) != NULL)
         ok = CertDeleteCertificateFromStore(cert) != 0;
+    /* Written now: a registry store otherwise writes the deletion when its
+     * last reference goes, and a client certificate context Schannel still
+     * holds (wine: its credential cache) keeps one until the process ends,
+     * when nothing is written any more. */
+    if (ok)
+        CertControlStore(my, 0, CERT_STORE_CTRL_COMMIT, NULL);
     if (my)
         CertCloseStore(my, 0);
     return ok ? 0 : -1;
+}
+
+/* ---- the renewal's PKCS#7, signed with the key in the store --------------- */
+
+/* The private key of cert, for a SHA-256 signature: CNG when the system
+ * offers it; a CryptoAPI key a PFX import put in the base provider
+ * (PROV_RSA_FULL, which has no SHA-256: NTE_BAD_ALGID) is opened in the
+ * same container through the AES provider. 0, or -1 (GetLastError). */
+static int acquire_key(PCCERT_CONTEXT cert, HCRYPTPROV_OR_NCRYPT_KEY_HANDLE *key, DWORD *spec,
+                       BOOL *must_free)
+{
+    CRYPT_KEY_PROV_INFO *info = NULL;
+    HCRYPTPROV aes = 0;
+    DWORD n = 0;
+
+    if (!CryptAcquireCertificatePrivateKey(
+            cert, CRYPT_ACQUIRE_SILENT_FLAG | CRYPT_ACQUIRE_PREFER_NCRYPT_KEY_FLAG, NULL, key, spec,
+            must_free))
+        return -1;
+    if (*spec == CERT_NCRYPT_KEY_SPEC)
+        return 0;
+    if (CertGetCertificateContextProperty(cert, CERT_KEY_PROV_INFO_PROP_ID, NULL, &n) &&
+        (info = malloc(n)) != NULL &&
+        CertGetCertificateContextProperty(cert, CERT_KEY_PROV_INFO_PROP_ID, info, &n) &&
+        info->dwProvType != PROV_RSA_AES &&
+        CryptAcquireContextW(&aes, info->pwszContainerName, MS_ENH_RSA_AES_PROV_W, PROV_RSA_AES,
+                             (info->dwFlags & CRYPT_MACHINE_KEYSET) | CRYPT_SILENT)) {
+        if (*must_free)
+            CryptReleaseContext(*key, 0);
+        *key = aes;
+        *must_free = TRUE;
+    }
+    free(info);
+    /* wine's PFX import records key spec 3 (both): the pair the container
+     * holds */
+    if (*spec != AT_KEYEXCHANGE && *spec != AT_SIGNATURE) {
+        HCRYPTKEY k = 0;
+
+        *spec = CryptGetUserKey(*key, AT_KEYEXCHANGE, &k) ? AT_KEYEXCHANGE : AT_SIGNATURE;
+        if (k)
+            CryptDestroyKey(k);
+    }
+    return 0;
+}
+
+/* What omadm_enroll_sign_renewal makes with a PEM key (OpenSSL's
+ * PKCS7_sign(PKCS7_BINARY)): a PKCS#7 SignedData, content type id-data with
+ * the DER CSR attached, SHA-256, the signer's certificate included, and
+ * signed attributes (content type and message digest, which CryptMsg adds
+ * once there is one, and the signing time). The key is reached through the
+ * certificate's CERT_KEY_PROV_INFO, CNG first: it never leaves the store. */
+int agent__enroll_store_sign_renewal(const char *path, const char *csr_b64, char **p7_b64,
+                                     char *err, size_t errsize)
+{
+    HCERTSTORE my =
+        CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE, L"MY");
+    PCCERT_CONTEXT cert = my ? find(my, path) : NULL;
+    HCRYPTPROV_OR_NCRYPT_KEY_HANDLE key = 0;
+    DWORD spec = 0, n = 0, time_len = 0;
+    BOOL must_free = FALSE;
+    HCRYPTMSG msg = NULL;
+    size_t csr_len = strlen(csr_b64);
+    unsigned char *csr = malloc(csr_len / 4 * 3 + 3), *p7 = NULL, *stamp = NULL;
+    int der_len = csr ? EVP_DecodeBlock(csr, (const unsigned char *)csr_b64, (int)csr_len) : -1;
+    FILETIME now;
+    CRYPT_ATTR_BLOB time_blob;
+    CRYPT_ATTRIBUTE signing_time = { szOID_RSA_signingTime, 1, &time_blob };
+    CMSG_SIGNER_ENCODE_INFO signer;
+    CMSG_SIGNED_ENCODE_INFO signed_info;
+    CERT_BLOB cert_blob;
+    int rc = -1;
+
+    *p7_b64 = NULL;
+    if (!csr || der_len <= 0 || csr_len % 4) {
+        snprintf(err, errsize, csr ? "the certificate request is not base64" : "out of memory");
+        goto out;
+    }
+    /* EVP_DecodeBlock counts the padding as zero bytes */
+    der_len -= (csr_b64[csr_len - 1] == '=') + (csr_len > 1 && csr_b64[csr_len - 2] == '=');
+    if (!cert) {
+        snprintf(err, errsize, "the current certificate %s is not in the store", path);
+        goto out;
+    }
+    if (acquire_key(cert, &key, &spec, &must_free) < 0) {
+        snprintf(err, errsize, "cannot reach the key of %s (error %lu)", path,
+                 (unsigned long)GetLastError());
+        goto out;
+    }
+    GetSystemTimeAsFileTime(&now);
+    if (!CryptEncodeObjectEx(X509_ASN_ENCODING, szOID_RSA_signingTime, &now,
+                             CRYPT_ENCODE_ALLOC_FLAG, NULL, &stamp, &time_len)) {
+        snprintf(err, errsize, "cannot encode the signing time (error %lu)",
+                 (unsigned long)GetLastError());
+        goto out;
+    }
+    time_blob.cbData = time_len;
+    time_blob.pbData = stamp;
+    memset(&signer, 0, sizeof signer);
+    signer.cbSize = sizeof signer;
+    signer.pCertInfo = cert->pCertInfo;
+    signer.hCryptProv = key;
+    signer.dwKeySpec = spec;
+    signer.HashAlgorithm.pszObjId = szOID_NIST_sha256;
+    signer.cAuthAttr = 1;
+    signer.rgAuthAttr = &signing_time;
+    cert_blob.cbData = cert->cbCertEncoded;
+    cert_blob.pbData = cert->pbCertEncoded;
+    memset(&signed_info, 0, sizeof signed_info);
+    signed_info.cbSize = sizeof signed_info;
+    signed_info.cSigners = 1;
+    signed_info.rgSigners = &signer;
+    signed_info.cCertEncoded = 1;
+    signed_info.rgCertEncoded = &cert_blob;
+    msg = CryptMsgOpenToEncode(X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0, CMSG_SIGNED,
+                               &signed_info, NULL, NULL);
+    if (!msg || !CryptMsgUpdate(msg, csr, (DWORD)der_len, TRUE) ||
+        !CryptMsgGetParam(msg, CMSG_CONTENT_PARAM, 0, NULL, &n) || !n || !(p7 = malloc(n)) ||
+        !CryptMsgGetParam(msg, CMSG_CONTENT_PARAM, 0, p7, &n)) {
+        snprintf(err, errsize, "cannot sign the renewal request with the key of %s (error %lu)",
+                 path, (unsigned long)GetLastError());
+        goto out;
+    }
+    *p7_b64 = malloc(4 * (((size_t)n + 2) / 3) + 1);
+    if (!*p7_b64) {
+        snprintf(err, errsize, "out of memory");
+        goto out;
+    }
+    EVP_EncodeBlock((unsigned char *)*p7_b64, p7, (int)n);
+    rc = 0;
+out:
+    if (msg)
+        CryptMsgClose(msg);
+    if (stamp)
+        LocalFree(stamp);
+    if (key && must_free) {
+        if (spec == CERT_NCRYPT_KEY_SPEC)
+            NCryptFreeObject(key);
+        else
+            CryptReleaseContext(key, 0);
+    }
+    if (cert)
+        CertFreeCertificateContext(cert);
+    if (my)
+        CertCloseStore(my, 0);
+    free(p7);
+    free(csr);
+    return rc;
 }
 
 /* ---- the enrollment state's store entry ---------------------------------- */

@@ -5,6 +5,7 @@
 #ifndef OMADM_FLEET_H
 #define OMADM_FLEET_H
 
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,11 @@ typedef struct fleet_options {
     const char *ca;
     const char *state_dir;
     const char *issue_ca, *issue_key;
+    /* --enroll URL: identities by MS-MDE2 enrollment (enroll.c) with
+     * enroll_user + enroll_secret (OnPremise) or enroll_token (Federated);
+     * the secrets are read from files by main and wiped at exit. */
+    const char *enroll, *enroll_user;
+    char *enroll_secret, *enroll_token;
     double poll;       /* sim seconds between sessions (jittered +-10%) */
     double duration;   /* real seconds; 0 = until SIGINT */
     double ramp;       /* real seconds over which devices come up */
@@ -52,6 +58,7 @@ typedef struct fleet_device {
     uint16_t reboots;
     uint8_t state;
     uint8_t checked_in;
+    uint8_t cpu_sampled; /* this session's libomadm CPU is measured */
 } fleet_device;
 
 typedef struct fleet_stats {
@@ -62,13 +69,36 @@ typedef struct fleet_stats {
     uint64_t restarts_requested, reboots, reboot_twice;
     uint64_t device_errors; /* devices that could not come up */
     unsigned devices_up, checked_in;
+    uint64_t enrolled, enroll_reused, enroll_failed; /* --enroll */
     uint32_t latency_ms[FLEET_LAT_BUCKETS + 1];
-    double engine_cpu; /* seconds in libomadm for sessions and ticks (thread CPU) */
+    /* Seconds in libomadm for the sampled sessions (one in 16) and their
+     * devices' ticks (thread CPU); engine_sessions: how many. */
+    double engine_cpu;
     double engine_sys; /* the kernel's part of engine_cpu (file I/O) */
-    double up_cpu;     /* seconds in omadm_device_new/free (bring-up, reboots) */
+    uint64_t engine_sessions;
+    double up_cpu; /* seconds in omadm_device_new/free (bring-up, reboots) */
     double started, ended;
     long rss_start_kb, rss_up_kb, rss_end_kb;
 } fleet_stats;
+
+/* A device's id (32 hex digits, like a DevId) from its index. */
+#define FLEET_ID_FORMAT "F1EE7%027" PRIu32
+/* Its certificate and key in its state directory: issued by the fleet
+ * (--issue-ca), or by the server through enrollment (--enroll). */
+#define FLEET_ISSUED_CERT "fleet-cert.pem"
+#define FLEET_ISSUED_KEY  "fleet-key.pem"
+#define FLEET_ENROLL_CERT "enroll-cert.pem"
+#define FLEET_ENROLL_KEY  "enroll-key.pem"
+
+/* enroll.c: enrolls every device not enrolled yet (bounded by
+ * max_inflight), counting in st (enrolled, enroll_reused, enroll_failed;
+ * up to 10 failures on stderr). 0, or -1 when it could not run at all. */
+int fleet_enroll_all(const fleet_options *o, fleet_stats *st, volatile int *stop);
+/* <state-dir>/dNNNNN/<name> (out: 4096 bytes). */
+void fleet_device_file(const fleet_options *o, uint32_t index, const char *name, char *out);
+/* An owner-only secret file, one value, trailing newline removed: 0 with
+ * *out (free after OPENSSL_cleanse), or -1 with a line in err. */
+int fleet_read_secret(const char *path, char **out, char *err, size_t errlen);
 
 /* pki.c: the device's key and certificate (CN = id) under its directory,
  * signed by the CA, unless both files exist. 0 on success, else -1 with

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "fleet.h"
 #include "omadm/log.h"
@@ -28,7 +29,9 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
     fputs("usage: omadm-fleet --devices N --server URL --ca FILE --state-dir DIR\n"
-          "                   [--issue-ca FILE --issue-key FILE] [--poll SECONDS]\n"
+          "                   [--issue-ca FILE --issue-key FILE | --enroll URL\n"
+          "                    [--enroll-user NAME --enroll-secret-file FILE |\n"
+          "                     --enroll-token-file FILE]] [--poll SECONDS]\n"
           "                   [--duration SECONDS] [--ramp SECONDS] [--time-scale X]\n"
           "                   [--max-inflight N] [--timeout SECONDS] [--max-reply BYTES] [--json]\n"
           "\n"
@@ -38,6 +41,10 @@ static void usage(FILE *out)
           "  --state-dir DIR    one sub-directory per device (kept between runs)\n"
           "  --issue-ca/-key    CA certificate and key that sign a device certificate\n"
           "                     (CN = device id) for each device that has none\n"
+          "  --enroll URL       enroll each device once (MS-MDE2) at this server instead;\n"
+          "                     its certificate and key stay in its directory\n"
+          "  --enroll-user NAME and --enroll-secret-file FILE (owner-only): OnPremise\n"
+          "  --enroll-token-file FILE (owner-only): Federated\n"
           "  --poll SECONDS     sim seconds between a device's sessions, +-10% (900)\n"
           "  --duration SECONDS real seconds to run, 0 = until Ctrl-C (0)\n"
           "  --ramp SECONDS     real seconds over which the devices come up (0)\n"
@@ -95,7 +102,8 @@ static void on_log(void *user, omadm_log_level level, const char *line)
 }
 
 /* Fills *o from argv; 0, or the exit status (2) after saying why. */
-static int parse_args(int argc, char **argv, fleet_options *o)
+static int parse_args(int argc, char **argv, fleet_options *o, const char **secret_file,
+                      const char **token_file)
 {
     double v;
     int i;
@@ -135,6 +143,16 @@ static int parse_args(int argc, char **argv, fleet_options *o)
             o->issue_ca = val;
         } else if (!strcmp(a, "--issue-key")) {
             o->issue_key = val;
+        } else if (!strcmp(a, "--enroll")) {
+            if (strncmp(val, "https://", 8) != 0)
+                return bad("--enroll %s: only https:// URLs", val);
+            o->enroll = val;
+        } else if (!strcmp(a, "--enroll-user")) {
+            o->enroll_user = val;
+        } else if (!strcmp(a, "--enroll-secret-file")) {
+            *secret_file = val;
+        } else if (!strcmp(a, "--enroll-token-file")) {
+            *token_file = val;
         } else if (!strcmp(a, "--poll")) {
             if (parse_num(val, 1, 31 * 86400, &o->poll))
                 return bad("--poll %s: expected seconds, 1..2678400", val);
@@ -170,6 +188,15 @@ static int parse_args(int argc, char **argv, fleet_options *o)
         return bad("--ca %s: cannot read it", o->ca);
     if (!o->issue_ca != !o->issue_key)
         return bad("%s", "--issue-ca and --issue-key go together");
+    if (o->enroll && o->issue_ca)
+        return bad("%s", "--enroll and --issue-ca exclude each other");
+    if (!o->enroll && (o->enroll_user || *secret_file || *token_file))
+        return bad("%s", "--enroll-user/-secret-file/-token-file need --enroll");
+    if (o->enroll && !*token_file && !(o->enroll_user && *secret_file))
+        return bad("%s", "--enroll needs --enroll-user with --enroll-secret-file, or "
+                         "--enroll-token-file");
+    if (*token_file && (o->enroll_user || *secret_file))
+        return bad("%s", "--enroll-token-file excludes --enroll-user/-secret-file");
     if (mkdir(o->state_dir, 0700) != 0 && errno != EEXIST)
         return bad("--state-dir %s: cannot create it", o->state_dir);
     if (access(o->state_dir, W_OK | X_OK) != 0)
@@ -178,16 +205,32 @@ static int parse_args(int argc, char **argv, fleet_options *o)
     return 0;
 }
 
+static void wipe(char *s)
+{
+    if (s) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
+
 int main(int argc, char **argv)
 {
     fleet_options o;
     fleet_stats *st;
     fleet_ca *ca = NULL;
+    const char *secret_file = NULL, *token_file = NULL;
     char err[300];
-    int rc = parse_args(argc, argv, &o);
+    int rc = parse_args(argc, argv, &o, &secret_file, &token_file);
 
     if (rc)
         return rc;
+    if ((secret_file && fleet_read_secret(secret_file, &o.enroll_secret, err, sizeof err) != 0) ||
+        (token_file && fleet_read_secret(token_file, &o.enroll_token, err, sizeof err) != 0)) {
+        fprintf(stderr, "omadm-fleet: --enroll-%s-file %s\n", secret_file ? "secret" : "token",
+                err);
+        wipe(o.enroll_secret);
+        return 2;
+    }
     if (o.issue_ca && fleet_ca_load(&ca, o.issue_ca, o.issue_key, err, sizeof err) != 0) {
         fprintf(stderr, "omadm-fleet: %s\n", err);
         return 2;
@@ -203,7 +246,10 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
-    rc = fleet_run(&o, ca, st, &stop_requested) == 0 ? 0 : 1;
+    if (o.enroll && fleet_enroll_all(&o, st, &stop_requested) != 0)
+        rc = 1;
+    else
+        rc = fleet_run(&o, ca, st, &stop_requested) == 0 ? 0 : 1;
     if (rc == 0) {
         fleet_summary(&o, st);
         if (st->device_errors)
@@ -211,6 +257,8 @@ int main(int argc, char **argv)
     }
     free(st);
     fleet_ca_free(ca);
+    wipe(o.enroll_secret);
+    wipe(o.enroll_token);
     curl_global_cleanup();
     return rc;
 }

@@ -511,7 +511,10 @@ static void set_code(syncml_cmd *status, int code)
     /* The buffer holds "500": three digits and a NUL, as every code has. */
     if (code < 100 || code > 999)
         code = 500;
-    snprintf(status->data, 4, "%03d", code);
+    status->data[0] = (char)('0' + code / 100);
+    status->data[1] = (char)('0' + code / 10 % 10);
+    status->data[2] = (char)('0' + code % 10);
+    status->data[3] = '\0';
 }
 
 static void link_answer(syncml_cmd ***tail, syncml_cmd *cmd)

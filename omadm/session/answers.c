@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hex.h"
 #include "core/log.h"
 #include "dispatch/dispatch.h"
 #include "session/session_priv.h"
@@ -39,20 +40,21 @@ int omadm__session_answers_pending(const omadm_session *s)
     return 0;
 }
 
-/* `v` in decimal into buf (at least 11 bytes); snprintf costs more than
- * the rest of packing an answer. */
-static void decimal(unsigned v, char *buf)
+/* What the pending answers add to a message, at most `max` bytes: their
+ * tails plus a generous allowance for each command's head. */
+static size_t pending_size(const omadm_session *s, size_t max)
 {
-    char tmp[12];
-    size_t n = 0, i;
+    const answer_batch *b;
+    size_t want = 0;
 
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
-    buf[n] = '\0';
+    for (b = s->batches; b && want < max; b = b->next) {
+        const syncml_cmd *c;
+
+        want += b->tails.len - (b->sent ? b->tail_end[b->sent - 1] : 0);
+        for (c = b->head; c && want < max; c = c->next)
+            want += 64;
+    }
+    return want < max ? want : max;
 }
 
 /* Appends as many pending answers to `out` (a message opened with
@@ -66,6 +68,16 @@ omadm_status omadm__session_pack_answers(omadm_session *s, omadm_buf *out, unsig
     omadm_status st;
 
     *added = 0;
+    /* One allocation for what this message will hold rather than doubling
+     * through it (each doubling copies and touches fresh pages); if it
+     * fails, the appends below grow the buffer as they need. */
+    if (s->server_max > out->len) {
+        size_t want = pending_size(s, s->server_max - out->len);
+
+        if (out->limit && want > out->limit - out->len)
+            want = out->limit > out->len ? out->limit - out->len : 0;
+        (void)omadm__buf_reserve(out, want);
+    }
     while (s->batches) {
         answer_batch *b = s->batches;
 
@@ -73,7 +85,7 @@ omadm_status omadm__session_pack_answers(omadm_session *s, omadm_buf *out, unsig
             size_t from = b->sent ? b->tail_end[b->sent - 1] : 0, len = b->tail_end[b->sent] - from;
             char id[16];
 
-            decimal(*counter, id);
+            omadm__dec_u64(*counter, id);
             cmd_size = omadm__syncml_cmd_size_from_tail(b->head, id, len);
             if (*added && size + cmd_size + final_size > s->server_max)
                 return OMADM_OK;

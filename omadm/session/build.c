@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Building our messages: the SyncHdr (with Cred) and package 1. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hex.h"
+#include "core/log.h"
 #include "dispatch/dispatch.h"
 #include "session/auth.h"
 #include "session/session_priv.h"
@@ -16,9 +19,9 @@ static int set_str(syncml_msg *m, char **field, const char *value)
 
 static int set_cmd_id(syncml_msg *m, syncml_cmd *cmd, unsigned *counter)
 {
-    char id[16];
+    char id[OMADM_DEC_U64_LEN];
 
-    snprintf(id, sizeof id, "%u", (*counter)++);
+    omadm__dec_u64((*counter)++, id);
     return set_str(m, &cmd->cmd_id, id);
 }
 
@@ -26,16 +29,16 @@ static int set_cmd_id(syncml_msg *m, syncml_cmd *cmd, unsigned *counter)
 omadm_status omadm__session_build_header(omadm_session *s, syncml_msg *m, unsigned msg_id,
                                          unsigned *counter, int with_status)
 {
-    char id[16];
+    char id[OMADM_DEC_U64_LEN];
     syncml_hdr *h = &m->hdr;
 
-    snprintf(id, sizeof id, "%u", msg_id);
+    omadm__dec_u64(msg_id, id);
     if (!set_str(m, &h->ver_dtd, "1.2") || !set_str(m, &h->ver_proto, "DM/1.2") ||
         !set_str(m, &h->session_id, s->session_id) || !set_str(m, &h->msg_id, id) ||
         !set_str(m, &h->target_uri, s->server_uri) || !set_str(m, &h->source_uri, s->device_id))
         return OMADM_ERR_NOMEM;
     h->meta = syncml_meta_new(m);
-    snprintf(id, sizeof id, "%zu", s->max_msg_size);
+    omadm__dec_u64(s->max_msg_size, id);
     if (!h->meta || !set_str(m, &h->meta->max_msg_size, id))
         return OMADM_ERR_NOMEM;
     if (with_status) {
@@ -174,9 +177,9 @@ static omadm_status add_devinfo_replace(omadm_session *s, syncml_msg *m, unsigne
     for (i = 0; i < sizeof devinfo_nodes / sizeof devinfo_nodes[0]; i++) {
         syncml_cmd *get = syncml_cmd_new(query, SYNCML_CMD_GET);
         syncml_item *it = syncml_item_new(query);
-        char id[8];
+        char id[OMADM_DEC_U64_LEN];
 
-        snprintf(id, sizeof id, "%zu", i + 1);
+        omadm__dec_u64(i + 1, id);
         if (!get || !it || !set_str(query, &get->cmd_id, id) ||
             !set_str(query, &it->target_uri, devinfo_nodes[i]))
             goto done;
@@ -193,6 +196,19 @@ static omadm_status add_devinfo_replace(omadm_session *s, syncml_msg *m, unsigne
     for (c = answers; c; c = c->next) {
         syncml_item *src, *it;
 
+        if (c->type == SYNCML_CMD_STATUS && c->data && strcmp(c->data, "200") != 0) {
+            /* A node the CSP cannot read (404, or 500 for a failure,
+             * out of memory included) is left out of the Replace: the
+             * device still checks in, and the log says what is missing. */
+            size_t k = c->cmd_ref ? strtoul(c->cmd_ref, NULL, 10) : 0;
+
+            omadm__log(OMADM_LOG_WARN, "package 1: %s left out of the DevInfo Replace (Get: %s)",
+                       k >= 1 && k <= sizeof devinfo_nodes / sizeof devinfo_nodes[0]
+                           ? devinfo_nodes[k - 1]
+                           : "a DevInfo node",
+                       c->data);
+            continue;
+        }
         if (c->type != SYNCML_CMD_RESULTS)
             continue;
         for (src = c->items; src; src = src->next) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hex.h"
 #include "core/compiler.h"
 #include "core/crash.h"
 #include "core/log.h"
@@ -52,9 +53,9 @@ static void settle_inflight(omadm_session *s, const syncml_msg *reply)
     if (!s->n_inflight)
         return;
     if (reply) {
-        char ours[16];
+        char ours[OMADM_DEC_U64_LEN];
 
-        snprintf(ours, sizeof ours, "%u", s->sent);
+        omadm__dec_u64(s->sent, ours);
         for (c = reply->body; c; c = c->next)
             if (c->type == SYNCML_CMD_STATUS && c->cmd_ref && strcmp(c->cmd_ref, "0") == 0)
                 hdr_code = c->data;

@@ -10,6 +10,7 @@
 #include "syncml/syncml.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -737,7 +738,11 @@ omadm_status syncml_parse(const char *data, size_t len, const syncml_limits *lim
                   limits->max_message < INT32_MAX ? limits->max_message : (size_t)INT32_MAX);
         return OMADM_ERR_LIMIT;
     }
-    p = omadm__calloc(1, sizeof(*p));
+    /* Frames are zeroed as they are pushed (on_start): clearing the
+     * inline stack here too would cost more than the rest of the set-up. */
+    p = omadm__malloc(sizeof(*p));
+    if (p)
+        memset(p, 0, offsetof(parser, inline_stack));
     if (!p) {
         set_error(err, 0, "out of memory");
         return OMADM_ERR_NOMEM;

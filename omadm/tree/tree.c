@@ -279,16 +279,19 @@ static int table_valid(const omadm_node_def *nodes, size_t n_nodes)
  * 2: the URI is a proper prefix of the root; 0: neither. */
 static int root_relation(const omadm_tree_reg *reg, const omadm_uri *uri)
 {
-    split_path sp;
-    size_t i, n;
+    const char *r = reg->root;
+    size_t i;
 
-    if (split(reg->root, &sp) != 0)
-        return 0;
-    n = sp.n < uri->n ? sp.n : uri->n;
-    for (i = 0; i < n; i++)
-        if (!seg_eq(sp.seg[i], sp.len[i], uri->seg[i], uri->seg_len[i]))
+    /* reg->root is "a/b/c" with reg->root_n non-empty segments */
+    for (i = 0; i < reg->root_n && i < uri->n; i++) {
+        const char *slash = strchr(r, '/');
+        size_t len = slash ? (size_t)(slash - r) : strlen(r);
+
+        if (!seg_eq(r, len, uri->seg[i], uri->seg_len[i]))
             return 0;
-    return uri->n >= sp.n ? 1 : 2;
+        r = slash ? slash + 1 : r + len;
+    }
+    return uri->n >= reg->root_n ? 1 : 2;
 }
 
 static omadm_status tree_register(omadm_tree *tree, const char *root, const omadm_csp_ops *ops,
@@ -386,25 +389,44 @@ omadm_status omadm_tree_unregister(omadm_tree *tree, const char *root)
 
 /* ---- lookup -------------------------------------------------------------- */
 
+/* Matches a node table path (with "*" segments) against `want` segment by segment,
+ * stopping at the first mismatch (most entries fail on their first
+ * segment): -1 no match, else the number of literal (non-'*') matches. */
+static long match_score(const char *have, const split_path *want)
+{
+    long score = 0;
+    size_t j;
+
+    if (want->n == 0)
+        return *have ? -1 : 0;
+    for (j = 0; j < want->n; j++) {
+        const char *slash = strchr(have, '/');
+        size_t len = slash ? (size_t)(slash - have) : strlen(have);
+
+        if (len == 0 || (j + 1 < want->n) != (slash != NULL))
+            return -1;
+        if (seg_eq(have, len, want->seg[j], want->len[j]))
+            score++;
+        else if (!seg_is_star(have, len))
+            return -1;
+        have = slash ? slash + 1 : have + len;
+    }
+    return score;
+}
+
 const omadm_node_def *omadm__tree_match(const omadm_tree_reg *reg, const char *path)
 {
-    split_path want, have;
+    split_path want;
     const omadm_node_def *best = NULL;
-    size_t i, j, best_score = 0;
+    long best_score = -1;
+    size_t i;
 
     if (split(path, &want) != 0)
         return NULL;
     for (i = 0; i < reg->n_nodes; i++) {
-        size_t score = 0;
-        if (split(reg->nodes[i].path, &have) != 0 || have.n != want.n)
-            continue;
-        for (j = 0; j < want.n; j++) {
-            if (seg_eq(have.seg[j], have.len[j], want.seg[j], want.len[j]))
-                score++;
-            else if (!seg_is_star(have.seg[j], have.len[j]))
-                break;
-        }
-        if (j == want.n && (!best || score > best_score)) {
+        long score = match_score(reg->nodes[i].path, &want);
+
+        if (score > best_score) {
             best = &reg->nodes[i];
             best_score = score;
         }
@@ -502,13 +524,8 @@ int omadm__tree_exists(const omadm_tree_target *target, const omadm_csp_request 
         int rc, found;
 
         /* prefix = the first i segments under the root */
-        prefix[0] = '\0';
-        {
-            omadm_uri cut = *uri;
-            cut.n = reg->root_n + i;
-            if (omadm__uri_join(&cut, reg->root_n, prefix, sizeof prefix) != 0)
-                return 414;
-        }
+        if (omadm__uri_join_range(uri, reg->root_n, reg->root_n + i, prefix, sizeof prefix) != 0)
+            return 414;
         def = omadm__tree_match(reg, prefix);
         if (!def) {
             *exists = 0;
@@ -560,7 +577,8 @@ static int list_virtual(const omadm_tree *tree, const omadm_tree_target *target,
 
         if (!reg_visible(reg, target->uri.scope) || root_relation(reg, &target->uri) != 2)
             continue;
-        if (split(reg->root, &sp) != 0 || sp.len[target->uri.n] > OMADM_URI_MAX_SEGMENT)
+        if (split(reg->root, &sp) != 0 || sp.n <= target->uri.n ||
+            sp.len[target->uri.n] > OMADM_URI_MAX_SEGMENT)
             continue;
         memcpy(name, sp.seg[target->uri.n], sp.len[target->uri.n]);
         name[sp.len[target->uri.n]] = '\0';

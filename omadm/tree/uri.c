@@ -64,28 +64,31 @@ static int decode_segment(const char *raw, size_t len, char *dst, size_t *out_le
 int omadm__uri_parse(const char *uri, const omadm_uri_limits *limits, omadm_uri *out)
 {
     static const omadm_uri_limits defaults = OMADM_URI_LIMITS_DEFAULT;
-    size_t len, i, raw_segments = 0, pos = 0;
+    size_t len, raw_segments = 0, pos = 0;
     const char *p, *end;
-    int first = 1;
+    int first = 1, query = 0, control = 0;
 
     if (!limits)
         limits = &defaults;
     memset(out, 0, sizeof *out);
     if (!uri)
         return 400;
-    /* Bounded scan: never read far past the limit on a huge input. */
-    for (len = 0; uri[len]; len++)
+    /* One bounded scan: never read far past the limit on a huge input. A
+     * query ('?') anywhere is 406, which wins over a control character. */
+    for (len = 0; uri[len]; len++) {
+        unsigned char c = (unsigned char)uri[len];
+
         if (len >= limits->max_len || len >= OMADM_URI_MAX_LEN)
             return 414;
-    if (strchr(uri, '?'))
-        return 406;
-    if (len == 0 || uri[0] == '/')
-        return 400;
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)uri[i];
-        if (c < 0x20 || c == 0x7f)
-            return 400;
+        if (c == '?')
+            query = 1;
+        else if (c < 0x20 || c == 0x7f)
+            control = 1;
     }
+    if (query)
+        return 406;
+    if (len == 0 || uri[0] == '/' || control)
+        return 400;
 
     p = uri;
     if (strcmp(p, ".") == 0)
@@ -144,12 +147,19 @@ int omadm__uri_parse(const char *uri, const omadm_uri_limits *limits, omadm_uri 
 
 int omadm__uri_join(const omadm_uri *uri, size_t from, char *dst, size_t size)
 {
+    return omadm__uri_join_range(uri, from, uri->n, dst, size);
+}
+
+int omadm__uri_join_range(const omadm_uri *uri, size_t from, size_t to, char *dst, size_t size)
+{
     size_t i, n = 0;
 
     if (size == 0)
         return -1;
     dst[0] = '\0';
-    for (i = from; i < uri->n; i++) {
+    if (to > uri->n)
+        to = uri->n;
+    for (i = from; i < to; i++) {
         size_t need = uri->seg_len[i] + (i > from ? 1 : 0);
         if (n + need + 1 > size)
             return -1;

@@ -56,6 +56,8 @@ int omadm__uri_parse(const char *uri, const omadm_uri_limits *limits, omadm_uri 
 /* Writes segments [from, uri->n) joined by '/' into dst (size bytes,
  * NUL-terminated). Returns 0, or -1 when it does not fit. */
 int omadm__uri_join(const omadm_uri *uri, size_t from, char *dst, size_t size);
+/* The same for segments [from, to) only. */
+int omadm__uri_join_range(const omadm_uri *uri, size_t from, size_t to, char *dst, size_t size);
 
 /* Appends `name` percent-encoded (all but A-Z a-z 0-9 - . _ ~), as child
  * lists carry names. */

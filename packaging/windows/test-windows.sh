@@ -131,3 +131,8 @@ rm -rf "$work"
   --system-log "$top/build/wine-system.log" --sdk "$dir/omadm-sdk.zip" \
   --source-root "$top" --work "$work"
 say "service test passed under wine"
+# Certificate renewal with the certificate and key in LocalMachine\MY.
+/usr/bin/python3 packaging/windows/test_renew_wine.py --exe "$dir/msi/omadm-agent.exe" \
+  --cert-in-store "$dir/platform/win32/tests/cert-in-store.exe" --source-root "$top" \
+  --work "$top/build/win-renew-test"
+say "certificate renewal test passed under wine"

@@ -3,6 +3,7 @@
  * <state-dir>/sim/ (see sim.h); restarts are only written down. */
 #include "platform/sim/sim.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,16 @@
 typedef struct sim_ctx {
     omadm__durable state; /* <state-dir>: the platform's durable files */
     omadm__durable sim;   /* <state-dir>/sim: the simulation's switches */
+    /* Cached mode (sim/clock present at start-up, sim.h): the clock's
+     * parameters and the files read once at start-up. */
+    int has_clock, cached;
+    int64_t clock_sim;  /* sim/clock: sim time at clock_real */
+    double clock_real;  /* real unix time (seconds) */
+    double clock_scale; /* sim seconds per real second */
+    int64_t boot_time;
+    int32_t utc_offset;
+    uint16_t fact_files; /* bit f: sim/fact-<name f> exists */
+    char *boot_id;
 } sim_ctx;
 
 static const struct {
@@ -68,6 +79,19 @@ static omadm_status sim_write_int(sim_ctx *c, const char *name, int64_t value)
     return omadm__durable_replace(&c->sim, name, text, (size_t)n);
 }
 
+/* Real unix time with its fraction (whole seconds where the C library
+ * lacks C11's timespec_get, as mingw's msvcrt does). */
+static double real_time(void)
+{
+#ifdef TIME_UTC
+    struct timespec ts;
+
+    if (timespec_get(&ts, TIME_UTC) == TIME_UTC)
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+#endif
+    return (double)time(NULL);
+}
+
 static omadm_status sim_now(void *ctx, int64_t *unix_seconds)
 {
     sim_ctx *c = ctx;
@@ -75,6 +99,12 @@ static omadm_status sim_now(void *ctx, int64_t *unix_seconds)
 
     if (!unix_seconds)
         return OMADM_ERR_INVALID;
+    if (c->has_clock) {
+        double x = (real_time() - c->clock_real) * c->clock_scale;
+        int64_t whole = (int64_t)x;
+        *unix_seconds = c->clock_sim + whole - (x < (double)whole); /* floor */
+        return OMADM_OK;
+    }
     st = sim_read_int(c, "now", unix_seconds);
     if (st == OMADM_ERR_NOT_FOUND) {
         *unix_seconds = (int64_t)time(NULL);
@@ -92,6 +122,10 @@ static omadm_status sim_utc_offset(void *ctx, int64_t unix_seconds, int32_t *off
     (void)unix_seconds;
     if (!offset_seconds)
         return OMADM_ERR_INVALID;
+    if (c->cached) {
+        *offset_seconds = c->utc_offset;
+        return OMADM_OK;
+    }
     st = sim_read_int(c, "utc-offset", &v);
     if (st == OMADM_ERR_NOT_FOUND) {
         v = 0;
@@ -114,6 +148,8 @@ static omadm_status sim_boot_id(void *ctx, char *buf, size_t size)
 
     if (!buf || size == 0)
         return OMADM_ERR_INVALID;
+    if (c->cached)
+        return omadm__copy_string(buf, size, c->boot_id);
     st = omadm__durable_read_text(&c->sim, "boot-id", buf, size);
     if (st == OMADM_OK && buf[0] == '\0')
         st = OMADM_ERR_NOT_FOUND;
@@ -122,8 +158,14 @@ static omadm_status sim_boot_id(void *ctx, char *buf, size_t size)
 
 static omadm_status sim_boot_time(void *ctx, int64_t *unix_seconds)
 {
+    sim_ctx *c = ctx;
+
     if (!unix_seconds)
         return OMADM_ERR_INVALID;
+    if (c->cached) {
+        *unix_seconds = c->boot_time;
+        return OMADM_OK;
+    }
     return sim_read_int(ctx, "boot-time", unix_seconds);
 }
 
@@ -194,6 +236,8 @@ static omadm_status sim_device_fact(void *ctx, omadm_fact fact, char *buf, size_
 
     if ((int)fact < 0 || fact >= OMADM_FACT_COUNT || !buf || size == 0)
         return OMADM_ERR_INVALID;
+    if (c->cached && !(c->fact_files & (1u << fact)))
+        return omadm__copy_string(buf, size, sim_facts[fact].value);
     snprintf(name, sizeof name, "fact-%s", sim_facts[fact].name);
     st = omadm__durable_read_text(&c->sim, name, buf, size);
     if (st == OMADM_ERR_NOT_FOUND)
@@ -241,6 +285,7 @@ static void sim_destroy(void *ctx)
         return;
     omadm__durable_close(&c->state);
     omadm__durable_close(&c->sim);
+    free(c->boot_id);
     free(c);
 }
 
@@ -359,6 +404,83 @@ static omadm_status sim_boot_setup(sim_ctx *c)
     return OMADM_OK;
 }
 
+/* sim/clock: "<sim-base> <real-base> <scale>" (sim.h). 0, or -1. */
+static int parse_clock(sim_ctx *c, const char *text)
+{
+    char *end;
+    long long base;
+    double real, scale;
+
+    errno = 0;
+    base = strtoll(text, &end, 10);
+    if (errno || end == text || *end != ' ')
+        return -1;
+    text = end + 1;
+    real = strtod(text, &end);
+    if (errno || end == text || *end != ' ' || !(real >= 0 && real < 1e11))
+        return -1;
+    text = end + 1;
+    scale = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || !(scale > 0 && scale <= 1e6))
+        return -1;
+    c->clock_sim = (int64_t)base;
+    c->clock_real = real;
+    c->clock_scale = scale;
+    return 0;
+}
+
+/* With sim/clock present the clock comes from it (read once). OK, with
+ * c->has_clock unset, when it is absent. */
+static omadm_status sim_clock_setup(sim_ctx *c)
+{
+    char text[128];
+    omadm_status st = omadm__durable_read_text(&c->sim, "clock", text, sizeof text);
+
+    if (st == OMADM_ERR_NOT_FOUND)
+        return OMADM_OK;
+    if (st == OMADM_OK && parse_clock(c, text) != 0)
+        st = OMADM_ERR_PARSE;
+    if (st != OMADM_OK) {
+        omadm__log(OMADM_LOG_ERROR, "sim: %s/clock is not \"<sim> <real> <scale>\"", c->sim.dir);
+        return st;
+    }
+    c->has_clock = 1;
+    return OMADM_OK;
+}
+
+/* Cached mode (with sim/clock): the files the owner of the sim promises
+ * not to change while the platform is open are read once, after the boot
+ * set-up. */
+static omadm_status sim_cache_setup(sim_ctx *c)
+{
+    char text[BOOT_ID_MAX + 1], name[64];
+    omadm_status st;
+    size_t n;
+    unsigned f;
+
+    if (!c->has_clock)
+        return OMADM_OK;
+    st = sim_boot_time(c, &c->boot_time);
+    if (st == OMADM_OK)
+        st = sim_utc_offset(c, 0, &c->utc_offset);
+    if (st == OMADM_OK)
+        st = sim_boot_id(c, text, sizeof text);
+    if (st != OMADM_OK)
+        return st;
+    n = strlen(text) + 1;
+    c->boot_id = malloc(n);
+    if (!c->boot_id)
+        return OMADM_ERR_NOMEM;
+    memcpy(c->boot_id, text, n);
+    for (f = 0; f < OMADM_FACT_COUNT; f++) {
+        snprintf(name, sizeof name, "fact-%s", sim_facts[f].name);
+        if (omadm__durable_exists(&c->sim, name))
+            c->fact_files |= (uint16_t)(1u << f);
+    }
+    c->cached = 1;
+    return OMADM_OK;
+}
+
 omadm_status omadm_platform_sim_new(omadm_platform *out, const char *state_dir)
 {
     sim_ctx *c;
@@ -390,7 +512,11 @@ omadm_status omadm_platform_sim_new(omadm_platform *out, const char *state_dir)
     st = omadm__durable_open(&c->sim, simdir);
     free(simdir);
     if (st == OMADM_OK)
+        st = sim_clock_setup(c);
+    if (st == OMADM_OK)
         st = sim_boot_setup(c);
+    if (st == OMADM_OK)
+        st = sim_cache_setup(c);
     if (st != OMADM_OK) {
         sim_destroy(c);
         return st;

@@ -23,6 +23,17 @@
  *                   the last start, to detect the case above.
  *   now             if present, its decimal content is the current unix time
  *                   (re-read at every call); else the real clock.
+ *   clock           if present at start-up: "<sim> <real> <scale>" (decimal
+ *                   unix seconds of sim time at real unix time <real>, which
+ *                   may have a fraction, and sim seconds per real second,
+ *                   > 0): the clock is sim + floor((real now - real) *
+ *                   scale), `now` is ignored, and the sim runs cached: it
+ *                   reads clock, boot-id, boot-time, utc-offset and which
+ *                   fact-<name> files exist once, at start-up, and never
+ *                   again while open (omadm-fleet, which owns the sim clock
+ *                   of thousands of devices in one process, writes it; a
+ *                   test that moves the clock or reboots by writing files
+ *                   while the agent runs does not).
  *   utc-offset      if present, seconds east of UTC; else 0.
  *   machine-id      the machine identity (32 hex digits, random at first
  *                   use); a test clones an image by writing another.

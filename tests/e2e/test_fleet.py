@@ -13,6 +13,10 @@ clock (30 sim seconds per real second):
    every other device; each reports `restarted` (the boot fell inside its
    five-minute window), restarts exactly once;
  - the mock server records no protocol violation.
+
+And a short enrolled run (--enroll, 20 devices): each device enrolls once
+(MS-MDE2, OnPremise) with the mock server, gets its own certificate from
+it and is managed with it; a second run reuses the enrollments.
 """
 
 import json
@@ -165,6 +169,87 @@ class FleetTest(unittest.TestCase):
                       if i not in SLOW else os.devnull) as f:
                 self.assertEqual(len(f.readlines()), 0 if i in SLOW else 1, i)
         self.assertEqual(w.api("GET", "/api/violations"), [])
+
+
+ENROLL_DEVICES = 20
+ENROLL_USER = "fleet@example.com"
+ENROLL_SECRET = "fleet enrollment secret"
+
+
+class FleetEnrollTest(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        self.world = e2elib.World(enroll={"user": ENROLL_USER, "secret": ENROLL_SECRET})
+        base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else self.world.dir
+        self.state = tempfile.mkdtemp(prefix="omadm-fleet-enroll-", dir=base)
+
+    def tearDown(self):
+        self.world.close()
+        shutil.rmtree(self.state, ignore_errors=True)
+
+    def run_fleet(self, seconds, secret=ENROLL_SECRET):
+        w = self.world
+        args = [fleet_binary(), "--devices", str(ENROLL_DEVICES), "--server", w.url,
+                "--ca", os.path.join(w.certs, "ca.pem"), "--state-dir", self.state,
+                "--enroll", w.base, "--enroll-user", ENROLL_USER,
+                "--enroll-secret-file", w.secret_file("fleet-secret", secret),
+                "--poll", "60", "--time-scale", "30", "--timeout", "20",
+                "--duration", str(seconds), "--max-inflight", "8", "--json"]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 180)
+        self.assertNotIn(secret, r.stdout + r.stderr)
+        return r
+
+    def test_enrolled_fleet(self):
+        w = self.world
+        r = self.run_fleet(8)
+        self.assertEqual((r.returncode, r.stderr[:2000]), (0, ""))
+        summary = json.loads(r.stdout)
+        print(json.dumps(summary))
+        self.assertEqual((summary["enrolled"], summary["enroll_reused"], summary["enroll_failed"]),
+                         (ENROLL_DEVICES, 0, 0))
+        self.assertEqual(summary["devices_up"], ENROLL_DEVICES)
+        self.assertEqual(summary["checked_in"], ENROLL_DEVICES)
+        self.assertEqual(summary["sessions_failed"], 0)
+        self.assertGreaterEqual(summary["sessions_ok"], ENROLL_DEVICES)
+
+        ids = [device_id(i) for i in range(ENROLL_DEVICES)]
+        enr = w.api("GET", "/api/enrollments")
+        self.assertEqual(sorted(e["device"] for e in enr), ids)
+        for e in enr:
+            self.assertEqual((e["state"], e["auth"], e["user"]),
+                             ("enrolled", "OnPremise", ENROLL_USER))
+        certs = set()
+        for i in range(ENROLL_DEVICES):
+            d = os.path.join(self.state, "d%05d" % i)
+            with open(os.path.join(d, "enroll-cert.pem")) as f:
+                certs.add(f.read())
+            self.assertEqual(os.stat(os.path.join(d, "enroll-key.pem")).st_mode & 0o077, 0)
+            self.assertFalse(os.path.exists(os.path.join(d, "fleet-cert.pem")))
+        self.assertEqual(len(certs), ENROLL_DEVICES)
+        devs = {d["id"]: d for d in w.api("GET", "/api/devices")}
+        for i in ids:
+            self.assertTrue(devs.get(i, {}).get("last_checkin"), i)
+        self.assertEqual(w.api("GET", "/api/violations"), [])
+
+        # a second run reuses every enrollment (a wrong secret is not even used)
+        r = self.run_fleet(4, secret="not the secret")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        summary = json.loads(r.stdout)
+        self.assertEqual((summary["enrolled"], summary["enroll_reused"], summary["enroll_failed"]),
+                         (0, ENROLL_DEVICES, 0))
+        self.assertEqual(summary["sessions_failed"], 0)
+        self.assertEqual(len(w.api("GET", "/api/enrollments")), ENROLL_DEVICES)
+        self.assertEqual(w.api("GET", "/api/violations"), [])
+
+    def test_wrong_secret_fails_each_device(self):
+        r = self.run_fleet(2, secret="not the secret")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        summary = json.loads(r.stdout)
+        self.assertEqual((summary["enrolled"], summary["enroll_failed"]), (0, ENROLL_DEVICES))
+        self.assertEqual(summary["devices_up"], 0)
+        self.assertIn("enrollment:", r.stderr)
+        self.assertEqual(self.world.api("GET", "/api/enrollments"), [])
 
 
 if __name__ == "__main__":

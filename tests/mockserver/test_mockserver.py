@@ -597,6 +597,33 @@ class Checker(MockServerTest):
                           "status-duplicate", "status-order",
                           "status-unknown"])
 
+    def test_status_per_item(self):
+        # A Get whose Items end differently is answered with one Status
+        # per Item, each with its TargetRef: no violation.
+        cmd = self.queue("<Get><Item><Target><LocURI>./DevInfo/Man</LocURI>"
+                         "</Target></Item><Item><Target><LocURI>./DevInfo/"
+                         "Nope</LocURI></Target></Item></Get>")
+        r = self.a.start()
+        mid, ref = r.msg.msg_id, cmd["cmd_id"]
+        self.a.send([C.status("1", mid, "0", "SyncHdr"),
+                     C.status("2", mid, ref, "Get", "200", "./DevInfo/Man"),
+                     C.status("3", mid, ref, "Get", "404", "./DevInfo/Nope"),
+                     C.results("4", mid, ref, "./DevInfo/Man", "Contoso")])
+        self.assertEqual(self.rules(), [])
+
+    def test_status_per_item_needs_distinct_target_refs(self):
+        cmd = self.queue("<Get><Item><Target><LocURI>./DevInfo/Man</LocURI>"
+                         "</Target></Item><Item><Target><LocURI>./DevInfo/"
+                         "Nope</LocURI></Target></Item></Get>")
+        r = self.a.start()
+        mid, ref = r.msg.msg_id, cmd["cmd_id"]
+        self.a.send([C.status("1", mid, "0", "SyncHdr"),
+                     C.status("2", mid, ref, "Get", "200", "./DevInfo/Man"),
+                     C.status("3", mid, ref, "Get", "200", "./DevInfo/Man"),
+                     C.status("4", mid, ref, "Get", "404"),
+                     C.results("5", mid, ref, "./DevInfo/Man", "Contoso")])
+        self.assertEqual(self.rules(), ["status-duplicate", "status-duplicate"])
+
     def test_sequence_and_header_rules(self):
         self.a.start()
         self.a.send([C.status("1", "1", "0", "SyncHdr"),

@@ -25,13 +25,20 @@ omadm_status omadm__reboot_kv_put(omadm_buf *buf, const char *key, const char *v
     st = omadm__buf_append_str(buf, key);
     if (st == OMADM_OK)
         st = omadm__buf_append(buf, "=", 1);
-    for (p = (const unsigned char *)(value ? value : ""); st == OMADM_OK && *p; p++) {
-        if (must_encode(*p)) {
+    /* Runs of plain characters go in with one append: values are mostly
+     * plain, and a call per character was most of the cost. */
+    for (p = (const unsigned char *)(value ? value : ""); st == OMADM_OK && *p;) {
+        const unsigned char *run = p;
+
+        while (*p && !must_encode(*p))
+            p++;
+        if (p > run)
+            st = omadm__buf_append(buf, run, (size_t)(p - run));
+        if (st == OMADM_OK && *p) {
             char esc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
 
             st = omadm__buf_append(buf, esc, 3);
-        } else {
-            st = omadm__buf_append(buf, p, 1);
+            p++;
         }
     }
     return st;

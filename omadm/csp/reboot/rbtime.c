@@ -163,16 +163,46 @@ void omadm__reboot_format_utc(int64_t t, char *buf)
              s);
 }
 
+static char *put_2digits(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
 void omadm__reboot_format_offset(int64_t wall, int32_t offset, char *buf)
 {
     int64_t y;
     unsigned mo, d, h, mi, s;
     int32_t a = offset < 0 ? -offset : offset;
+    char *p = buf;
 
     split(wall, &y, &mo, &d, &h, &mi, &s);
-    /* Years past 9999 do not fit: the text is cut (gcc -O3 sees the case). */
-    if (snprintf(buf, OMADM_REBOOT_TIME_LEN, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", y,
-                 mo, d, h, mi, s, offset < 0 ? '-' : '+', (int)(a / 3600 % 100),
-                 (int)(a % 3600 / 60)) >= OMADM_REBOOT_TIME_LEN)
-        buf[OMADM_REBOOT_TIME_LEN - 1] = '\0';
+    if (y < 0 || y > 9999) {
+        /* Years past 9999 do not fit: the text is cut (gcc -O3 sees the case). */
+        if (snprintf(buf, OMADM_REBOOT_TIME_LEN,
+                     "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u%c%02d:%02d", y, mo, d, h, mi, s,
+                     offset < 0 ? '-' : '+', (int)(a / 3600 % 100),
+                     (int)(a % 3600 / 60)) >= OMADM_REBOOT_TIME_LEN)
+            buf[OMADM_REBOOT_TIME_LEN - 1] = '\0';
+        return;
+    }
+    /* The common case by hand: this runs for every schedule written. */
+    p = put_2digits(p, (unsigned)(y / 100));
+    p = put_2digits(p, (unsigned)(y % 100));
+    *p++ = '-';
+    p = put_2digits(p, mo);
+    *p++ = '-';
+    p = put_2digits(p, d);
+    *p++ = 'T';
+    p = put_2digits(p, h);
+    *p++ = ':';
+    p = put_2digits(p, mi);
+    *p++ = ':';
+    p = put_2digits(p, s);
+    *p++ = offset < 0 ? '-' : '+';
+    p = put_2digits(p, (unsigned)(a / 3600 % 100));
+    *p++ = ':';
+    p = put_2digits(p, (unsigned)(a % 3600 / 60));
+    *p = '\0';
 }

@@ -49,7 +49,9 @@ Statuses and Results (every message after the first)
   status-msgref       ... with the MsgRef of the server message that
                       carried that command.
   status-cmd          ... and Cmd naming that command.
-  status-duplicate    one Status per server command, never two (§3 rule 1).
+  status-duplicate    one Status per server command, never two (§3 rule 1),
+                      except one per Item, each with its own TargetRef,
+                      when a multi-Item command's Items ended differently.
   status-order        Statuses follow the order of the commands (§3 rule 3).
   status-for-status   no Status answers a Status or Results (§3 rule 5).
   status-missing      when the client closes its package (Final), every
@@ -88,12 +90,15 @@ MAX_SESSIONID_BYTES = 4
 class ServerCmd:
     """A command the server sent in its current package, awaiting Status."""
 
-    def __init__(self, order, msg_id, cmd_id, name, row_id=None):
+    def __init__(self, order, msg_id, cmd_id, name, row_id=None,
+                 targets=()):
         self.order = order
         self.msg_id = str(msg_id)
         self.cmd_id = cmd_id
         self.name = name
         self.row_id = row_id
+        self.targets = list(targets)  # its Items' Target LocURIs
+        self.answered = set()   # TargetRefs of its per-Item Statuses
         self.status = None      # code once answered
         self.results = False    # Results seen (Get)
 
@@ -241,11 +246,22 @@ def check_statuses(msg, sess, first):
                 v.append(("status-cmd", "Status for %s has Cmd %r, the"
                           " command is %s" % (s.cmd_id, c.cmd, s.name)))
             if s.status is not None:
+                # Items that ended with different codes: one Status per
+                # Item, each naming its Item in TargetRef (MS-MDM
+                # 2.2.6.1). Anything else is a second Status.
+                if (len(s.targets) > 1 and s.answered and c.target_ref
+                        and c.target_ref in s.targets
+                        and c.target_ref not in s.answered):
+                    s.answered.add(c.target_ref)
+                    matches.append((c, s))
+                    continue
                 v.append(("status-duplicate", "second Status for %s %s"
                           % (s.name, s.cmd_id)))
                 matches.append((c, s))
                 continue
             s.status = c.data
+            if c.target_ref and c.target_ref in s.targets:
+                s.answered.add(c.target_ref)
             if s.order < last_order:
                 v.append(("status-order", "Status for %s %s comes after"
                           " the Status of a later command"

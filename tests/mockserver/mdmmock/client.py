@@ -68,8 +68,8 @@ def devinfo_replace(cmd_id, device, man="Contoso", mod="CX-200"):
     return "<Replace><CmdID>%s</CmdID>%s</Replace>" % (x(cmd_id), items)
 
 
-def status(cmd_id, msg_ref, cmd_ref, cmd, code="200"):
-    return syncml.status_xml(cmd_id, msg_ref, cmd_ref, cmd, code)
+def status(cmd_id, msg_ref, cmd_ref, cmd, code="200", target_ref=None):
+    return syncml.status_xml(cmd_id, msg_ref, cmd_ref, cmd, code, target_ref)
 
 
 def results(cmd_id, msg_ref, cmd_ref, uri, data, fmt="chr"):

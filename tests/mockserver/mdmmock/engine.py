@@ -452,7 +452,8 @@ class Engine:
                 sess.order += 1
                 sess.sent.append(checker.ServerCmd(
                     sess.order, smid, c.cmd_id, c.name,
-                    row["id"] if c is cmd else None))
+                    row["id"] if c is cmd else None,
+                    [i.target for i in c.items if i.target]))
                 act = self.store.action_by_cmd(dev, c.cmd_id)
                 if act is not None and act["state"] == "pending":
                     self.store.update_action(act["id"], state="sent")

@@ -415,6 +415,11 @@ class EnrollmentService:
             raise soap.Fault(soap.AUTHENTICATION, "the client certificate"
                              " was not issued by this enrollment service")
         dev = owner[0]
+        # Fleet checks these on every RST, Renew included.
+        for item in ("DeviceID", "HWDevID", "OSEdition", "OSVersion"):
+            if not ctx.get(item):
+                raise soap.Fault(soap.MESSAGE_FORMAT, "the renewal request"
+                                 " has no %s context item" % item, "s:Sender")
         if ctx.get("DeviceID") and ctx["DeviceID"] != dev:
             raise soap.Fault(soap.AUTHORIZATION, "DeviceID does not match"
                              " the client certificate")
@@ -569,6 +574,7 @@ class EnrollmentService:
             return "client certificate not issued by the device CA"
         if owner[0] != source:
             return "client certificate issued to another device"
+        self.store.note_session_cert(source, sha)
         return None
 
     def refuse_syncml(self, msg_id, why):

@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS enrollments (
     unenrolled_at TEXT,
     unenroll_reason TEXT,           -- user-request | server
     login_status TEXT,              -- last Alert 1224 LoginStatus Data
-    login_status_at TEXT
+    login_status_at TEXT,
+    session_serial TEXT             -- serial of the certificate of the last
+                                    -- trusted SyncML request
 );
 CREATE TABLE IF NOT EXISTS enrollment_certs (
     sha256 TEXT PRIMARY KEY,
@@ -53,7 +55,8 @@ CREATE INDEX IF NOT EXISTS enrollment_certs_device ON enrollment_certs(device);
 PUBLIC = ("device", "state", "enrolled_at", "updated_at", "auth", "user",
           "enrollment_type", "cert_serial", "cert_expiry", "cert_thumbprint",
           "renewed_at", "renewals", "unenroll_cmd", "unenrolled_at",
-          "unenroll_reason", "login_status", "login_status_at")
+          "unenroll_reason", "login_status", "login_status_at",
+          "session_serial")
 
 
 class EnrollmentStore:
@@ -121,6 +124,13 @@ class EnrollmentStore:
             "SELECT device, not_after FROM enrollment_certs WHERE sha256=?"
             " AND revoked=?", (sha256, 1 if revoked else 0)).fetchone()
         return None if r is None else (r["device"], r["not_after"])
+
+    def note_session_cert(self, dev, sha256):
+        """The certificate (by SHA-256) a trusted SyncML request of dev
+        came with: its serial becomes session_serial."""
+        self.db.execute(
+            "UPDATE enrollments SET session_serial=(SELECT serial FROM"
+            " enrollment_certs WHERE sha256=?) WHERE device=?", (sha256, dev))
 
     def set_state(self, dev, state, **fields):
         cols = ["state=?", "updated_at=?"]

@@ -112,6 +112,7 @@ class Command:
         self.msg_ref = text(elem, "MsgRef")
         self.cmd_ref = text(elem, "CmdRef")
         self.cmd = text(elem, "Cmd")
+        self.target_ref = text(elem, "TargetRef")
         data = child(elem, "Data")
         self.data = None if data is None else (data.text or "").strip()
         self.items = [Item(i) for i in children(elem, "Item")]

@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/digest.h"
+#include "core/hex.h"
 #include "omadm/omadm.h"
 
 static void test_status_names(void **state)
@@ -110,12 +111,29 @@ static void test_sha256_vectors(void **state)
     }
 }
 
+static void test_dec_u64(void **state)
+{
+    char buf[OMADM_DEC_U64_LEN];
+
+    (void)state;
+    assert_int_equal(omadm__dec_u64(0, buf), 1);
+    assert_string_equal(buf, "0");
+    assert_int_equal(omadm__dec_u64(7, buf), 1);
+    assert_string_equal(buf, "7");
+    assert_int_equal(omadm__dec_u64(10, buf), 2);
+    assert_string_equal(buf, "10");
+    assert_int_equal(omadm__dec_u64(4294967295u, buf), 10);
+    assert_string_equal(buf, "4294967295");
+    assert_int_equal(omadm__dec_u64(UINT64_MAX, buf), OMADM_DEC_U64_LEN - 1);
+    assert_string_equal(buf, "18446744073709551615");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_names),   cmocka_unit_test(test_version),
         cmocka_unit_test(test_alloc_fail_nth), cmocka_unit_test(test_buf_grow_and_limit),
-        cmocka_unit_test(test_sha256_vectors),
+        cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_dec_u64),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

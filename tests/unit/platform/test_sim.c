@@ -359,6 +359,63 @@ static void test_refuse_restart(void **state)
     assert_string_equal(reasons[0], "y");
 }
 
+/* sim/clock: the clock in memory, the boot files read once (cached mode,
+ * for omadm-fleet); a bad clock file fails the start. */
+static void test_clock_file_cached(void **state)
+{
+    fixture *f = *state;
+    char buf[128], text[96];
+    int64_t t, bt;
+    static const char *const bad[] = { "",       "1700000000",  "1700000000 5", "x 0 1",  "1 0 0",
+                                       "1 0 -2", "1 0 1 extra", "1 -1 1",       "1 0 1e7" };
+    size_t i;
+
+    start(f);
+    stop(f);
+    sim_write(f, "fact-model", "SIM-2\n");
+    sim_write(f, "now", "5"); /* ignored with a clock */
+    /* Sim time 1700000000 at real time now, 100 sim seconds per second. */
+    snprintf(text, sizeof text, "1700000000 %lld.25 100\n", (long long)time(NULL));
+    sim_write(f, "clock", text);
+    start(f);
+    t = now_of(f);
+    assert_true(t >= 1700000000 - 100 && t <= 1700000000 + 300);
+    assert_int_equal(f->pf.boot_time(f->pf.ctx, &bt), OMADM_OK);
+    assert_int_equal(f->pf.boot_id(f->pf.ctx, buf, sizeof buf), OMADM_OK);
+    /* Cached: files written while open are not seen. */
+    sim_write(f, "boot-id", "changed\n");
+    sim_write(f, "boot-time", "42\n");
+    sim_write(f, "utc-offset", "3600\n");
+    assert_int_equal(f->pf.boot_id(f->pf.ctx, text, sizeof text), OMADM_OK);
+    assert_string_equal(text, buf);
+    assert_int_equal(f->pf.boot_time(f->pf.ctx, &t), OMADM_OK);
+    assert_int_equal(t, bt);
+    assert_int_equal(f->pf.device_fact(f->pf.ctx, OMADM_FACT_MODEL, buf, sizeof buf), OMADM_OK);
+    assert_string_equal(buf, "SIM-2");
+    assert_int_equal(f->pf.device_fact(f->pf.ctx, OMADM_FACT_LANGUAGE, buf, sizeof buf), OMADM_OK);
+    assert_string_equal(buf, "en-US");
+    assert_int_equal(f->pf.device_fact(f->pf.ctx, OMADM_FACT_MODEL, buf, 3), OMADM_ERR_LIMIT);
+    assert_int_equal(f->pf.boot_id(f->pf.ctx, buf, 3), OMADM_ERR_LIMIT);
+    stop(f);
+    /* The next start reads them again. */
+    start(f);
+    assert_int_equal(f->pf.boot_id(f->pf.ctx, buf, sizeof buf), OMADM_OK);
+    assert_string_equal(buf, "changed");
+    assert_int_equal(f->pf.boot_time(f->pf.ctx, &t), OMADM_OK);
+    assert_int_equal(t, 42);
+    stop(f);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sim_write(f, "clock", bad[i]);
+        assert_int_equal(omadm_platform_sim_new(&f->pf, f->dir), OMADM_ERR_PARSE);
+        assert_null(f->pf.destroy);
+    }
+    sim_unlink(f, "clock");
+    sim_unlink(f, "now");
+    start(f);
+    t = now_of(f);
+    assert_true(t >= (int64_t)time(NULL) - 2 && t <= (int64_t)time(NULL));
+}
+
 static void test_facts(void **state)
 {
     fixture *f = *state;
@@ -454,6 +511,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restart_log_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuse_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_facts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clock_file_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_files_in_state_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
     };

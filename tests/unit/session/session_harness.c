@@ -28,11 +28,15 @@ static const char *devinfo_value(const char *path)
     return NULL;
 }
 
+const char *harness_devinfo_fail;
+
 static int devinfo_get(void *csp, const omadm_csp_request *req, omadm_csp_value *out)
 {
     const char *v = devinfo_value(req->path);
 
     (void)csp;
+    if (harness_devinfo_fail && strcmp(req->path, harness_devinfo_fail) == 0)
+        return -500;
     if (!v)
         return -404;
     return omadm_csp_value_set(out, v, strlen(v)) == OMADM_OK ? 0 : -500;

@@ -29,6 +29,9 @@ typedef struct harness {
     int session_completed;
 } harness;
 
+/* A DevInfo leaf ("Lang"...) whose Get fails with 500, or NULL (the default). */
+extern const char *harness_devinfo_fail;
+
 /* Sets up sim platform, outbox, tree (test DevInfo + ./Vendor/Test CSPs)
  * in a fresh temporary state directory; the session is created with
  * harness_start so tests can adjust cfg first. */

@@ -95,6 +95,33 @@ static const char *status_of(const syncml_msg *m, const char *cmd_ref)
     return c && c->data ? c->data : "(none)";
 }
 
+/* ---- package 1: a DevInfo node the CSP cannot read ------------------------ */
+
+static void test_package1_devinfo_failure_is_logged(void **state)
+{
+    harness *h = *state;
+    const syncml_cmd *c;
+    const syncml_item *it;
+    size_t items = 0;
+    int lang = 0;
+
+    harness_devinfo_fail = "Lang";
+    harness_start(h);
+    assert_non_null(harness_next(h));
+    harness_devinfo_fail = NULL;
+    for (c = h->last->body; c; c = c->next) {
+        if (c->type != SYNCML_CMD_REPLACE)
+            continue;
+        for (it = c->items; it; it = it->next, items++)
+            if (it->source_uri && strcmp(it->source_uri, "./DevInfo/Lang") == 0)
+                lang = 1;
+    }
+    assert_int_equal(items, 4); /* DevId, Man, Mod, DmV: the device still checks in */
+    assert_false(lang);
+    assert_non_null(strstr(warn_log, "package 1: ./DevInfo/Lang left out of the DevInfo "
+                                     "Replace (Get: 500)"));
+}
+
 /* ---- item 2: one bad command must not block the device --------------------- */
 
 /* The poisoned commands the issue names, each with the Status it gets and
@@ -506,6 +533,7 @@ static void test_md5_nonce_not_base64_or_oversized(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_package1_devinfo_failure_is_logged, setup, teardown),
         cmocka_unit_test(test_poisoned_then_exec_same_message),
         cmocka_unit_test_setup_teardown(test_poisoned_then_exec_next_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_limits_still_fail, setup, teardown),
