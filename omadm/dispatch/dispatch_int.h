@@ -51,10 +51,10 @@ typedef struct dispatch_ctx {
     const syncml_msg *in;
     const char *server;
     syncml_msg *reply;
-    char *msg_ref; /* arena copy shared by every answer */
+    char *msg_ref;   /* arena copy shared by every answer */
     cmd_plan *plans; /* the message's commands */
     size_t n_plans;
-    size_t seq;              /* items run so far */
+    size_t seq;             /* items run so far */
     dispatch_group *groups; /* owned; one per group-commit CSP of the tree */
     size_t n_groups;
 } dispatch_ctx;

@@ -507,8 +507,8 @@ omadm_status omadm_outbox_add_with(omadm_outbox *outbox, const omadm_outbox_entr
     size_t bytes = 0;
     omadm_status st;
 
-    if (!outbox || !entry || entry->kind < OMADM_OUTBOX_INTENT || entry->kind > OMADM_OUTBOX_ALERT ||
-        flush > OMADM_FILE_FLUSH_NONE)
+    if (!outbox || !entry || entry->kind < OMADM_OUTBOX_INTENT ||
+        entry->kind > OMADM_OUTBOX_ALERT || flush > OMADM_FILE_FLUSH_NONE)
         return OMADM_ERR_INVALID;
     if (outbox->next_id == UINT64_MAX)
         return OMADM_ERR_FULL;

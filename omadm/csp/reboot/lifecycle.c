@@ -213,8 +213,7 @@ omadm_status omadm__rb_intents_load(omadm_reboot *rb)
             continue;
         }
         list[count].id = e->id;
-        if (list[count].state == RB_ARMED &&
-            omadm__rb_requested_has(rb, e->id, list[count].boot))
+        if (list[count].state == RB_ARMED && omadm__rb_requested_has(rb, e->id, list[count].boot))
             list[count].state = RB_REQUESTED;
         count++;
     }

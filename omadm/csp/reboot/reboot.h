@@ -100,9 +100,9 @@
 #ifndef OMADM_REBOOT_OUTCOME_TYPE
 #define OMADM_REBOOT_OUTCOME_TYPE "org.omadm-agent.reboot.outcome"
 #endif
-#define OMADM_REBOOT_ROOT          "./Vendor/MSFT/Reboot"
-#define OMADM_REBOOT_SCHEDULE_FILE "reboot-schedule.conf"
-#define OMADM_REBOOT_HISTORY_FILE  "reboot-history.conf"
+#define OMADM_REBOOT_ROOT           "./Vendor/MSFT/Reboot"
+#define OMADM_REBOOT_SCHEDULE_FILE  "reboot-schedule.conf"
+#define OMADM_REBOOT_HISTORY_FILE   "reboot-history.conf"
 #define OMADM_REBOOT_REQUESTED_FILE "reboot-requested.conf"
 
 typedef struct omadm_reboot omadm_reboot;

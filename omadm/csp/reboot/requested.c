@@ -78,15 +78,14 @@ omadm_status omadm__rb_requested_load(omadm_reboot *rb)
     omadm_status st;
 
     omadm__rb_requested_clear(rb);
-    st = rb->platform->file_read(rb->platform->ctx, OMADM_REBOOT_REQUESTED_FILE,
-                                 REQUESTED_FILE_MAX, &data, &len);
+    st = rb->platform->file_read(rb->platform->ctx, OMADM_REBOOT_REQUESTED_FILE, REQUESTED_FILE_MAX,
+                                 &data, &len);
     if (st == OMADM_ERR_NOT_FOUND)
         return OMADM_OK;
     if (st == OMADM_OK) {
         while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
             len--;
-        st = memchr(data, '\n', len) ? OMADM_ERR_PARSE
-                                     : omadm__reboot_kv_get(data, len, "v", &v);
+        st = memchr(data, '\n', len) ? OMADM_ERR_PARSE : omadm__reboot_kv_get(data, len, "v", &v);
     }
     if (st == OMADM_OK && strcmp(v, "1") != 0)
         st = OMADM_ERR_UNSUPPORTED;
@@ -127,8 +126,7 @@ int omadm__rb_requested_has(const omadm_reboot *rb, uint64_t id, const char *boo
     return 0;
 }
 
-omadm_status omadm__rb_requested_mark(omadm_reboot *rb, const unsigned char *mark,
-                                      const char *boot)
+omadm_status omadm__rb_requested_mark(omadm_reboot *rb, const unsigned char *mark, const char *boot)
 {
     omadm_buf b = OMADM_BUF_INIT, ids = OMADM_BUF_INIT;
     uint64_t *list;
@@ -144,8 +142,7 @@ omadm_status omadm__rb_requested_mark(omadm_reboot *rb, const unsigned char *mar
     for (i = 0; list && boot_copy && st == OMADM_OK && i < rb->n_intents; i++) {
         const rb_intent *in = &rb->intents[i];
 
-        if (!streq(in->boot, boot) ||
-            !(mark[i] == 1 || omadm__rb_requested_has(rb, in->id, boot)))
+        if (!streq(in->boot, boot) || !(mark[i] == 1 || omadm__rb_requested_has(rb, in->id, boot)))
             continue;
         snprintf(num, sizeof num, "%s%" PRIu64, n ? "," : "", in->id);
         st = omadm__buf_append_str(&ids, num);
@@ -162,8 +159,8 @@ omadm_status omadm__rb_requested_mark(omadm_reboot *rb, const unsigned char *mar
     if (st == OMADM_OK)
         st = omadm__buf_append(&b, "\n", 1);
     if (st == OMADM_OK && rb->platform->file_replace_with)
-        st = rb->platform->file_replace_with(rb->platform->ctx, OMADM_REBOOT_REQUESTED_FILE,
-                                             b.data, b.len, OMADM_FILE_FLUSH_NONE);
+        st = rb->platform->file_replace_with(rb->platform->ctx, OMADM_REBOOT_REQUESTED_FILE, b.data,
+                                             b.len, OMADM_FILE_FLUSH_NONE);
     else if (st == OMADM_OK)
         st = rb->platform->file_replace(rb->platform->ctx, OMADM_REBOOT_REQUESTED_FILE, b.data,
                                         b.len);

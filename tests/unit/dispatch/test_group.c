@@ -23,13 +23,13 @@
 /* A CSP whose values are "durable" only once committed. */
 typedef struct gcsp {
     const char *name;
-    char a[16], b[16];          /* current values */
+    char a[16], b[16]; /* current values */
     char durable_a[16], durable_b[16];
     char saved_a[16], saved_b[16]; /* before the open group */
-    int open;                   /* uncommitted changes */
-    int execs, execs_durable;   /* accepted Execs */
-    int commits;                /* message_commit calls */
-    int fail_commit;            /* returned by the next commits when non-zero */
+    int open;                      /* uncommitted changes */
+    int execs, execs_durable;      /* accepted Execs */
+    int commits;                   /* message_commit calls */
+    int fail_commit;               /* returned by the next commits when non-zero */
     int in_txn;
     char *log; /* shared, 512 bytes */
 } gcsp;
@@ -228,8 +228,7 @@ static void test_one_commit_per_message(void **state)
               "S Get 3 200 | R 3 ./Vendor/G/A=x(chr,text/plain) | S Replace 4 200 | "
               "S Replace 5 200 | S Exec 6 200");
     /* One commit per CSP, after every command ran. */
-    assert_string_equal(f->log,
-                        "replace(G) replace(H) replace(G) exec(G) commit(G) commit(H)");
+    assert_string_equal(f->log, "replace(G) replace(H) replace(G) exec(G) commit(G) commit(H)");
     assert_string_equal(f->g.durable_a, "x");
     assert_string_equal(f->g.durable_b, "y");
     assert_int_equal(f->g.execs_durable, 1);
@@ -297,8 +296,7 @@ static void test_failed_commit_multi_item(void **state)
     dm_item(in, rep, G "A", "x", NULL);
     dm_item(in, rep, H "A", "h", NULL);
     f->g.fail_commit = -500;
-    dm_expect(f->tree, in,
-              "S Replace 1 500 T=./Vendor/G/A | S Replace 1 200 T=./Vendor/H/A");
+    dm_expect(f->tree, in, "S Replace 1 500 T=./Vendor/G/A | S Replace 1 200 T=./Vendor/H/A");
     syncml_msg_free(in);
 }
 
@@ -331,8 +329,7 @@ static void test_atomic_commits_group_first(void **state)
     at = dm_cmd(in, &in->body, SYNCML_CMD_ATOMIC, "2");
     cmd1(in, &at->children, SYNCML_CMD_REPLACE, "3", G "B", "y");
     cmd1(in, &in->body, SYNCML_CMD_REPLACE, "4", G "A", "w");
-    dm_expect(f->tree, in,
-              "S Replace 1 200 | S Atomic 2 200 | S Replace 3 200 | S Replace 4 200");
+    dm_expect(f->tree, in, "S Replace 1 200 | S Atomic 2 200 | S Replace 3 200 | S Replace 4 200");
     /* The group before the Atomic is committed before it begins; the
      * Atomic's change is its own commit's; the change after it is a new
      * group. */

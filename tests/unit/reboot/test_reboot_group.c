@@ -40,8 +40,8 @@
 /* The shape of the benchmark's restart package (pkg2_reboot.xml). */
 static const char restart_msg[] =
     GET("2", "Schedule/Single") REPLACE("3", "Schedule/Single", "2026-03-14T12:00:00Z")
-        REPLACE("4", "Schedule/DailyRecurrent", "2026-03-15T03:00:00Z")
-            GET("5", "Schedule/Single") EXEC("6");
+        REPLACE("4", "Schedule/DailyRecurrent", "2026-03-15T03:00:00Z") GET("5", "Schedule/Single")
+            EXEC("6");
 
 static int sched_set(rbt *t, omadm_reboot_kind kind)
 {
@@ -343,8 +343,8 @@ static int crash_case(const char *point, int replace_at, const char *durable)
         assert_non_null(strstr(rbt_outcome(t, 0)->data, ";outcome=restarted"));
     assert_int_equal(rbt_intent_count(t), 0);
     assert_int_equal(rbt_log_corrupt, 0);
-    printf("[ CRASH    ] %-28s #%d: intent %s, schedules %s\n", point ? point : durable,
-           replace_at, intent ? "kept (restart requested once)" : "gone (no Status sent)",
+    printf("[ CRASH    ] %-28s #%d: intent %s, schedules %s\n", point ? point : durable, replace_at,
+           intent ? "kept (restart requested once)" : "gone (no Status sent)",
            sched ? "new" : "old");
     result = intent + 2 * sched;
     rbt_cleanup(t);
