@@ -155,6 +155,9 @@ void omadm__dispatch_atomic(dispatch_ctx *ctx, cmd_plan *plan)
     size_t i, j, n_txn, b;
     int invalid = 0, failed = 0, rb_any;
 
+    /* Changes before the Atomic are made durable first: its rollback and
+     * commit then start from a committed state. */
+    omadm__dispatch_group_commit(ctx);
     for (i = 0; i < plan->n_members; i++)
         if (plan->members[i].answer && member_invalid(ctx, plan, &plan->members[i]))
             invalid = 1;
@@ -227,6 +230,17 @@ void omadm__dispatch_atomic(dispatch_ctx *ctx, cmd_plan *plan)
 
 void omadm__dispatch_sequence(dispatch_ctx *ctx, cmd_plan *plan)
 {
+    size_t i;
+
+    for (i = 0; i < plan->n_members; i++) {
+        if (plan->members[i].answer)
+            omadm__dispatch_run(ctx, &plan->members[i]);
+    }
+    omadm__sequence_code(plan);
+}
+
+void omadm__sequence_code(cmd_plan *plan)
+{
     size_t i, j;
     int all_ok = 1;
 
@@ -234,7 +248,6 @@ void omadm__dispatch_sequence(dispatch_ctx *ctx, cmd_plan *plan)
         cmd_plan *m = &plan->members[i];
         if (!m->answer)
             continue;
-        omadm__dispatch_run(ctx, m);
         if (m->n_items && !m->n_members) {
             for (j = 0; j < m->n_items; j++)
                 if (!omadm__code_ok(m->items[j].code))

@@ -6,7 +6,9 @@
  * without a Status to say so: every Status of the message is allocated
  * first (phase 1, the only place OMADM_ERR_NOMEM comes from), then the
  * commands run (phase 2) and only fill in codes; an allocation failing
- * there (a Get's Results, a child list) costs that command a 500. */
+ * there (a Get's Results, a child list) costs that command a 500. Between
+ * phase 2 and the answers, the group commits (group.c) make the message's
+ * changes durable. */
 #include "dispatch/dispatch_int.h"
 
 #include <stdio.h>
@@ -405,6 +407,7 @@ int omadm__dispatch_run_item(dispatch_ctx *ctx, cmd_plan *plan, item_plan *ip, i
     if (code)
         return code;
     ip->reg = target.reg;
+    ip->seq = ++ctx->seq;
     if (cmd->type == SYNCML_CMD_GET) {
         code = get_value(ctx, plan, ip, &target, &req);
         return code ? code : 200;
@@ -428,8 +431,11 @@ int omadm__dispatch_run_item(dispatch_ctx *ctx, cmd_plan *plan, item_plan *ip, i
         return 400;
     }
     code = omadm__tree_code(rc);
-    if (omadm__code_ok(code))
+    if (omadm__code_ok(code)) {
         ip->executed = 1;
+        if (!in_txn)
+            omadm__dispatch_group_changed(ctx, target.reg, ip->seq);
+    }
     return code;
 }
 
@@ -577,13 +583,19 @@ omadm_status omadm__dispatch_message(omadm_tree *tree, const syncml_msg *in, con
         if (!plans)
             return OMADM_ERR_NOMEM;
     }
+    ctx.plans = plans;
+    ctx.n_plans = n;
     for (i = 0, cmd = in->body; cmd && i < n && st == OMADM_OK; cmd = cmd->next, i++) {
         st = plan_prepare(&ctx, &plans[i], cmd);
         prepared = i + 1;
     }
+    if (st == OMADM_OK)
+        st = omadm__dispatch_groups_prepare(&ctx);
     if (st == OMADM_OK) {
         for (i = 0; i < n; i++)
             omadm__dispatch_run(&ctx, &plans[i]);
+        /* Durable before any Status says so. */
+        omadm__dispatch_group_commit(&ctx);
         tail = answers;
         while (*tail)
             tail = &(*tail)->next;
@@ -593,6 +605,7 @@ omadm_status omadm__dispatch_message(omadm_tree *tree, const syncml_msg *in, con
     for (i = 0; i < prepared; i++)
         plan_free(&plans[i]);
     omadm__free(plans);
+    omadm__dispatch_groups_free(&ctx);
     return st;
 }
 

@@ -496,12 +496,19 @@ static int dup_field(char **dst, const char *src)
 
 omadm_status omadm_outbox_add(omadm_outbox *outbox, const omadm_outbox_entry *entry, uint64_t *id)
 {
+    return omadm_outbox_add_with(outbox, entry, OMADM_FILE_FLUSH_ALL, id);
+}
+
+omadm_status omadm_outbox_add_with(omadm_outbox *outbox, const omadm_outbox_entry *entry,
+                                   unsigned flush, uint64_t *id)
+{
     omadm_outbox_entry e;
     unsigned char *buf = NULL;
     size_t bytes = 0;
     omadm_status st;
 
-    if (!outbox || !entry || entry->kind < OMADM_OUTBOX_INTENT || entry->kind > OMADM_OUTBOX_ALERT)
+    if (!outbox || !entry || entry->kind < OMADM_OUTBOX_INTENT ||
+        entry->kind > OMADM_OUTBOX_ALERT || flush > OMADM_FILE_FLUSH_NONE)
         return OMADM_ERR_INVALID;
     if (outbox->next_id == UINT64_MAX)
         return OMADM_ERR_FULL;
@@ -527,7 +534,7 @@ omadm_status omadm_outbox_add(omadm_outbox *outbox, const omadm_outbox_entry *en
     if (st == OMADM_ERR_FULL)
         omadm__log(OMADM_LOG_WARN, "outbox: full, cannot add a %s record", kind_name(e.kind));
     if (st == OMADM_OK)
-        st = write_encoded(outbox, e.id, buf, bytes, OMADM_FILE_FLUSH_ALL);
+        st = write_encoded(outbox, e.id, buf, bytes, flush);
     omadm__free(buf);
     if (st != OMADM_OK) {
         clear_evictions(outbox);

@@ -70,6 +70,12 @@ void omadm_outbox_close(omadm_outbox *outbox); /* accepts NULL */
  * ALERT/OUTCOME; never an INTENT: with no room left OMADM_ERR_FULL.
  * *id (may be NULL) receives the new id. */
 omadm_status omadm_outbox_add(omadm_outbox *outbox, const omadm_outbox_entry *entry, uint64_t *id);
+/* The same, flushed as `flush` says (platform.h's OMADM_FILE_FLUSH_*).
+ * OMADM_FILE_FLUSH_ORDERED, for a group of writes: the record's content is
+ * on disk, its name only once a later OMADM_FILE_FLUSH_ALL write in the
+ * state directory (which flushes the directory) returns. */
+omadm_status omadm_outbox_add_with(omadm_outbox *outbox, const omadm_outbox_entry *entry,
+                                   unsigned flush, uint64_t *id);
 
 /* Number of records, and the record at `index` (0-based, oldest first),
  * borrowed until the next change to the outbox. */

@@ -19,10 +19,11 @@ Two weaker classes are allowed by design (platform.h, OMADM_FILE_FLUSH_*):
 - REPORTS, reports of the past for `status` (last session, plugins loaded,
   restart outcomes already in the outbox): temp file and rename only, so a
   process crash leaves the old or the new file; a power loss may lose them.
-- a record replaced again in the same session (the outbox's "restart
-  requested" mark on an intent it created durably): the temp file is
-  fsync'd, the directory need not be (a power loss restarts the device,
-  which settles the mark whatever it says).
+- MARKS, the "restart requested" marks of the current boot
+  (reboot-requested.conf, omadm/csp/reboot/requested.c): temp file and
+  rename only (a power loss ends the boot the mark is about); and a record
+  replaced again in the same session: the temp file is fsync'd, the
+  directory need not be.
 LOCKS (agent.lock, which holds the running agent's pid) are not state, nor
 are the simulated platform's files in sim/ (they stand for the OS).
 """
@@ -143,6 +144,8 @@ def _rename_paths(ev):
 # used last in this boot (its block is reserved durably, agent/device.c).
 REPORTS = ("agent-last-session", "agent-plugins", "agent-restart-outcomes",
            "agent-session-used")
+# Marks that only matter within the boot that wrote them (see above).
+MARKS = ("reboot-requested.conf",)
 LOCKS = ("agent.lock",)
 # The simulated platform's own files stand for the OS (sim.h): not state.
 SIM_DIR = "sim/"
@@ -190,7 +193,7 @@ def check(events, state_dir, temp_prefix=".tmp-"):
                 continue
             again = dst in renamed_to
             renamed_to.add(dst)
-            if name in REPORTS:
+            if name in REPORTS or name in MARKS:
                 continue
             first = created[-1]
             writes = [j for j in range(first, i)

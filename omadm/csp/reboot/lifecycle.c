@@ -11,8 +11,6 @@
 #include "csp/reboot/rbkv.h"
 #include "csp/reboot/rbtime.h"
 
-#define BOOT_ID_MAX 128
-
 const char *omadm__rb_trigger_name(rb_trigger t)
 {
     static const char *const names[] = { "now", "single", "daily", "weekly" };
@@ -65,7 +63,14 @@ static int streq(const char *a, const char *b)
 
 omadm_status omadm__rb_current_boot(const omadm_reboot *rb, char *buf, size_t size)
 {
-    return rb->platform->boot_id(rb->platform->ctx, buf, size);
+    size_t n = strlen(rb->boot);
+
+    if (!n)
+        return rb->platform->boot_id(rb->platform->ctx, buf, size);
+    if (n >= size)
+        return OMADM_ERR_LIMIT;
+    memcpy(buf, rb->boot, n + 1);
+    return OMADM_OK;
 }
 
 /* ---- intents ------------------------------------------------------------ */
@@ -207,7 +212,10 @@ omadm_status omadm__rb_intents_load(omadm_reboot *rb)
             st = OMADM_OK;
             continue;
         }
-        list[count++].id = e->id;
+        list[count].id = e->id;
+        if (list[count].state == RB_ARMED && omadm__rb_requested_has(rb, e->id, list[count].boot))
+            list[count].state = RB_REQUESTED;
+        count++;
     }
     rb->intents_current = st == OMADM_OK;
     if (st != OMADM_OK) {
@@ -225,7 +233,7 @@ omadm_status omadm__rb_intents_load(omadm_reboot *rb)
 omadm_status omadm__rb_intent_add(omadm_reboot *rb, rb_trigger trigger, const char *uri,
                                   const char *server, const char *session, const char *msgref,
                                   const char *cmdref, int64_t requested, const char *boot,
-                                  uint64_t *id)
+                                  unsigned flush, uint64_t *id)
 {
     rb_intent in;
     omadm_buf b = OMADM_BUF_INIT;
@@ -251,7 +259,7 @@ omadm_status omadm__rb_intent_add(omadm_reboot *rb, rb_trigger trigger, const ch
         e.created = requested;
         e.source_uri = (char *)uri;
         e.data = b.data;
-        st = omadm_outbox_add(rb->outbox, &e, id);
+        st = omadm_outbox_add_with(rb->outbox, &e, flush, id);
     }
     omadm__buf_free(&b);
     if (st != OMADM_OK)
@@ -262,20 +270,6 @@ omadm_status omadm__rb_intent_add(omadm_reboot *rb, rb_trigger trigger, const ch
     if (st != OMADM_OK)
         omadm__log(OMADM_LOG_WARN, "reboot: intent cache reload failed (%s)", omadm_status_str(st));
     return OMADM_OK;
-}
-
-static omadm_status intent_set_state(omadm_reboot *rb, const rb_intent *in, rb_state state)
-{
-    rb_intent copy = *in;
-    omadm_buf b = OMADM_BUF_INIT;
-    omadm_status st;
-
-    copy.state = state;
-    st = intent_encode(&copy, &b);
-    if (st == OMADM_OK)
-        st = omadm_outbox_update_data(rb->outbox, in->id, b.data);
-    omadm__buf_free(&b);
-    return st;
 }
 
 int omadm__rb_is_repeat(const omadm_reboot *rb, const char *server, const char *cmdref)
@@ -510,21 +504,25 @@ static omadm_status request_pass(omadm_reboot *rb, int64_t now, const char *boot
         mark[i] = 1;
         todo++;
     }
-    /* Durably "requested" before the platform is asked: a crash after this
-     * can never produce a second request for these commands. */
-    for (i = 0; i < rb->n_intents && todo; i++) {
-        if (mark[i] != 1)
-            continue;
-        st = intent_set_state(rb, &rb->intents[i], RB_REQUESTED);
-        if (st != OMADM_OK) {
-            mark[i] = 0; /* stays armed; asked again later */
-            if (first_err == OMADM_OK)
-                first_err = st;
-            continue;
+    /* Marked "requested" before the platform is asked: a crash after this
+     * can never produce a second request for these commands in this boot
+     * but the one start-up makes (`again`). The mark is not flushed
+     * (requested.c): a power loss ends the boot it is about. */
+    if (todo) {
+        st = omadm__rb_requested_mark(rb, mark, boot);
+        for (i = 0; i < rb->n_intents; i++) {
+            if (mark[i] != 1)
+                continue;
+            if (st != OMADM_OK) {
+                mark[i] = 0; /* stays armed; asked again later */
+                continue;
+            }
+            marked++;
+            if (rb->intents[i].deadline < deadline)
+                deadline = rb->intents[i].deadline;
         }
-        marked++;
-        if (rb->intents[i].deadline < deadline)
-            deadline = rb->intents[i].deadline;
+        if (st != OMADM_OK && first_err == OMADM_OK)
+            first_err = st;
     }
     for (i = 0; i < rb->n_intents && !reason; i++) {
         if (mark[i])
@@ -624,7 +622,7 @@ static omadm_status resolve_intents(omadm_reboot *rb, int64_t now, const char *b
 
 omadm_status omadm__reboot_startup(omadm_reboot *rb)
 {
-    char boot[BOOT_ID_MAX];
+    char boot[RB_BOOT_ID_MAX];
     int64_t now, boot_time, next = INT64_MAX;
     omadm_status st, st2;
 
@@ -644,7 +642,7 @@ omadm_status omadm__reboot_startup(omadm_reboot *rb)
 
 omadm_status omadm__reboot_tick(omadm_reboot *rb, int64_t *next_wakeup)
 {
-    char boot[BOOT_ID_MAX];
+    char boot[RB_BOOT_ID_MAX];
     int64_t now, boot_time, next = INT64_MAX;
     omadm_status st, first_err;
     int need_request = 0;
@@ -708,7 +706,7 @@ static int any_armed(const omadm_reboot *rb)
 
 omadm_status omadm__reboot_flush(omadm_reboot *rb)
 {
-    char boot[BOOT_ID_MAX];
+    char boot[RB_BOOT_ID_MAX];
     int64_t now;
     omadm_status st;
 

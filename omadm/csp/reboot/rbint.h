@@ -7,6 +7,8 @@
 
 #include "csp/reboot/reboot.h"
 
+#define RB_BOOT_ID_MAX 128
+
 typedef enum rb_trigger { RB_NOW = 0, RB_SINGLE, RB_DAILY, RB_WEEKLY } rb_trigger;
 typedef enum rb_state { RB_ARMED = 0, RB_REQUESTED } rb_state;
 
@@ -49,18 +51,31 @@ typedef struct rb_history {
 
 struct omadm_reboot {
     const omadm_platform *platform;
+    /* The boot identity, read once: it cannot change while the process
+     * lives ("" when the first read failed: asked again each time). */
+    char boot[RB_BOOT_ID_MAX];
     omadm_outbox *outbox;
     rb_intent *intents; /* cache of the outbox's INTENT records */
     size_t n_intents;
     int intents_current; /* the last load succeeded: the cache is the outbox's */
     rb_history *history;
     size_t n_history;
+    /* "requested" marks (requested.c): intents of boot req_boot */
+    char *req_boot;
+    uint64_t *req_ids;
+    size_t n_req;
     rb_schedule sched[OMADM_REBOOT_KIND_COUNT];
     /* Atomic */
     int in_txn;
     int txn_sched_dirty;
     rb_schedule saved[OMADM_REBOOT_KIND_COUNT];
     rb_pending_exec *pending;
+    /* Group commit (dispatch.h): the current server message's changes
+     * outside an Atomic, in memory only until rb_message_commit. */
+    int in_msg;
+    int msg_sched_dirty;
+    rb_schedule msg_saved[OMADM_REBOOT_KIND_COUNT]; /* the schedules before them */
+    rb_pending_exec *msg_pending;                   /* RebootNow Execs accepted */
 };
 
 /* Names: "now", "single", ...; node names "Single", ... */
@@ -74,11 +89,13 @@ int omadm__rb_dm_error(omadm_status st);
 void omadm__rb_intents_clear(omadm_reboot *rb);
 /* Rebuilds the intent cache from the outbox. */
 omadm_status omadm__rb_intents_load(omadm_reboot *rb);
-/* Writes a new intent (ARMED) durably and reloads the cache. */
+/* Writes a new intent (ARMED), flushed as `flush` says (OMADM_FILE_FLUSH_ALL:
+ * durable; _ORDERED: durable once a later FLUSH_ALL write in the state
+ * directory returns), and reloads the cache. */
 omadm_status omadm__rb_intent_add(omadm_reboot *rb, rb_trigger trigger, const char *uri,
                                   const char *server, const char *session, const char *msgref,
                                   const char *cmdref, int64_t requested, const char *boot,
-                                  uint64_t *id);
+                                  unsigned flush, uint64_t *id);
 /* Non-zero when a RebootNow with this non-integer CmdID from this server was
  * already accepted (pending intent or history). */
 int omadm__rb_is_repeat(const omadm_reboot *rb, const char *server, const char *cmdref);
@@ -104,11 +121,28 @@ int omadm__rb_history_has(const omadm_reboot *rb, const char *server, const char
 omadm_status omadm__rb_history_add(omadm_reboot *rb, const char *server, const char *cmdref,
                                    const char *boot, int64_t now);
 
+/* ---- requested.c ---- */
+omadm_status omadm__rb_requested_load(omadm_reboot *rb);
+void omadm__rb_requested_clear(omadm_reboot *rb);
+/* Whether intent `id` of `boot` is marked requested. */
+int omadm__rb_requested_has(const omadm_reboot *rb, uint64_t id, const char *boot);
+/* Marks the intents i with mark[i] == 1 (all of `boot`) requested, keeping
+ * this boot's earlier marks; not flushed (requested.c). The intent cache
+ * must be reloaded after it. */
+omadm_status omadm__rb_requested_mark(omadm_reboot *rb, const unsigned char *mark,
+                                      const char *boot);
+
+/* ---- reboot.c ---- */
+/* Opens the current message's group (the schedules saved for a rollback)
+ * unless open: 0 or -500. */
+int omadm__rb_msg_open(omadm_reboot *rb);
+
 /* ---- schedule.c ---- */
 void omadm__rb_sched_free(rb_schedule *s);
 omadm_status omadm__rb_sched_copy(rb_schedule *dst, const rb_schedule *src);
 omadm_status omadm__rb_sched_load(omadm_reboot *rb);
-omadm_status omadm__rb_sched_save(omadm_reboot *rb);
+/* Writes the schedules, flushed as `flush` says (see intent_add). */
+omadm_status omadm__rb_sched_save(omadm_reboot *rb, unsigned flush);
 /* Add/Replace of a schedule node: handler return (0 or -DM code). */
 int omadm__rb_sched_set(omadm_reboot *rb, omadm_reboot_kind kind, const omadm_csp_request *req,
                         const char *data, size_t len, int is_add);

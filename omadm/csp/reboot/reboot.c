@@ -8,8 +8,7 @@
 #include "core/crash.h"
 #include "core/log.h"
 #include "csp/reboot/rbint.h"
-
-#define BOOT_ID_MAX 128
+#include "dispatch/dispatch.h"
 
 static const omadm_node_def reboot_nodes[] = {
     { "", OMADM_FORMAT_NODE, OMADM_ACCESS_GET, OMADM_NODE_INTERIOR, NULL },
@@ -146,13 +145,31 @@ static char *dup_or_empty(const char *s)
     return omadm__strdup(s ? s : "");
 }
 
+/* A copy of the Exec's request, for a write at commit. */
+static rb_pending_exec *pending_new(const omadm_csp_request *req)
+{
+    rb_pending_exec *p = omadm__calloc(1, sizeof(*p));
+
+    if (!p)
+        return NULL;
+    p->uri = dup_or_empty(req->uri);
+    p->server = dup_or_empty(req->server);
+    p->session = dup_or_empty(req->session_id);
+    p->msgref = dup_or_empty(req->msg_id);
+    p->cmdref = dup_or_empty(req->cmd_id);
+    if (!p->uri || !p->server || !p->session || !p->msgref || !p->cmdref) {
+        pending_free(p);
+        return NULL;
+    }
+    return p;
+}
+
 static int rb_exec(void *csp, const omadm_csp_request *req, const char *data, size_t len)
 {
     omadm_reboot *rb = csp;
-    char boot[BOOT_ID_MAX];
     rb_pending_exec *p, **tail;
-    int64_t now;
     omadm_status st;
+    int rc;
 
     (void)data; /* reboot-csp.md §3: Data ignored */
     (void)len;
@@ -164,8 +181,9 @@ static int rb_exec(void *csp, const omadm_csp_request *req, const char *data, si
         omadm__log(OMADM_LOG_INFO, "reboot: RebootNow resent with an executed CmdID: no restart");
         return 0;
     }
-    for (tail = &rb->pending; *tail; tail = &(*tail)->next) {
-        if (rb->in_txn && !omadm__rb_cmdid_is_integer(req->cmd_id) &&
+    /* Accepted earlier in this Atomic or message, not yet written. */
+    for (tail = rb->in_txn ? &rb->pending : &rb->msg_pending; *tail; tail = &(*tail)->next) {
+        if (!omadm__rb_cmdid_is_integer(req->cmd_id) &&
             strcmp((*tail)->cmdref, req->cmd_id ? req->cmd_id : "") == 0 &&
             strcmp((*tail)->server, req->server ? req->server : "") == 0)
             return 0;
@@ -175,38 +193,137 @@ static int rb_exec(void *csp, const omadm_csp_request *req, const char *data, si
         omadm__log(OMADM_LOG_WARN, "reboot: restart not permitted (%s)", omadm_status_str(st));
         return st == OMADM_ERR_ACCESS ? -425 : -500;
     }
-    if (rb->in_txn) {
-        /* Armed only at commit (syncml-dm.md §6). */
-        p = omadm__calloc(1, sizeof(*p));
-        if (!p)
-            return -500;
-        p->uri = dup_or_empty(req->uri);
-        p->server = dup_or_empty(req->server);
-        p->session = dup_or_empty(req->session_id);
-        p->msgref = dup_or_empty(req->msg_id);
-        p->cmdref = dup_or_empty(req->cmd_id);
-        if (!p->uri || !p->server || !p->session || !p->msgref || !p->cmdref) {
-            pending_free(p);
+    /* Written at the Atomic's commit (armed only then, syncml-dm.md §6),
+     * else by the message's group commit, before the Status exists. */
+    if (!rb->in_txn) {
+        rc = omadm__rb_msg_open(rb);
+        if (rc)
+            return rc;
+    }
+    p = pending_new(req);
+    if (!p)
+        return -500;
+    *tail = p;
+    return 0;
+}
+
+/* ---- durable commits (Atomic and message groups) ------------------------ */
+
+/* Writes `pending` as intents and, when `sched_dirty`, the schedules, as one
+ * group: each intent record with its content flushed, then the schedule
+ * file (or, without it, the last record) flushed with the directory, so
+ * one directory flush makes every name durable: n + 1 flushes for n files
+ * (reboot-csp.md's guarantees hold: nothing is acknowledged before the
+ * group is durable). On failure the intents written are removed again and
+ * the error is returned. */
+static omadm_status write_group(omadm_reboot *rb, const rb_pending_exec *pending, int sched_dirty,
+                                size_t *written)
+{
+    char boot[RB_BOOT_ID_MAX];
+    uint64_t ids[64];
+    size_t n = 0, i;
+    const rb_pending_exec *p;
+    int64_t now = 0;
+    omadm_status st = OMADM_OK;
+
+    *written = 0;
+    if (pending) {
+        st = rb->platform->now(rb->platform->ctx, &now);
+        if (st == OMADM_OK)
+            st = omadm__rb_current_boot(rb, boot, sizeof(boot));
+    }
+    for (p = pending; st == OMADM_OK && p; p = p->next) {
+        unsigned flush = sched_dirty || p->next ? OMADM_FILE_FLUSH_ORDERED : OMADM_FILE_FLUSH_ALL;
+
+        if (n == sizeof(ids) / sizeof(ids[0])) {
+            st = OMADM_ERR_LIMIT;
+            break;
+        }
+        st = omadm__rb_intent_add(rb, RB_NOW, p->uri, p->server, p->session, p->msgref, p->cmdref,
+                                  now, boot, flush, &ids[n]);
+        if (st == OMADM_OK)
+            n++;
+    }
+    if (st == OMADM_OK && sched_dirty) {
+        /* Killed here: the intents may stand without the schedules; no
+         * Status said either was done. */
+        if (n)
+            omadm__crash_point("group-between");
+        st = omadm__rb_sched_save(rb, OMADM_FILE_FLUSH_ALL);
+    }
+    if (st != OMADM_OK) {
+        /* Undo: nothing of this group may stay armed. */
+        for (i = 0; i < n; i++)
+            omadm_outbox_remove(rb->outbox, ids[i]);
+        if (n)
+            omadm__rb_intents_load(rb);
+        return st;
+    }
+    *written = n;
+    return OMADM_OK;
+}
+
+int omadm__rb_msg_open(omadm_reboot *rb)
+{
+    int k;
+
+    if (rb->in_msg)
+        return 0;
+    for (k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
+        if (omadm__rb_sched_copy(&rb->msg_saved[k], &rb->sched[k]) != OMADM_OK) {
+            while (k-- > 0)
+                omadm__rb_sched_free(&rb->msg_saved[k]);
             return -500;
         }
-        *tail = p;
-        return 0;
     }
-    st = rb->platform->now(rb->platform->ctx, &now);
-    if (st == OMADM_OK)
-        st = omadm__rb_current_boot(rb, boot, sizeof(boot));
-    if (st == OMADM_OK)
-        st = omadm__rb_intent_add(rb, RB_NOW, req->uri, req->server ? req->server : "",
-                                  req->session_id ? req->session_id : "",
-                                  req->msg_id ? req->msg_id : "", req->cmd_id ? req->cmd_id : "",
-                                  now, boot, NULL);
+    rb->in_msg = 1;
+    rb->msg_sched_dirty = 0;
+    return 0;
+}
+
+/* Closes the message's group; with `undo` the schedules return to their
+ * state before it. */
+static void msg_end(omadm_reboot *rb, int undo)
+{
+    int k;
+
+    for (k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
+        if (undo) {
+            omadm__rb_sched_free(&rb->sched[k]);
+            rb->sched[k] = rb->msg_saved[k];
+            memset(&rb->msg_saved[k], 0, sizeof(rb->msg_saved[k]));
+        } else {
+            omadm__rb_sched_free(&rb->msg_saved[k]);
+        }
+    }
+    pending_free(rb->msg_pending);
+    rb->msg_pending = NULL;
+    rb->in_msg = 0;
+    rb->msg_sched_dirty = 0;
+}
+
+/* The dispatcher's group commit (dispatch.h): a message's schedule changes
+ * and accepted RebootNow Execs become durable together (3 flushes for
+ * both, 2 for either) before their Statuses are built. */
+static int rb_message_commit(void *csp)
+{
+    omadm_reboot *rb = csp;
+    size_t n = 0;
+    omadm_status st;
+
+    if (!rb->in_msg)
+        return 0;
+    st = write_group(rb, rb->msg_pending, rb->msg_sched_dirty, &n);
     if (st != OMADM_OK) {
-        omadm__log(OMADM_LOG_ERROR, "reboot: restart intent not written (%s)",
-                   omadm_status_str(st));
+        msg_end(rb, 1);
+        omadm__log(OMADM_LOG_ERROR, "reboot: changes not written (%s)", omadm_status_str(st));
         return omadm__rb_dm_error(st);
     }
-    omadm__crash_point("intent-written");
-    omadm__log(OMADM_LOG_INFO, "reboot: RebootNow accepted; restart armed");
+    msg_end(rb, 0);
+    if (n) {
+        omadm__crash_point("intent-written");
+        omadm__log(OMADM_LOG_INFO, "reboot: RebootNow accepted; restart armed");
+    }
     return 0;
 }
 
@@ -269,40 +386,14 @@ static int rb_txn_rollback(void *csp)
 static int rb_txn_commit(void *csp)
 {
     omadm_reboot *rb = csp;
-    char boot[BOOT_ID_MAX];
-    uint64_t ids[64];
-    size_t n = 0, i;
-    rb_pending_exec *p;
-    int64_t now = 0;
-    omadm_status st = OMADM_OK;
+    size_t n = 0;
+    omadm_status st;
 
     if (!rb->in_txn)
         return -500;
-    if (rb->pending) {
-        st = rb->platform->now(rb->platform->ctx, &now);
-        if (st == OMADM_OK)
-            st = omadm__rb_current_boot(rb, boot, sizeof(boot));
-    }
-    for (p = rb->pending; st == OMADM_OK && p; p = p->next) {
-        if (n == sizeof(ids) / sizeof(ids[0])) {
-            st = OMADM_ERR_LIMIT;
-            break;
-        }
-        st = omadm__rb_intent_add(rb, RB_NOW, p->uri, p->server, p->session, p->msgref, p->cmdref,
-                                  now, boot, &ids[n]);
-        if (st == OMADM_OK)
-            n++;
-    }
-    if (st == OMADM_OK && rb->txn_sched_dirty) {
-        rb->in_txn = 0; /* save writes the current (committed) values */
-        st = omadm__rb_sched_save(rb);
-        rb->in_txn = 1;
-    }
+    st = write_group(rb, rb->pending, rb->txn_sched_dirty, &n);
     if (st != OMADM_OK) {
-        /* Undo: nothing of this Atomic may stay armed. */
-        for (i = 0; i < n; i++)
-            omadm_outbox_remove(rb->outbox, ids[i]);
-        omadm__rb_intents_load(rb);
+        /* Nothing of this Atomic stays armed (write_group removed it). */
         sched_restore(rb);
         txn_end(rb);
         omadm__log(OMADM_LOG_ERROR, "reboot: Atomic commit failed (%s)", omadm_status_str(st));
@@ -327,9 +418,10 @@ static void rb_session_end(void *csp, int completed)
                    omadm_status_str(st));
 }
 
-static const omadm_csp_ops reboot_ops = {
-    OMADM_CSP_OPS_VERSION, rb_get,       rb_add,        rb_replace,      rb_del,         rb_exec,
-    rb_children,           rb_txn_begin, rb_txn_commit, rb_txn_rollback, rb_session_end,
+static const omadm__csp_ops_ext reboot_ops = {
+    { OMADM_CSP_OPS_VERSION | OMADM__CSP_OPS_EXT, rb_get, rb_add, rb_replace, rb_del, rb_exec,
+      rb_children, rb_txn_begin, rb_txn_commit, rb_txn_rollback, rb_session_end },
+    rb_message_commit,
 };
 
 /* ---- lifetime ----------------------------------------------------------- */
@@ -352,9 +444,13 @@ omadm_status omadm__reboot_new(omadm_reboot **out, const omadm_platform *platfor
         return OMADM_ERR_NOMEM;
     rb->platform = platform;
     rb->outbox = outbox;
+    if (platform->boot_id(platform->ctx, rb->boot, sizeof(rb->boot)) != OMADM_OK)
+        rb->boot[0] = '\0';
     st = omadm__rb_sched_load(rb);
     if (st == OMADM_OK)
         st = omadm__rb_history_load(rb);
+    if (st == OMADM_OK)
+        st = omadm__rb_requested_load(rb);
     if (st == OMADM_OK)
         st = omadm__rb_intents_load(rb);
     if (st != OMADM_OK) {
@@ -375,9 +471,12 @@ void omadm__reboot_free(omadm_reboot *rb)
         sched_restore(rb);
         txn_end(rb);
     }
+    if (rb->in_msg)
+        msg_end(rb, 1); /* never committed: never acknowledged */
     for (k = 0; k < OMADM_REBOOT_KIND_COUNT; k++)
         omadm__rb_sched_free(&rb->sched[k]);
     omadm__rb_history_clear(rb);
+    omadm__rb_requested_clear(rb);
     omadm__rb_intents_clear(rb);
     omadm__free(rb);
 }
@@ -386,7 +485,7 @@ omadm_status omadm__reboot_register(omadm_reboot *rb, omadm_tree *tree)
 {
     if (!rb || !tree)
         return OMADM_ERR_INVALID;
-    return omadm_tree_register(tree, OMADM_REBOOT_ROOT, &reboot_ops, reboot_nodes,
+    return omadm_tree_register(tree, OMADM_REBOOT_ROOT, &reboot_ops.ops, reboot_nodes,
                                sizeof(reboot_nodes) / sizeof(reboot_nodes[0]),
                                OMADM_CSP_SCOPE_DEVICE, rb);
 }
@@ -401,7 +500,7 @@ size_t omadm__reboot_pending_count(const omadm_reboot *rb)
 omadm_status omadm__reboot_pending_at(const omadm_reboot *rb, size_t index,
                                       omadm_reboot_pending *out)
 {
-    char boot[BOOT_ID_MAX];
+    char boot[RB_BOOT_ID_MAX];
     const rb_intent *in;
 
     if (!rb || !out)

@@ -14,7 +14,11 @@
  * Durable state, all through the platform's file API:
  *  - restart intents: outbox records of kind OMADM_OUTBOX_INTENT, one per
  *    accepted RebootNow Exec or fired schedule; their payload is a
- *    key=value line ("v=1;trigger=now;uri=...;state=armed|requested...");
+ *    key=value line ("v=1;trigger=now;uri=...;state=armed..."), written
+ *    once ("state=requested" from older versions is still read);
+ *  - "reboot-requested.conf": which intents of the current boot the
+ *    platform was asked to restart for (requested.c: replaced atomically,
+ *    not flushed; it only matters within the boot that wrote it);
  *  - outcomes: OMADM_OUTBOX_OUTCOME records, the generic alert 1226 of
  *    reboot-csp.md §6, sent and settled by the session;
  *  - "reboot-schedule.conf": the three schedules (value as received, the
@@ -26,9 +30,12 @@
  *    until it sees the Status) gets 200 and no second restart. While the
  *    intent itself exists it serves the same purpose.
  *
- * Exactly-once: the intent is durable before the Exec's Status 200 exists;
- * an intent is durably marked "requested" before the platform is asked to
- * restart. At start-up, an intent marked "requested" whose boot identity is
+ * Exactly-once: the intent is durable before the Exec's Status 200 exists
+ * (the dispatcher's group commit writes a message's intents and schedule
+ * changes together, before its Statuses are built: reboot.c); an intent is
+ * marked "requested" before the platform is asked to restart (a mark a
+ * process crash cannot lose; a power loss ends the boot, and with it what
+ * the mark is about). At start-up, an intent marked "requested" whose boot identity is
  * the current one and whose deadline has not passed is requested again: the
  * process may have died between the mark and the platform call. A repeated
  * request cannot restart the device twice: the boot identity changes at the
@@ -40,7 +47,8 @@
  * shutdown-blocked, boot-after-deadline, platform-refused, platform-error,
  * device-off.
  *
- * Crash points (OMADM_CRASH_AT, test builds): "intent-written" (intent
+ * Crash points (OMADM_CRASH_AT, test builds): "group-between" (a
+ * message's intents written, its schedule changes not yet), "intent-written" (intent
  * durable, Status not yet produced), "restart-marked" (intents durably
  * "requested", platform not yet asked), "restart-requested" (platform call
  * returned), "boot-detected" (outcome durable, intent not yet removed).
@@ -55,7 +63,8 @@
  * session longer than the deadline) is reported `not-restarted`. A
  * RebootNow accepted while a restart is already requested in this boot
  * shares it (coalesced: one request, each command reported). Exec inside
- * an Atomic is only written at txn_commit.
+ * an Atomic is only written at txn_commit, outside one at the message's
+ * group commit.
  *
  * Platform refusal: at Exec time the platform's can_restart (when set)
  * decides: OMADM_ERR_ACCESS -> 425, another error -> 500, no intent. A
@@ -91,9 +100,10 @@
 #ifndef OMADM_REBOOT_OUTCOME_TYPE
 #define OMADM_REBOOT_OUTCOME_TYPE "org.omadm-agent.reboot.outcome"
 #endif
-#define OMADM_REBOOT_ROOT          "./Vendor/MSFT/Reboot"
-#define OMADM_REBOOT_SCHEDULE_FILE "reboot-schedule.conf"
-#define OMADM_REBOOT_HISTORY_FILE  "reboot-history.conf"
+#define OMADM_REBOOT_ROOT           "./Vendor/MSFT/Reboot"
+#define OMADM_REBOOT_SCHEDULE_FILE  "reboot-schedule.conf"
+#define OMADM_REBOOT_HISTORY_FILE   "reboot-history.conf"
+#define OMADM_REBOOT_REQUESTED_FILE "reboot-requested.conf"
 
 typedef struct omadm_reboot omadm_reboot;
 

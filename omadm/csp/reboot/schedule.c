@@ -143,7 +143,7 @@ omadm_status omadm__rb_sched_display(const omadm_reboot *rb, const rb_schedule *
 
 /* ---- durable state ------------------------------------------------------ */
 
-omadm_status omadm__rb_sched_save(omadm_reboot *rb)
+omadm_status omadm__rb_sched_save(omadm_reboot *rb, unsigned flush)
 {
     omadm_buf b = OMADM_BUF_INIT;
     omadm_status st = omadm__buf_append_str(&b, "v=1\n");
@@ -172,7 +172,10 @@ omadm_status omadm__rb_sched_save(omadm_reboot *rb)
         if (st == OMADM_OK)
             st = omadm__buf_append(&b, "\n", 1);
     }
-    if (st == OMADM_OK)
+    if (st == OMADM_OK && flush != OMADM_FILE_FLUSH_ALL && rb->platform->file_replace_with)
+        st = rb->platform->file_replace_with(rb->platform->ctx, OMADM_REBOOT_SCHEDULE_FILE, b.data,
+                                             b.len, flush);
+    else if (st == OMADM_OK)
         st = rb->platform->file_replace(rb->platform->ctx, OMADM_REBOOT_SCHEDULE_FILE, b.data,
                                         b.len);
     omadm__buf_free(&b);
@@ -277,26 +280,27 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Replaces schedule `kind` by `ns` (moved in; may be unset = clear) and
- * makes it durable unless inside an Atomic. */
+/* Replaces schedule `kind` by `ns` (moved in whatever the outcome; may be
+ * unset = clear). Made durable by the Atomic's commit inside one, else by
+ * the message's group commit (reboot.c). */
 static int commit_change(omadm_reboot *rb, omadm_reboot_kind kind, rb_schedule *ns)
 {
-    rb_schedule old = rb->sched[kind];
-    omadm_status st;
+    rb_schedule old;
+    int rc;
 
-    rb->sched[kind] = *ns;
-    memset(ns, 0, sizeof(*ns));
     if (rb->in_txn) {
         rb->txn_sched_dirty = 1;
     } else {
-        st = omadm__rb_sched_save(rb);
-        if (st != OMADM_OK) {
-            *ns = rb->sched[kind];
-            rb->sched[kind] = old;
+        rc = omadm__rb_msg_open(rb); /* saves the schedules before the change */
+        if (rc) {
             omadm__rb_sched_free(ns);
-            return omadm__rb_dm_error(st);
+            return rc;
         }
+        rb->msg_sched_dirty = 1;
     }
+    old = rb->sched[kind];
+    rb->sched[kind] = *ns;
+    memset(ns, 0, sizeof(*ns));
     omadm__rb_sched_free(&old);
     return 0;
 }
@@ -417,7 +421,7 @@ static omadm_status run_one(omadm_reboot *rb, omadm_reboot_kind kind, int64_t no
         if (st == OMADM_OK && !omadm__rb_occurrence_known(rb, kind_trigger(kind), last)) {
             omadm__log(OMADM_LOG_INFO, "reboot: schedule %s fires", omadm__rb_node_name(kind));
             st = omadm__rb_intent_add(rb, kind_trigger(kind), s->uri, NULL, NULL, NULL, NULL, last,
-                                      boot, NULL);
+                                      boot, OMADM_FILE_FLUSH_ALL, NULL);
         }
     } else {
         st = report_missed(rb, kind, last, boot_time);
@@ -425,7 +429,7 @@ static omadm_status run_one(omadm_reboot *rb, omadm_reboot_kind kind, int64_t no
     if (st != OMADM_OK)
         return st; /* next unchanged: done again, idempotently, later */
     s->next = after;
-    st = omadm__rb_sched_save(rb);
+    st = omadm__rb_sched_save(rb, OMADM_FILE_FLUSH_ALL);
     if (st != OMADM_OK)
         s->next = old_next;
     return st;
@@ -437,8 +441,8 @@ omadm_status omadm__rb_sched_run(omadm_reboot *rb, int64_t now, int64_t boot_tim
     omadm_status st, first_err = OMADM_OK;
     int k;
 
-    if (rb->in_txn)
-        return OMADM_OK; /* uncommitted values: after the Atomic */
+    if (rb->in_txn || rb->in_msg)
+        return OMADM_OK; /* uncommitted values: after the Atomic or the message */
     for (k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
         rb_schedule *s = &rb->sched[k];
 

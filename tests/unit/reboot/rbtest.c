@@ -125,8 +125,10 @@ static omadm_status w_file_replace_with(void *ctx, const char *name, const void 
 {
     rbt *t = ctx;
 
-    if (t->replaces < 32)
+    if (t->replaces < 32) {
         snprintf(t->replace_names[t->replaces], sizeof t->replace_names[0], "%s", name);
+        t->replace_flush[t->replaces] = flush;
+    }
     t->replaces++;
     if (t->fail_replace_at && t->replaces == t->fail_replace_at)
         return OMADM_ERR_IO;

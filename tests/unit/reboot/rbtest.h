@@ -31,6 +31,7 @@ typedef struct rbt {
     const char *crash_replace_point;
     int replaces;               /* file_replace calls so far */
     char replace_names[32][64]; /* the first 32 file_replace targets */
+    unsigned replace_flush[32]; /* and how each was flushed (OMADM_FILE_FLUSH_*) */
     omadm_status probe_status;  /* can_restart answers this when not OMADM_OK */
     /* A time-zone rule instead of the sim's fixed utc-offset when dst_at
      * is non-zero: dst_before seconds east of UTC before dst_at, dst_after
