@@ -74,8 +74,9 @@ struct omadm_reboot {
      * outside an Atomic, in memory only until rb_message_commit. */
     int in_msg;
     int msg_sched_dirty;
-    rb_schedule msg_saved[OMADM_REBOOT_KIND_COUNT]; /* the schedules before them */
-    rb_pending_exec *msg_pending;                   /* RebootNow Execs accepted */
+    rb_schedule msg_saved[OMADM_REBOOT_KIND_COUNT];  /* the schedules before them, */
+    unsigned char msg_kept[OMADM_REBOOT_KIND_COUNT]; /* for the kinds changed */
+    rb_pending_exec *msg_pending;                    /* RebootNow Execs accepted */
 };
 
 /* Names: "now", "single", ...; node names "Single", ... */
@@ -133,9 +134,12 @@ omadm_status omadm__rb_requested_mark(omadm_reboot *rb, const unsigned char *mar
                                       const char *boot);
 
 /* ---- reboot.c ---- */
-/* Opens the current message's group (the schedules saved for a rollback)
- * unless open: 0 or -500. */
-int omadm__rb_msg_open(omadm_reboot *rb);
+/* Opens the current message's group unless open. */
+void omadm__rb_msg_open(omadm_reboot *rb);
+/* Schedule `kind` changed in the open group; `old` is its value before
+ * (moved: kept for an undo when it is the first change of the kind in the
+ * message, else freed). */
+void omadm__rb_msg_keep(omadm_reboot *rb, omadm_reboot_kind kind, rb_schedule *old);
 
 /* ---- schedule.c ---- */
 void omadm__rb_sched_free(rb_schedule *s);

@@ -169,7 +169,6 @@ static int rb_exec(void *csp, const omadm_csp_request *req, const char *data, si
     omadm_reboot *rb = csp;
     rb_pending_exec *p, **tail;
     omadm_status st;
-    int rc;
 
     (void)data; /* reboot-csp.md §3: Data ignored */
     (void)len;
@@ -195,14 +194,11 @@ static int rb_exec(void *csp, const omadm_csp_request *req, const char *data, si
     }
     /* Written at the Atomic's commit (armed only then, syncml-dm.md §6),
      * else by the message's group commit, before the Status exists. */
-    if (!rb->in_txn) {
-        rc = omadm__rb_msg_open(rb);
-        if (rc)
-            return rc;
-    }
     p = pending_new(req);
     if (!p)
         return -500;
+    if (!rb->in_txn)
+        omadm__rb_msg_open(rb);
     *tail = p;
     return 0;
 }
@@ -263,38 +259,42 @@ static omadm_status write_group(omadm_reboot *rb, const rb_pending_exec *pending
     return OMADM_OK;
 }
 
-int omadm__rb_msg_open(omadm_reboot *rb)
+void omadm__rb_msg_open(omadm_reboot *rb)
 {
-    int k;
-
     if (rb->in_msg)
-        return 0;
-    for (k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
-        if (omadm__rb_sched_copy(&rb->msg_saved[k], &rb->sched[k]) != OMADM_OK) {
-            while (k-- > 0)
-                omadm__rb_sched_free(&rb->msg_saved[k]);
-            return -500;
-        }
-    }
+        return;
     rb->in_msg = 1;
     rb->msg_sched_dirty = 0;
-    return 0;
 }
 
-/* Closes the message's group; with `undo` the schedules return to their
- * state before it. */
+void omadm__rb_msg_keep(omadm_reboot *rb, omadm_reboot_kind kind, rb_schedule *old)
+{
+    if (rb->msg_kept[kind]) {
+        omadm__rb_sched_free(old);
+        return;
+    }
+    rb->msg_saved[kind] = *old;
+    memset(old, 0, sizeof(*old));
+    rb->msg_kept[kind] = 1;
+}
+
+/* Closes the message's group; with `undo` the schedules it changed return
+ * to their state before it. */
 static void msg_end(omadm_reboot *rb, int undo)
 {
     int k;
 
     for (k = 0; k < OMADM_REBOOT_KIND_COUNT; k++) {
+        if (!rb->msg_kept[k])
+            continue;
         if (undo) {
             omadm__rb_sched_free(&rb->sched[k]);
             rb->sched[k] = rb->msg_saved[k];
-            memset(&rb->msg_saved[k], 0, sizeof(rb->msg_saved[k]));
         } else {
             omadm__rb_sched_free(&rb->msg_saved[k]);
         }
+        memset(&rb->msg_saved[k], 0, sizeof(rb->msg_saved[k]));
+        rb->msg_kept[k] = 0;
     }
     pending_free(rb->msg_pending);
     rb->msg_pending = NULL;

@@ -285,23 +285,18 @@ static int is_space(char c)
  * the message's group commit (reboot.c). */
 static int commit_change(omadm_reboot *rb, omadm_reboot_kind kind, rb_schedule *ns)
 {
-    rb_schedule old;
-    int rc;
+    rb_schedule old = rb->sched[kind];
 
-    if (rb->in_txn) {
-        rb->txn_sched_dirty = 1;
-    } else {
-        rc = omadm__rb_msg_open(rb); /* saves the schedules before the change */
-        if (rc) {
-            omadm__rb_sched_free(ns);
-            return rc;
-        }
-        rb->msg_sched_dirty = 1;
-    }
-    old = rb->sched[kind];
     rb->sched[kind] = *ns;
     memset(ns, 0, sizeof(*ns));
-    omadm__rb_sched_free(&old);
+    if (rb->in_txn) {
+        rb->txn_sched_dirty = 1;
+        omadm__rb_sched_free(&old);
+    } else {
+        omadm__rb_msg_open(rb);
+        rb->msg_sched_dirty = 1;
+        omadm__rb_msg_keep(rb, kind, &old); /* the value before the message, for an undo */
+    }
     return 0;
 }
 
