@@ -202,7 +202,22 @@ omadm_status omadm_device_tick(omadm_device *d, int64_t *next_due)
     return st;
 }
 
-/* The next SessionID, 1..255 wrapping, durable before it is used. */
+/* SessionIDs are reserved a block at a time: DEVICE_FILE_SESSION_ID holds
+ * the last id of the newest block, written durably before any id of it is
+ * used; the rest of the block is used from memory. A new device object (a
+ * new process) starts after the whole block, so no id repeats across a
+ * crash, and a long-lived device makes one durable write per block instead
+ * of one per session. (A file holding the last id used, as older versions
+ * wrote it, reads the same way.) */
+#define SESSION_ID_BLOCK 16u
+
+/* The id after `id`, 1..255 wrapping (never 0). */
+static unsigned session_id_after(unsigned id)
+{
+    return id % 255 + 1;
+}
+
+/* The next SessionID, durable (its block reserved) before it is used. */
 static omadm_status next_session_id(omadm_device *d, unsigned *out)
 {
     char *data = NULL, buf[16];
@@ -211,19 +226,28 @@ static omadm_status next_session_id(omadm_device *d, unsigned *out)
     omadm_status st;
     int n;
 
-    st = d->platform.file_read(d->platform.ctx, DEVICE_FILE_SESSION_ID, 64, &data, &len);
-    if (st == OMADM_OK) {
-        char *end;
-        unsigned long v = strtoul(data, &end, 10);
-        if (end != data && v <= 255)
-            last = (unsigned)v;
-        free(data); /* platform.h: malloc'd */
-    } else if (st != OMADM_ERR_NOT_FOUND) {
-        return st;
+    if (!d->sid_left) {
+        st = d->platform.file_read(d->platform.ctx, DEVICE_FILE_SESSION_ID, 64, &data, &len);
+        if (st == OMADM_OK) {
+            char *end;
+            unsigned long v = strtoul(data, &end, 10);
+            if (end != data && v <= 255)
+                last = (unsigned)v;
+            free(data); /* platform.h: malloc'd */
+        } else if (st != OMADM_ERR_NOT_FOUND) {
+            return st;
+        }
+        n = snprintf(buf, sizeof buf, "%u\n", (last + SESSION_ID_BLOCK - 1) % 255 + 1);
+        st = d->platform.file_replace(d->platform.ctx, DEVICE_FILE_SESSION_ID, buf, (size_t)n);
+        if (st != OMADM_OK)
+            return st;
+        d->sid_next = session_id_after(last);
+        d->sid_left = SESSION_ID_BLOCK;
     }
-    *out = last % 255 + 1;
-    n = snprintf(buf, sizeof buf, "%u\n", *out);
-    return d->platform.file_replace(d->platform.ctx, DEVICE_FILE_SESSION_ID, buf, (size_t)n);
+    *out = d->sid_next;
+    d->sid_next = session_id_after(d->sid_next);
+    d->sid_left--;
+    return OMADM_OK;
 }
 
 static int64_t now_of(const omadm_device *d)

@@ -35,6 +35,9 @@ struct omadm_device {
     omadm_transport *transport; /* made at the first sync */
     omadm_device_session session;
     int in_session;
+    /* SessionIDs reserved durably and not used yet (device.c): the next one
+     * and how many are left. */
+    unsigned sid_next, sid_left;
     /* copies of the configuration */
     char *device_id, *server_url, *ca_file, *cert_file, *key_file, *auth_name, *auth_secret,
         *user_agent;

@@ -163,8 +163,9 @@ OMADM_API omadm_status omadm_device_tick(omadm_device *device, int64_t *next_due
 OMADM_API omadm_status omadm_device_sync(omadm_device *device);
 
 /* The no-I/O session (one at a time per device). start takes the next
- * SessionID (durable before use) and returns the session (owned by the
- * device until omadm_device_session_finish). Then loop:
+ * SessionID (reserved durably before use, 16 at a time: a new device
+ * object starts after the last reserved block, so none repeats) and returns the session (owned by
+ * the device until omadm_device_session_finish). Then loop:
  *
  *   next: *msg is the next client message (`*len` bytes, free with
  *         omadm_free), or NULL when the session is over;

@@ -120,15 +120,34 @@ static void test_tree_and_session_bookkeeping(void **state)
     assert_int_equal(res.retry_after, 30);
     assert_string_equal(res.error, "connection refused");
     assert_true(res.started > 0 && res.finished >= res.started);
-    /* The SessionID counter is durable and moves on. */
+    /* The SessionID counter is durable: a block of 16 ids (1..16) is
+     * reserved before the first is used; the next sessions take the rest
+     * without writing, the 17th reserves the next block. */
     path = tu_path(dir, "device-session-id", NULL);
     text = tu_read(path, NULL);
-    assert_string_equal(text, "1\n");
+    assert_string_equal(text, "16\n");
     free(text);
+    for (unsigned id = 2; id <= 17; id++) {
+        assert_int_equal(omadm_device_session_start(dev, &s), OMADM_OK);
+        assert_int_equal(omadm_device_session_finish(s), OMADM_ERR_STATE);
+        res.size = sizeof res;
+        assert_int_equal(omadm_device_last_result(dev, &res), OMADM_OK);
+        assert_int_equal(res.session_id, id);
+        text = tu_read(path, NULL);
+        assert_string_equal(text, id <= 16 ? "16\n" : "32\n");
+        free(text);
+    }
+    omadm_device_free(dev);
+    /* A new device object (a new process, or after a crash) starts after
+     * the whole reserved block: 17 was used, 18..32 may have been. */
+    assert_int_equal(omadm_device_new(&dev, &cfg), OMADM_OK);
     assert_int_equal(omadm_device_session_start(dev, &s), OMADM_OK);
     assert_int_equal(omadm_device_session_finish(s), OMADM_ERR_STATE);
+    res.size = sizeof res;
+    assert_int_equal(omadm_device_last_result(dev, &res), OMADM_OK);
+    assert_int_equal(res.session_id, 33);
     text = tu_read(path, NULL);
-    assert_string_equal(text, "2\n");
+    assert_string_equal(text, "48\n");
     free(text);
     free(path);
     omadm_device_free(dev);

@@ -65,6 +65,15 @@ static void test_session_id_counter(void **state)
     (void)state;
     assert_int_equal(next_id_after(dir, "17\n", &st), 18);
     assert_int_equal(next_id_after(dir, "254\n", &st), 255);
+    /* The block reserved after 250 is 251..255, 1..11. */
+    assert_int_equal(next_id_after(dir, "250\n", &st), 251);
+    {
+        char *path = tu_path(dir, "device-session-id", NULL), *text = tu_read(path, NULL);
+
+        assert_string_equal(text, "11\n");
+        free(text);
+        free(path);
+    }
     assert_int_equal(next_id_after(dir, "255\n", &st), 1); /* wraps, never 0 */
     assert_int_equal(next_id_after(dir, "256\n", &st), 1); /* out of range: start over */
     assert_int_equal(next_id_after(dir, "junk\n", &st), 1);
