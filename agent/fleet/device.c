@@ -263,7 +263,8 @@ static void pump(fleet *f, fleet_device *d, double now)
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, d);
     curl_easy_setopt(e, CURLOPT_PRIVATE, d);
-    curl_easy_setopt(e, CURLOPT_SHARE, fleet_tls_share(&d->share, f->mx.share));
+    curl_easy_setopt(e, CURLOPT_SHARE,
+                     fleet_tls_share(&d->share, f->mx.share, f->o->devices <= f->o->max_inflight));
     if (fleet_multi_add(&f->mx, e) != 0) {
         omadm_free(msg);
         d->msg = NULL;

@@ -122,8 +122,14 @@ void fleet_tls_counts(uint64_t *handshakes, uint64_t *resumed);
 /* The device's own TLS session cache (a CURLSH in *slot, made on first use;
  * the caller cleans it up once no handle uses it): libcurl's shared cache
  * holds 8 sessions (LRU), so one fleet-wide cache never resumes once more
- * than 8 devices take turns. `fallback` when it cannot be made. */
-CURLSH *fleet_tls_share(void **slot, CURLSH *fallback);
+ * than 8 devices take turns. `fallback` when it cannot be made.
+ * With `own_connection` (every device can keep its connection: no more
+ * devices than transfers in flight) it also holds the device's connection
+ * cache: in libcurl 7.88 a transfer probes every idle connection to the
+ * same host (a recv(MSG_PEEK) each) and compares its TLS settings before
+ * it finds its own, so in one shared cache each session cost about 25
+ * probes with 50 devices (fleet_cpu.py: 537 -> 400 us per session). */
+CURLSH *fleet_tls_share(void **slot, CURLSH *fallback, int own_connection);
 
 /* report.c */
 double fleet_now(void); /* monotonic seconds */

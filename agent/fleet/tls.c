@@ -38,7 +38,7 @@ void fleet_tls_counts(uint64_t *handshakes, uint64_t *resumed)
     *resumed = tls_resumed;
 }
 
-CURLSH *fleet_tls_share(void **slot, CURLSH *fallback)
+CURLSH *fleet_tls_share(void **slot, CURLSH *fallback, int own_connection)
 {
     CURLSH *sh = *slot;
 
@@ -47,7 +47,9 @@ CURLSH *fleet_tls_share(void **slot, CURLSH *fallback)
     sh = curl_share_init();
     if (!sh)
         return fallback;
-    if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+    if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+        (own_connection &&
+         curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK)) {
         curl_share_cleanup(sh);
         return fallback;
     }
