@@ -79,6 +79,11 @@ typedef struct fleet_stats {
     double up_cpu; /* seconds in omadm_device_new/free (bring-up, reboots) */
     double started, ended;
     long rss_start_kb, rss_up_kb, rss_end_kb;
+    /* The steady state: from the moment every device has checked in (all
+     * connections made) to the end. steady_at: its process CPU seconds
+     * then, or -1 while not reached. */
+    double steady_at_cpu;
+    uint64_t steady_at_sessions, steady_at_handshakes;
 } fleet_stats;
 
 /* A device's id (32 hex digits, like a DevId) from its index. */

@@ -223,6 +223,7 @@ int fleet_run(const fleet_options *o, fleet_ca *ca, fleet_stats *st, volatile in
 
     st->started = fleet_now();
     st->rss_start_kb = fleet_rss_kb();
+    st->steady_at_cpu = -1;
     if (fleet_init(&f, o, ca, st) != 0) {
         fprintf(stderr, "omadm-fleet: out of memory setting up %u devices\n", o->devices);
         fleet_free(&f);

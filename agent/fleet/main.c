@@ -132,8 +132,13 @@ static int parse_args(int argc, char **argv, fleet_options *o, const char **secr
                 return bad("--devices %s: expected a whole number 1..1000000", val);
             o->devices = (unsigned)v;
         } else if (!strcmp(a, "--server")) {
+            CURLU *u = curl_url();
+            CURLUcode uc = u ? curl_url_set(u, CURLUPART_URL, val, 0) : CURLUE_OUT_OF_MEMORY;
+            curl_url_cleanup(u);
             if (strncmp(val, "https://", 8) != 0)
                 return bad("--server %s: only https:// URLs", val);
+            if (uc != CURLUE_OK)
+                return bad("--server %s: %s", val, curl_url_strerror(uc));
             o->server = val;
         } else if (!strcmp(a, "--ca")) {
             o->ca = val;

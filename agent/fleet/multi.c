@@ -62,7 +62,9 @@ int fleet_multi_init(fleet_multi *m, const fleet_options *o)
     m->headers = curl_slist_append(NULL, "Content-Type: " CONTENT_TYPE);
     if (m->headers)
         m->headers = curl_slist_append(m->headers, "Accept: " CONTENT_TYPE);
-    if (m->epfd < 0 || !m->pool || !m->multi || !m->share || !m->headers)
+    m->url = curl_url();
+    if (m->epfd < 0 || !m->pool || !m->multi || !m->share || !m->headers || !m->url ||
+        curl_url_set(m->url, CURLUPART_URL, o->server, 0) != CURLUE_OK)
         return -1;
     curl_share_setopt(m->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(m->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
@@ -83,6 +85,7 @@ void fleet_multi_free(fleet_multi *m)
     if (m->share)
         curl_share_cleanup(m->share);
     curl_slist_free_all(m->headers);
+    curl_url_cleanup(m->url);
     free(m->pool);
     if (m->epfd >= 0)
         close(m->epfd);
@@ -100,7 +103,7 @@ CURL *fleet_multi_easy(fleet_multi *m)
     e = curl_easy_init();
     if (!e)
         return NULL;
-    curl_easy_setopt(e, CURLOPT_URL, o->server);
+    curl_easy_setopt(e, CURLOPT_CURLU, m->url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);

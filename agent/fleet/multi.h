@@ -16,6 +16,7 @@ typedef struct fleet_multi {
     CURLM *multi;
     CURLSH *share; /* DNS, and TLS sessions for a device without its own */
     struct curl_slist *headers;
+    CURLU *url; /* the DM server's URL, parsed once rather than per POST */
     CURL **pool;
     unsigned pool_n, pool_cap;
     int epfd;

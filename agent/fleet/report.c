@@ -139,6 +139,18 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
     long per_dev =
         st->devices_up ? (st->rss_end_kb - st->rss_start_kb) * 1024L / st->devices_up : 0;
 
+    /* The steady state's CPU per session (bring-up excluded), or -1. */
+    uint64_t steady_n = st->sessions - st->steady_at_sessions, handshakes, resumed;
+    double steady_us = st->steady_at_cpu >= 0 && steady_n
+                           ? (cpu - st->steady_at_cpu) * 1e6 / (double)steady_n
+                           : -1;
+    char steady[64] = "null";
+
+    fleet_tls_counts(&handshakes, &resumed);
+    if (steady_us >= 0)
+        snprintf(steady, sizeof steady, "%.1f", steady_us);
+    else
+        steady_n = 0;
     errors_text(st, errs, sizeof errs, o->json);
     if (o->json) {
         printf("{\"devices\": %u, \"devices_up\": %u, \"device_errors\": %llu, "
@@ -152,6 +164,8 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
                "\"bytes_per_idle_device\": %ld, \"engine_cpu_us_per_session\": %.1f, "
                "\"engine_sys_us_per_session\": %.1f, "
                "\"bringup_cpu_us_per_device\": %.1f, \"process_cpu_us_per_session\": %.1f, "
+               "\"steady_sessions\": %llu, \"steady_tls_handshakes\": %llu, "
+               "\"steady_cpu_us_per_session\": %s, "
                "\"enrolled\": %llu, \"enroll_reused\": %llu, \"enroll_failed\": %llu}\n",
                o->devices, st->devices_up, (unsigned long long)st->device_errors, st->checked_in,
                secs, (unsigned long long)st->sessions, (unsigned long long)st->sessions_ok,
@@ -162,8 +176,10 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
                (unsigned long long)st->restarts_requested, (unsigned long long)st->reboots,
                (unsigned long long)st->reboot_twice, st->rss_start_kb, st->rss_end_kb,
                peak_rss_kb(), per_dev, st->engine_cpu * 1e6 / en, st->engine_sys * 1e6 / en,
-               st->up_cpu * 1e6 / ups, cpu * 1e6 / n, (unsigned long long)st->enrolled,
-               (unsigned long long)st->enroll_reused, (unsigned long long)st->enroll_failed);
+               st->up_cpu * 1e6 / ups, cpu * 1e6 / n, (unsigned long long)steady_n,
+               (unsigned long long)(steady_n ? handshakes - st->steady_at_handshakes : 0), steady,
+               (unsigned long long)st->enrolled, (unsigned long long)st->enroll_reused,
+               (unsigned long long)st->enroll_failed);
         return;
     }
     printf("omadm-fleet: %u/%u devices up (%llu could not start), %u checked in, %.1f s\n",
@@ -194,4 +210,9 @@ void fleet_summary(const fleet_options *o, const fleet_stats *st)
            "(TLS included)\n",
            st->engine_cpu * 1e6 / en, st->engine_sys * 1e6 / en, st->up_cpu * 1e6 / ups,
            cpu * 1e6 / n);
+    if (steady_n)
+        printf("steady state (every device checked in): %llu sessions, %llu TLS handshakes, "
+               "%.1f us of process CPU per session\n",
+               (unsigned long long)steady_n,
+               (unsigned long long)(handshakes - st->steady_at_handshakes), steady_us);
 }

@@ -2,8 +2,8 @@
 """omadm-fleet's own CPU per session against a canned instant responder
 (issue 18), opt-in:
 
-    python3 tests/bench/fleet_cpu.py [--devices N] [--short S] [--long S]
-                                     [--poll SIM_S] [--time-scale X]
+    python3 tests/bench/fleet_cpu.py [--devices N] [--seconds S]
+                                     [--poll SIM_S] [--time-scales X,Y,..]
 
 The responder (this script, a thread pool) speaks HTTPS with client
 certificates (tests/mockserver/make-certs.sh) and HTTP/1.1 keep-alive, and
@@ -13,13 +13,13 @@ after one exchange). With --devices no more than the fleet's
 --max-inflight (64) every device keeps its connection, so after bring-up
 there are no TLS handshakes.
 
-The fleet runs three times over the same state directory (certificates
-issued in the first, 3 s run, reused by the next two): --short and --long seconds. The
-difference of the two runs' process CPU (getrusage: user + system) over
-the difference of their sessions is the simulator's CPU per steady-state
-session, bring-up excluded; TLS handshakes in that difference are
-reported beside it (0 expected). libomadm's share is the fleet's own
-engine_cpu_us_per_session.
+A first 3 s run issues the certificates; then one run of --seconds per
+time scale, i.e. per session rate (devices x time scale / poll sessions a
+second). Each run's steady_cpu_us_per_session is the process CPU
+(getrusage: user + system) from the moment every device had checked in to
+the end, over the sessions in that time: bring-up and its TLS handshakes
+excluded, the handshakes after it printed beside it (0 expected).
+libomadm's share is the fleet's own engine_cpu_us_per_session.
 """
 
 import argparse
@@ -73,11 +73,10 @@ class Responder(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        self.send_response(200)
-        self.send_header("Content-Type", CTYPE)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
+        # Head and body in one write, so one TLS record, as a server that
+        # buffers its response (Go's net/http, nginx) sends it.
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s"
+                         % (CTYPE.encode(), len(out), out))
 
     def log_message(self, *args):
         pass
@@ -108,19 +107,17 @@ def run_fleet(fleet, url, certs, state, args, seconds):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
     if r.returncode != 0:
         raise SystemExit("omadm-fleet exit %d: %s" % (r.returncode, r.stderr[-2000:]))
-    s = json.loads(r.stdout)
-    s["cpu_s"] = s["process_cpu_us_per_session"] * s["sessions"] / 1e6
-    return s
+    return json.loads(r.stdout)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--devices", type=int, default=50)
-    ap.add_argument("--short", type=float, default=10)
-    ap.add_argument("--long", type=float, default=40)
+    ap.add_argument("--devices", type=int, default=64)
+    ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--poll", type=float, default=10, help="sim seconds")
-    ap.add_argument("--time-scale", type=float, default=10)
+    ap.add_argument("--time-scales", default="10,50,200")
     args = ap.parse_args()
+    scales = [float(x) for x in args.time_scales.split(",")]
     fleet = os.environ.get("OMADM_FLEET") or os.path.join(
         os.path.dirname(e2elib.find_agent()), "fleet", "omadm-fleet")
     tmp = tempfile.mkdtemp(prefix="omadm-fleet-cpu-")
@@ -133,23 +130,25 @@ def main():
                         certs, "F1EE7" + "0" * 27], check=True, capture_output=True)
         srv = start_responder(certs)
         url = "https://localhost:%d/dm" % srv.server_address[1]
+        args.time_scale = scales[0]
         run_fleet(fleet, url, certs, state, args, 3)  # issues the certificates
-        runs = [run_fleet(fleet, url, certs, state, args, t) for t in (args.short, args.long)]
+        rows = []
+        for x in scales:
+            args.time_scale = x
+            s = run_fleet(fleet, url, certs, state, args, args.seconds)
+            print("time scale %g: %s" % (x, json.dumps(s)), file=sys.stderr)
+            if s["sessions_failed"] or s["steady_cpu_us_per_session"] is None:
+                print("time scale %g: failed sessions or no steady state" % x)
+                return 1
+            rows.append((x, s))
         srv.shutdown()
-        for name, s in zip(("short", "long"), runs):
-            print("%s run: %s" % (name, json.dumps(s)))
-        a, b = runs
-        ds = b["sessions"] - a["sessions"]
-        if ds <= 0 or b["sessions_failed"] or a["sessions_failed"]:
-            print("no steady-state sessions or failed sessions")
-            return 1
-        per = (b["cpu_s"] - a["cpu_s"]) * 1e6 / ds
-        print("steady state: %d more sessions, %d more TLS handshakes (%d resumed), "
-              "%d more new connections" % (ds, b["tls_handshakes"] - a["tls_handshakes"],
-                                            b["tls_resumed"] - a["tls_resumed"],
-                                            b["new_connections"] - a["new_connections"]))
-        print("process CPU per session: %.1f us (libomadm: %.1f us, of it kernel %.1f us)"
-              % (per, b["engine_cpu_us_per_session"], b["engine_sys_us_per_session"]))
+        print("devices\ttime_scale\tsessions_per_s\tsteady_sessions\tsteady_handshakes\t"
+              "cpu_us_per_session\tlibomadm_us")
+        for x, s in rows:
+            print("%d\t%g\t%.1f\t%d\t%d\t%.1f\t%.1f" % (
+                args.devices, x, s["sessions_per_s"], s["steady_sessions"],
+                s["steady_tls_handshakes"], s["steady_cpu_us_per_session"],
+                s["engine_cpu_us_per_session"]))
         return 0
     finally:
         shutil.rmtree(state, ignore_errors=True)

@@ -98,6 +98,11 @@ class FleetTest(unittest.TestCase):
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 2)
         self.assertIn("--ca /nonexistent/ca.pem", r.stderr)
+        for url, why in (("https://bad host/dm", "--server https://bad host/dm: "),
+                         ("http://127.0.0.1/dm", "only https:// URLs")):
+            r = subprocess.run(self.fleet_args("--server", url), capture_output=True, text=True,
+                               timeout=30)
+            self.assertEqual((r.returncode, why in r.stderr), (2, True), r.stderr)
 
     def test_fleet_checkin_and_restart_campaign(self):
         w = self.world
@@ -143,6 +148,9 @@ class FleetTest(unittest.TestCase):
         # check-in and sessions
         self.assertEqual(summary["devices_up"], DEVICES)
         self.assertEqual(summary["checked_in"], DEVICES - len(SLOW))
+        # the slow devices never check in: no steady state
+        self.assertEqual((summary["steady_sessions"], summary["steady_cpu_us_per_session"]),
+                         (0, None))
         self.assertGreaterEqual(summary["sessions_ok"], 2 * len(healthy))
         # only the slow devices failed, by timing out (or, still waiting
         # when the fleet stopped, aborted: at most one session per device
@@ -212,6 +220,15 @@ class FleetEnrollTest(unittest.TestCase):
         self.assertEqual(summary["checked_in"], ENROLL_DEVICES)
         self.assertEqual(summary["sessions_failed"], 0)
         self.assertGreaterEqual(summary["sessions_ok"], ENROLL_DEVICES)
+        # the steady state starts once all 20 checked in, after their first
+        # sessions and first handshakes
+        self.assertLessEqual(summary["steady_tls_handshakes"],
+                             summary["tls_handshakes"] - ENROLL_DEVICES)
+        self.assertLess(summary["steady_sessions"], summary["sessions"] - ENROLL_DEVICES + 1)
+        if summary["steady_sessions"]:
+            self.assertGreater(summary["steady_cpu_us_per_session"], 0)
+        else:
+            self.assertIsNone(summary["steady_cpu_us_per_session"])
 
         ids = [device_id(i) for i in range(ENROLL_DEVICES)]
         enr = w.api("GET", "/api/enrollments")
