@@ -51,7 +51,6 @@ typedef struct fleet_device {
     double tick_at;   /* real time omadm_device_tick wants to run */
     double reboot_at; /* real time of a pending simulated reboot, or 0 */
     double sess_start;
-    int64_t now_written; /* the sim time last written to sim/now */
     uint32_t index;
     uint32_t heap_pos; /* UINT32_MAX: not in the heap */
     uint32_t restarts_log_size;

@@ -4,6 +4,7 @@
 
     python3 tests/bench/fleet_cpu.py [--devices N] [--seconds S]
                                      [--poll SIM_S] [--time-scales X,Y,..]
+                                     [--machine idle,busy]
 
 The responder (this script, a thread pool) speaks HTTPS with client
 certificates (tests/mockserver/make-certs.sh) and HTTP/1.1 keep-alive, and
@@ -20,6 +21,14 @@ second). Each run's steady_cpu_us_per_session is the process CPU
 the end, over the sessions in that time: bring-up and its TLS handshakes
 excluded, the handshakes after it printed beside it (0 expected).
 libomadm's share is the fleet's own engine_cpu_us_per_session.
+
+Each rate runs twice: on the idle machine, and on a busy one (a nice-19
+busy loop per CPU, whose CPU is not the fleet's). At low rates the fleet
+sleeps between sessions; on a VM an idle CPU is given back to the host,
+and the same code then runs about twice as slowly after each wake-up
+(libomadm's share, identical work, doubles too). The busy figure is the
+fleet's work without that penalty; the idle one is what the process costs
+on an otherwise idle VM.
 """
 
 import argparse
@@ -98,6 +107,18 @@ def start_responder(certs):
     return srv
 
 
+def start_busy_loops():
+    """A nice-19 busy loop per CPU: the CPUs never go idle."""
+    code = "import os\nos.nice(19)\nwhile True:\n    pass\n"
+    return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(os.cpu_count() or 1)]
+
+
+def stop_busy_loops(procs):
+    for p in procs:
+        p.kill()
+        p.wait()
+
+
 def run_fleet(fleet, url, certs, state, args, seconds):
     cmd = [fleet, "--devices", str(args.devices), "--server", url,
            "--ca", os.path.join(certs, "ca.pem"), "--state-dir", state,
@@ -116,8 +137,12 @@ def main():
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--poll", type=float, default=10, help="sim seconds")
     ap.add_argument("--time-scales", default="10,50,200")
+    ap.add_argument("--machine", default="idle,busy", help="idle, busy or both")
     args = ap.parse_args()
     scales = [float(x) for x in args.time_scales.split(",")]
+    machines = args.machine.split(",")
+    if not machines or set(machines) - {"idle", "busy"}:
+        ap.error("--machine: idle, busy or idle,busy")
     fleet = os.environ.get("OMADM_FLEET") or os.path.join(
         os.path.dirname(e2elib.find_agent()), "fleet", "omadm-fleet")
     tmp = tempfile.mkdtemp(prefix="omadm-fleet-cpu-")
@@ -133,20 +158,26 @@ def main():
         args.time_scale = scales[0]
         run_fleet(fleet, url, certs, state, args, 3)  # issues the certificates
         rows = []
-        for x in scales:
-            args.time_scale = x
-            s = run_fleet(fleet, url, certs, state, args, args.seconds)
-            print("time scale %g: %s" % (x, json.dumps(s)), file=sys.stderr)
-            if s["sessions_failed"] or s["steady_cpu_us_per_session"] is None:
-                print("time scale %g: failed sessions or no steady state" % x)
-                return 1
-            rows.append((x, s))
+        for machine in machines:
+            busy = start_busy_loops() if machine == "busy" else []
+            try:
+                for x in scales:
+                    args.time_scale = x
+                    s = run_fleet(fleet, url, certs, state, args, args.seconds)
+                    print("%s, time scale %g: %s" % (machine, x, json.dumps(s)), file=sys.stderr)
+                    if s["sessions_failed"] or s["steady_cpu_us_per_session"] is None:
+                        print("%s, time scale %g: failed sessions or no steady state"
+                              % (machine, x))
+                        return 1
+                    rows.append((machine, x, s))
+            finally:
+                stop_busy_loops(busy)
         srv.shutdown()
-        print("devices\ttime_scale\tsessions_per_s\tsteady_sessions\tsteady_handshakes\t"
-              "cpu_us_per_session\tlibomadm_us")
-        for x, s in rows:
-            print("%d\t%g\t%.1f\t%d\t%d\t%.1f\t%.1f" % (
-                args.devices, x, s["sessions_per_s"], s["steady_sessions"],
+        print("machine\tdevices\ttime_scale\tsessions_per_s\tsteady_sessions\t"
+              "steady_handshakes\tcpu_us_per_session\tlibomadm_us")
+        for machine, x, s in rows:
+            print("%s\t%d\t%g\t%.1f\t%d\t%d\t%.1f\t%.1f" % (
+                machine, args.devices, x, s["sessions_per_s"], s["steady_sessions"],
                 s["steady_tls_handshakes"], s["steady_cpu_us_per_session"],
                 s["engine_cpu_us_per_session"]))
         return 0

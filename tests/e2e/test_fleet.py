@@ -104,6 +104,20 @@ class FleetTest(unittest.TestCase):
                                timeout=30)
             self.assertEqual((r.returncode, why in r.stderr), (2, True), r.stderr)
 
+    def test_device_that_cannot_start_is_counted(self):
+        # d00000's restart log cannot be created (a directory is in its
+        # place): that device is counted as a device error, with the path
+        # named, and the others run their sessions; exit status 1.
+        os.makedirs(os.path.join(self.state, "d00000", "sim", "restarts.log"))
+        args = self.fleet_args("--duration", "6", "--json")
+        args[args.index("--devices") + 1] = "3"
+        r = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("d00000/sim/restarts.log", r.stderr)
+        s = json.loads(r.stdout)
+        self.assertEqual((s["device_errors"], s["devices_up"], s["checked_in"]), (1, 2, 2), s)
+        self.assertGreaterEqual(s["sessions_ok"], 2)
+
     def test_fleet_checkin_and_restart_campaign(self):
         w = self.world
         for i in SLOW:
