@@ -95,8 +95,11 @@ static CURLcode connect_setup(CURL *h, const agent_config *cfg, char *errbuf)
     SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
-    if (cfg->ca_file)
+    if (cfg->ca_file) {
         SET(CURLOPT_CAINFO, cfg->ca_file);
+        /* the configured CA only, as the agent's own requests (omadm/transport) */
+        SET(CURLOPT_CAPATH, (char *)NULL);
+    }
     if (cfg->cert) {
         SET(CURLOPT_SSLCERT, cfg->cert);
         if (omadm_cert_kind_of(cfg->cert) == OMADM_CERT_P12) {

@@ -197,6 +197,7 @@ static int post(en_run *r, en_dev *d, const char *url)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(e, CURLOPT_CAINFO, r->o->ca);
+    curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL); /* --ca only (multi.c) */
     curl_easy_setopt(e, CURLOPT_USERAGENT, "ENROLLClient (omadm-fleet)");
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, d->body);

@@ -110,6 +110,11 @@ CURL *fleet_multi_easy(fleet_multi *m)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(e, CURLOPT_CAINFO, o->ca);
+    /* --ca only, not libcurl's built-in CA directory too; and without a
+     * directory libcurl keeps the CA store it parsed for the next
+     * connection (CURLOPT_CA_CACHE_TIMEOUT) instead of reading --ca at
+     * every one. */
+    curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL);
     curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
     curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "MSFT OMA DM Client/1.2.0.1 (omadm-fleet)");

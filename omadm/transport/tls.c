@@ -41,6 +41,11 @@ CURLcode omadm__transport_tls_setopt(CURL *curl, const omadm_transport_config *c
         struct curl_blob blob = { blob_data(cfg->ca_pem), strlen(cfg->ca_pem), CURL_BLOB_COPY };
         SETOPT(CURLOPT_CAINFO_BLOB, &blob);
     }
+    /* A configured CA is the only trust anchor: libcurl would also search
+     * its built-in CA directory (Debian's: /etc/ssl/certs), so any public
+     * CA could vouch for the MDM server. */
+    if (cfg->ca_file || cfg->ca_pem)
+        SETOPT(CURLOPT_CAPATH, (char *)NULL);
     if (cfg->cert_pem && cfg->key_pem) {
         struct curl_blob cert = { blob_data(cfg->cert_pem), strlen(cfg->cert_pem), CURL_BLOB_COPY };
         struct curl_blob key = { blob_data(cfg->key_pem), strlen(cfg->key_pem), CURL_BLOB_COPY };

@@ -40,7 +40,7 @@
  * them. Zero / NULL fields take the documented default. */
 typedef struct omadm_transport_config {
     const char *url;          /* required; https:// only, anything else is OMADM_ERR_INVALID */
-    const char *ca_file;      /* PEM CA bundle; NULL = libcurl's default (system) store */
+    const char *ca_file;      /* PEM CA bundle, the only trust anchors; NULL = the system store */
     const char *cert_file;    /* client certificate; NULL = none. A PEM file, a
                                  PKCS#12 file (*.pfx, *.p12: key inside, no
                                  password), or with Schannel (Windows) a store

@@ -55,8 +55,9 @@ typedef struct omadm_tls_config {
 /* Sets on `curl` (a libcurl easy handle, CURL *, of the libcurl libomadm
  * itself uses) the TLS options of every libomadm request, so that an
  * agent's own requests (a push channel) match its sessions': TLS 1.2 or
- * later, the peer and its name always verified, cfg's CA and client
- * certificate (an in-memory certificate only with its key). libcurl
+ * later, the peer and its name always verified, cfg's CA (when set, the
+ * only trust anchor: libcurl's built-in CA directory is not searched) and
+ * client certificate (an in-memory certificate only with its key). libcurl
  * copies every string. Returns a CURLcode: 0 (CURLE_OK), or libcurl's
  * error with *failed (may be NULL) naming the option;
  * CURLE_BAD_FUNCTION_ARGUMENT (43) for a NULL curl or cfg or cfg->size too

@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "core/alloc.h"
+#include "transport/tls.h"
 #include "transport_fixture.h"
 
 /* Mutual TLS; two messages on one handle share one connection (the server
@@ -203,6 +206,90 @@ static void test_pkcs12_client_cert(void **state)
     assert_int_equal(info.http_status, 200);
 }
 
+#ifndef _WIN32
+/* libcurl's informational text of one transfer (CURLOPT_DEBUGFUNCTION). */
+typedef struct curl_text {
+    char text[16384];
+    size_t len;
+} curl_text;
+
+static int on_curl_debug(CURL *h, curl_infotype type, char *data, size_t size, void *user)
+{
+    curl_text *t = user;
+
+    (void)h;
+    if (type == CURLINFO_TEXT && size < sizeof t->text - t->len) {
+        memcpy(t->text + t->len, data, size);
+        t->len += size;
+        t->text[t->len] = '\0';
+    }
+    return 0;
+}
+
+static size_t discard_body(char *data, size_t size, size_t n, void *user)
+{
+    (void)data;
+    (void)user;
+    return size * n;
+}
+
+/* One POST on a handle set up by omadm__transport_tls_setopt; libcurl's
+ * text into *t. */
+static void post_with_tls_options(const omadm_transport_config *cfg, curl_text *t)
+{
+    CURL *h = curl_easy_init();
+    const char *failed = NULL;
+
+    assert_non_null(h);
+    memset(t, 0, sizeof *t);
+    assert_int_equal(omadm__transport_tls_setopt(h, cfg, &failed), CURLE_OK);
+    curl_easy_setopt(h, CURLOPT_URL, cfg->url);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "x");
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_curl_debug);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, t);
+    assert_int_equal(curl_easy_perform(h), CURLE_OK);
+    curl_easy_cleanup(h);
+}
+
+/* A configured CA (file or in memory) is the only trust anchor: libcurl's
+ * built-in CA directory (Debian's libcurl: /etc/ssl/certs) is not
+ * searched too, or any public CA could vouch for the MDM server. libcurl
+ * names the file and directory it loads. (Schannel, on Windows, has no CA
+ * directory.) */
+static void test_configured_ca_is_the_only_anchor(void **state)
+{
+    omadm_transport_config cfg = good_config(port_good, "/ok");
+    curl_text t;
+    char *pem = NULL;
+    long n;
+    FILE *fp;
+
+    (void)state;
+    post_with_tls_options(&cfg, &t);
+    assert_non_null(strstr(t.text, "CAfile: "));
+    assert_non_null(strstr(t.text, "CApath: none"));
+
+    fp = fopen(cfg.ca_file, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    n = ftell(fp);
+    assert_true(n > 0 && n < 65536);
+    rewind(fp);
+    pem = calloc(1, (size_t)n + 1);
+    assert_non_null(pem);
+    assert_int_equal(fread(pem, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    cfg.ca_file = NULL;
+    cfg.ca_pem = pem;
+    post_with_tls_options(&cfg, &t);
+    assert_non_null(strstr(t.text, "successfully imported CA certificate blob"));
+    assert_null(strstr(t.text, "CApath: /"));
+    free(pem);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +305,9 @@ int main(void)
         T(test_handshake_failure),
         T(test_tls12_server_rejects_our_cert),
         T(test_pkcs12_client_cert),
+#ifndef _WIN32
+        T(test_configured_ca_is_the_only_anchor),
+#endif
 #undef T
     };
 
