@@ -97,8 +97,13 @@ static CURLcode connect_setup(CURL *h, const agent_config *cfg, char *errbuf)
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (cfg->ca_file) {
         SET(CURLOPT_CAINFO, cfg->ca_file);
-        /* the configured CA only, as the agent's own requests (omadm/transport) */
-        SET(CURLOPT_CAPATH, (char *)NULL);
+        /* the configured CA only, as the agent's own requests (omadm/transport);
+         * a TLS backend without CA directories (Schannel) has none to turn off */
+        if (rc == CURLE_OK) {
+            CURLcode capath_rc = curl_easy_setopt(h, CURLOPT_CAPATH, (char *)NULL);
+            if (capath_rc != CURLE_NOT_BUILT_IN)
+                rc = capath_rc;
+        }
     }
     if (cfg->cert) {
         SET(CURLOPT_SSLCERT, cfg->cert);

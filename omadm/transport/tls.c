@@ -43,9 +43,15 @@ CURLcode omadm__transport_tls_setopt(CURL *curl, const omadm_transport_config *c
     }
     /* A configured CA is the only trust anchor: libcurl would also search
      * its built-in CA directory (Debian's: /etc/ssl/certs), so any public
-     * CA could vouch for the MDM server. */
-    if (cfg->ca_file || cfg->ca_pem)
-        SETOPT(CURLOPT_CAPATH, (char *)NULL);
+     * CA could vouch for the MDM server. A TLS backend without CA
+     * directories (Schannel) has none to turn off. */
+    if (cfg->ca_file || cfg->ca_pem) {
+        CURLcode rc = curl_easy_setopt(curl, CURLOPT_CAPATH, (char *)NULL);
+        if (rc != CURLE_OK && rc != CURLE_NOT_BUILT_IN) {
+            *failed = "CURLOPT_CAPATH";
+            return rc;
+        }
+    }
     if (cfg->cert_pem && cfg->key_pem) {
         struct curl_blob cert = { blob_data(cfg->cert_pem), strlen(cfg->cert_pem), CURL_BLOB_COPY };
         struct curl_blob key = { blob_data(cfg->key_pem), strlen(cfg->key_pem), CURL_BLOB_COPY };
