@@ -13,8 +13,9 @@
 /* Sets on `curl` the TLS options from cfg's ca_file, ca_pem, cert_file,
  * key_file, cert_pem and key_pem (other fields unused; an in-memory
  * certificate is used only with its key). A CA given is the only trust
- * anchor (libcurl's built-in CA directory is turned off). libcurl copies every string and
- * blob. CURLE_OK, or libcurl's error with *failed naming the option. */
+ * anchor (libcurl's built-in CA directory is turned off). libcurl copies
+ * every string and blob. CURLE_OK, or libcurl's error with *failed naming
+ * the option. */
 CURLcode omadm__transport_tls_setopt(CURL *curl, const omadm_transport_config *cfg,
                                      const char **failed);
 
