@@ -83,6 +83,7 @@ static void check_settings(struct check *c, const agent_config *cfg)
 
 static CURLcode connect_setup(CURL *h, const agent_config *cfg, char *errbuf)
 {
+    omadm_tls_config tls = OMADM_TLS_CONFIG_INIT;
     CURLcode rc = CURLE_OK;
 
 #define SET(opt, val)                                                                              \
@@ -92,29 +93,13 @@ static CURLcode connect_setup(CURL *h, const agent_config *cfg, char *errbuf)
     } while (0)
     SET(CURLOPT_URL, cfg->server_url);
     SET(CURLOPT_PROTOCOLS_STR, "https");
-    SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    SET(CURLOPT_SSL_VERIFYPEER, 1L);
-    SET(CURLOPT_SSL_VERIFYHOST, 2L);
-    if (cfg->ca_file) {
-        SET(CURLOPT_CAINFO, cfg->ca_file);
-        /* the configured CA only, as the agent's own requests (omadm/transport);
-         * a TLS backend without CA directories (Schannel) has none to turn off */
-        if (rc == CURLE_OK) {
-            CURLcode capath_rc = curl_easy_setopt(h, CURLOPT_CAPATH, (char *)NULL);
-            if (capath_rc != CURLE_NOT_BUILT_IN)
-                rc = capath_rc;
-        }
-    }
-    if (cfg->cert) {
-        SET(CURLOPT_SSLCERT, cfg->cert);
-        if (omadm_cert_kind_of(cfg->cert) == OMADM_CERT_P12) {
-            SET(CURLOPT_SSLCERTTYPE, "P12");
-        } else if (omadm_cert_kind_of(cfg->cert) == OMADM_CERT_PEM) {
-            SET(CURLOPT_SSLCERTTYPE, "PEM");
-            SET(CURLOPT_SSLKEY, cfg->key_file ? cfg->key_file : cfg->cert);
-            SET(CURLOPT_SSLKEYTYPE, "PEM");
-        }
-    }
+    /* the TLS options of the agent's own requests (one function, so the
+     * check cannot trust what a session would not) */
+    tls.ca_file = cfg->ca_file;
+    tls.cert_file = cfg->cert;
+    tls.key_file = cfg->key_file;
+    if (rc == CURLE_OK)
+        rc = (CURLcode)omadm_tls_setopt(h, &tls, NULL);
     if (cfg->proxy)
         SET(CURLOPT_PROXY, strcmp(cfg->proxy, "none") == 0 ? "" : cfg->proxy);
     SET(CURLOPT_CONNECTTIMEOUT, 15L);

@@ -16,26 +16,6 @@
 #include "core/alloc.h"
 #include "transport_fixture.h"
 
-/* A certificate-directory file read whole, NUL-terminated (free()). */
-static char *slurp(const char *name)
-{
-    FILE *f = fopen(cert(name), "rb");
-    char *data;
-    long n;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n > 0);
-    rewind(f);
-    data = malloc((size_t)n + 1);
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-    data[n] = '\0';
-    fclose(f);
-    return data;
-}
-
 /* GET takes any Content-Type and sends no body; the transport then POSTs
  * again (the body goes out and comes back). */
 static void test_get_then_post(void **state)

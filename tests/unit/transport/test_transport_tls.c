@@ -261,26 +261,14 @@ static void post_with_tls_options(const omadm_transport_config *cfg, curl_text *
 static void test_configured_ca_is_the_only_anchor(void **state)
 {
     omadm_transport_config cfg = good_config(port_good, "/ok");
+    char *pem = slurp("ca.pem");
     curl_text t;
-    char *pem = NULL;
-    long n;
-    FILE *fp;
 
     (void)state;
     post_with_tls_options(&cfg, &t);
     assert_non_null(strstr(t.text, "CAfile: "));
     assert_non_null(strstr(t.text, "CApath: none"));
 
-    fp = fopen(cfg.ca_file, "rb");
-    assert_non_null(fp);
-    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-    n = ftell(fp);
-    assert_true(n > 0 && n < 65536);
-    rewind(fp);
-    pem = calloc(1, (size_t)n + 1);
-    assert_non_null(pem);
-    assert_int_equal(fread(pem, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
     cfg.ca_file = NULL;
     cfg.ca_pem = pem;
     post_with_tls_options(&cfg, &t);

@@ -65,6 +65,25 @@ const char *url(int port, const char *path)
     return u;
 }
 
+char *slurp(const char *name)
+{
+    FILE *f = fopen(cert(name), "rb");
+    char *data;
+    long n;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n > 0);
+    rewind(f);
+    data = malloc((size_t)n + 1);
+    assert_non_null(data);
+    assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
+    data[n] = '\0';
+    fclose(f);
+    return data;
+}
+
 omadm_transport_config good_config(int port, const char *path)
 {
     omadm_transport_config cfg = OMADM_TRANSPORT_CONFIG_INIT;

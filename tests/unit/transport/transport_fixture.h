@@ -21,6 +21,9 @@ extern char logged[8192];
 
 /* A path in the certificate directory; valid until 32 more calls. */
 const char *cert(const char *name);
+/* A certificate-directory file read whole, NUL-terminated (free());
+ * asserts it could be. */
+char *slurp(const char *name);
 /* "https://127.0.0.1:<port><path>"; valid until 4 more calls. */
 const char *url(int port, const char *path);
 /* Mutual TLS with the test CA: what a good client has. */
